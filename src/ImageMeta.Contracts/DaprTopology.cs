@@ -1,0 +1,71 @@
+namespace ImageMeta.Contracts;
+
+/// <summary>
+/// Every name and number the services, <c>dapr.yaml</c>, the component files and the Kubernetes
+/// manifests must agree on. Defined once here; the deploy tests check the YAML against it.
+/// </summary>
+public static class DaprTopology
+{
+    /// <summary>Dapr app ids (also the Kubernetes Deployment and Service names).</summary>
+    public static class AppIds
+    {
+        public const string Ingest = "ingest";
+        public const string Extractor = "extractor";
+        public const string Store = "store";
+
+        public static IReadOnlyList<string> All { get; } = [Ingest, Extractor, Store];
+    }
+
+    /// <summary>The port each app listens on (Dapr's <c>app-port</c>).</summary>
+    public static class AppPorts
+    {
+        public const int Ingest = 5010;
+        public const int Extractor = 5020;
+        public const int Store = 5030;
+    }
+
+    /// <summary>Sidecar ports for local multi-app runs, where three sidecars share one machine.</summary>
+    public static class SidecarPorts
+    {
+        public const int IngestHttp = 3510;
+        public const int ExtractorHttp = 3520;
+        public const int StoreHttp = 3530;
+        public const int IngestGrpc = 50010;
+        public const int ExtractorGrpc = 50020;
+        public const int StoreGrpc = 50030;
+    }
+
+    /// <summary>Dapr component names.</summary>
+    public static class Components
+    {
+        /// <summary>Blob output binding: create and list (ingest), get (extractor).</summary>
+        public const string Images = "images";
+
+        /// <summary>Input binding: the storage queue Event Grid feeds with BlobCreated events.</summary>
+        public const string ImageEvents = "image-events";
+
+        /// <summary>Input binding: the cron schedule that triggers the sweep.</summary>
+        public const string Sweep = "sweep";
+
+        /// <summary>State store that holds workflow (actor) state.</summary>
+        public const string WorkflowState = "workflowstate";
+    }
+
+    /// <summary>Methods one app invokes on another through Dapr service invocation.</summary>
+    public static class Methods
+    {
+        /// <summary>Extractor: POST a <see cref="BlobReference"/>, get <see cref="ImageMetadata"/>.</summary>
+        public const string Extract = "extract";
+
+        /// <summary>Store: <c>PUT images/{id}</c> upserts an <see cref="ImageRecord"/>; GET reads.</summary>
+        public const string Images = "images";
+    }
+
+    /// <summary>Workflow and activity names as registered with the workflow engine.</summary>
+    public static class Workflows
+    {
+        public const string ImageMetadata = "ImageMetadataWorkflow";
+        public const string ExtractMetadataActivity = "ExtractMetadata";
+        public const string SaveMetadataActivity = "SaveMetadata";
+    }
+}

@@ -1,0 +1,38 @@
+namespace ImageMeta.Contracts;
+
+/// <summary>
+/// Why an image produced no metadata. The class is stable and machine-readable (it decides whether
+/// anyone retries); the message is for people.
+/// </summary>
+/// <param name="Class">One of <see cref="FailureClass"/>.</param>
+/// <param name="Message">A sentence saying what was wrong with this input.</param>
+public sealed record ExtractionFailure(string Class, string Message);
+
+/// <summary>
+/// The failure classes. The first four describe the content and never change on retry; the last two
+/// describe the surroundings.
+/// </summary>
+public static class FailureClass
+{
+    /// <summary>The content has no bytes.</summary>
+    public const string Empty = "empty";
+
+    /// <summary>Not an image, or a format the extractor does not decode (the message says which).</summary>
+    public const string Unsupported = "unsupported";
+
+    /// <summary>The header is unreadable or the data is truncated or damaged.</summary>
+    public const string Corrupt = "corrupt";
+
+    /// <summary>Over the configured byte or pixel limit (checked from the header, before decoding).</summary>
+    public const string TooLarge = "too-large";
+
+    /// <summary>The blob does not exist (deleted between the event and the extraction).</summary>
+    public const string NotFound = "not-found";
+
+    /// <summary>A dependency was unreachable or failed; worth retrying.</summary>
+    public const string Unavailable = "unavailable";
+
+    /// <summary>The classes that depend only on the content: retrying cannot change them.</summary>
+    public static IReadOnlySet<string> Permanent { get; } =
+        new HashSet<string>(StringComparer.Ordinal) { Empty, Unsupported, Corrupt, TooLarge, NotFound };
+}

@@ -1,0 +1,104 @@
+namespace ImageMeta.Contracts;
+
+/// <summary>
+/// What the extractor learns about one image: read from the container header by the codec, plus
+/// EXIF, plus the content's size and hash. The extractor returns it, the workflow carries it and the
+/// store saves it; this is its only definition.
+/// </summary>
+public sealed record ImageMetadata
+{
+    /// <summary>Format detected from the bytes (never the file name): one of <see cref="ImageFormats"/>.</summary>
+    public required string Format { get; init; }
+
+    /// <summary>IANA media type of the format, for example <c>image/jpeg</c>.</summary>
+    public required string MimeType { get; init; }
+
+    /// <summary>Stored pixel width, as encoded (before EXIF orientation).</summary>
+    public required int Width { get; init; }
+
+    /// <summary>Stored pixel height, as encoded (before EXIF orientation).</summary>
+    public required int Height { get; init; }
+
+    /// <summary>Width as shown to a viewer: equal to <see cref="Height"/> when orientation is 5–8.</summary>
+    public required int DisplayWidth { get; init; }
+
+    /// <summary>Height as shown to a viewer: equal to <see cref="Width"/> when orientation is 5–8.</summary>
+    public required int DisplayHeight { get; init; }
+
+    /// <summary>Number of frames: 1 for still images, more for animated GIF and WebP.</summary>
+    public required int FrameCount { get; init; }
+
+    /// <summary>Whether the image may carry transparency (the codec's alpha type is not opaque).</summary>
+    public required bool HasAlpha { get; init; }
+
+    /// <summary>The codec's native color type, for example <c>rgba8888</c> or <c>gray8</c>.</summary>
+    public required string ColorType { get; init; }
+
+    /// <summary>EXIF orientation 1–8 (1 = as stored).</summary>
+    public required int Orientation { get; init; }
+
+    /// <summary>Length of the content in bytes.</summary>
+    public required long ByteSize { get; init; }
+
+    /// <summary>SHA-256 of the content, lowercase hexadecimal.</summary>
+    public required string Sha256 { get; init; }
+
+    /// <summary>Camera and capture facts from EXIF; null when the image has none.</summary>
+    public ExifMetadata? Exif { get; init; }
+
+    /// <summary>True when the pixels were fully decoded to prove the data intact (the verify option).</summary>
+    public bool Verified { get; init; }
+}
+
+/// <summary>The EXIF facts people search by. Absent tags are null.</summary>
+public sealed record ExifMetadata
+{
+    /// <summary>Camera maker (EXIF Make), trimmed.</summary>
+    public string? CameraMake { get; init; }
+
+    /// <summary>Camera model (EXIF Model), trimmed.</summary>
+    public string? CameraModel { get; init; }
+
+    /// <summary>Lens model (EXIF LensModel, or the maker's lens tag when that is all there is).</summary>
+    public string? LensModel { get; init; }
+
+    /// <summary>
+    /// When the picture was taken (DateTimeOriginal), ISO 8601: <c>2024-05-01T14:03:07+02:00</c> when
+    /// the file records the offset (OffsetTimeOriginal), <c>2024-05-01T14:03:07</c> (camera local time,
+    /// zone unknown) when it does not.
+    /// </summary>
+    public string? TakenAt { get; init; }
+
+    /// <summary>Exposure time in seconds (1/250 s = 0.004).</summary>
+    public double? ExposureTime { get; init; }
+
+    /// <summary>Aperture as an f-number (f/2.8 = 2.8).</summary>
+    public double? FNumber { get; init; }
+
+    /// <summary>ISO speed rating.</summary>
+    public int? Iso { get; init; }
+
+    /// <summary>Focal length in millimetres.</summary>
+    public double? FocalLength { get; init; }
+
+    /// <summary>Where the picture was taken; null without GPS tags.</summary>
+    public GpsPosition? Gps { get; init; }
+}
+
+/// <summary>A GPS fix in decimal degrees (south and west negative) and metres above sea level.</summary>
+public sealed record GpsPosition(double Latitude, double Longitude, double? Altitude = null);
+
+/// <summary>The format names <see cref="ImageMetadata.Format"/> may hold.</summary>
+public static class ImageFormats
+{
+    public const string Jpeg = "jpeg";
+    public const string Png = "png";
+    public const string Gif = "gif";
+    public const string Webp = "webp";
+    public const string Bmp = "bmp";
+    public const string Ico = "ico";
+    public const string Wbmp = "wbmp";
+    public const string Heif = "heif";
+    public const string Avif = "avif";
+    public const string Dng = "dng";
+}

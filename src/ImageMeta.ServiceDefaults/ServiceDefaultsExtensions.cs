@@ -1,0 +1,124 @@
+using Dapr.Client;
+using Grpc.Net.Client;
+using ImageMeta.Contracts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace ImageMeta.ServiceDefaults;
+
+/// <summary>
+/// The one call each service makes to get tracing, health, problem details, JSON conventions and the
+/// API token check. <c>builder.AddServiceDefaults()</c> registers; <c>app.UseServiceDefaults()</c> wires
+/// the middleware and maps the health endpoints.
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>Activity sources of our own code start with this; the tracer listens to all of them.</summary>
+    public const string ActivitySourcePrefix = "ImageMeta.";
+
+    /// <summary>The variable Dapr uses to hand the app its expected token.</summary>
+    public const string AppApiTokenVariable = "APP_API_TOKEN";
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        var telemetry = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        var serviceName = telemetry.ServiceName
+            ?? builder.Configuration["OTEL_SERVICE_NAME"]
+            ?? builder.Configuration["APP_ID"]
+            ?? builder.Environment.ApplicationName;
+
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName))
+            .WithTracing(tracing =>
+            {
+                tracing
+                    .AddSource(ActivitySourcePrefix + "*")
+                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !HealthEndpoints.IsHealthPath(context.Request.Path))
+                    .AddHttpClientInstrumentation()
+                    .AddGrpcClientInstrumentation();
+                if (!string.IsNullOrWhiteSpace(telemetry.ZipkinEndpoint))
+                {
+                    // Upstream marks the Zipkin exporter obsolete in favour of OTLP, but Zipkin is what Dapr's
+                    // sidecars export to and what the design promises; one trace needs one backend.
+#pragma warning disable CS0618
+                    tracing.AddZipkinExporter(o => o.Endpoint = new Uri(telemetry.ZipkinEndpoint));
+#pragma warning restore CS0618
+                }
+            });
+
+        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy());
+        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(o => ContractJson.Configure(o.SerializerOptions));
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers <see cref="DaprClient"/> with the contract JSON options, the sidecar endpoints and token
+    /// taken from configuration (environment variables included), and gRPC message limits large enough
+    /// for <paramref name="maxMessageBytes"/> (binding payloads carry whole blobs).
+    /// </summary>
+    public static IServiceCollection AddPipelineDaprClient(this IServiceCollection services, IConfiguration configuration, int maxMessageBytes)
+    {
+        services.AddDaprClient(client =>
+        {
+            client.UseJsonSerializationOptions(new(ContractJson.Options));
+            client.UseGrpcChannelOptions(new GrpcChannelOptions
+            {
+                MaxReceiveMessageSize = maxMessageBytes,
+                MaxSendMessageSize = maxMessageBytes,
+            });
+            if (SidecarEndpoint(configuration, "HTTP") is { } http)
+            {
+                client.UseHttpEndpoint(http);
+            }
+
+            if (SidecarEndpoint(configuration, "GRPC") is { } grpc)
+            {
+                client.UseGrpcEndpoint(grpc);
+            }
+
+            if (configuration["DAPR_API_TOKEN"] is { Length: > 0 } token)
+            {
+                client.UseDaprApiToken(token);
+            }
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// The sidecar endpoint as daprd's conventions give it: <c>DAPR_{kind}_ENDPOINT</c>, else
+    /// <c>http://127.0.0.1:DAPR_{kind}_PORT</c>; null when neither is configured (the client's own defaults apply).
+    /// </summary>
+    public static string? SidecarEndpoint(IConfiguration configuration, string kind)
+    {
+        if (configuration[$"DAPR_{kind}_ENDPOINT"] is { Length: > 0 } endpoint)
+        {
+            return endpoint;
+        }
+
+        return configuration[$"DAPR_{kind}_PORT"] is { Length: > 0 } port
+            ? $"http://127.0.0.1:{port}"
+            : null;
+    }
+
+    public static WebApplication UseServiceDefaults(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        if (app.Configuration[AppApiTokenVariable] is { Length: > 0 } token)
+        {
+            app.UseMiddleware<ApiTokenMiddleware>(token);
+        }
+
+        app.MapHealthChecks(HealthEndpoints.Liveness, new HealthCheckOptions { Predicate = check => check.Name == "self" });
+        app.MapHealthChecks(HealthEndpoints.Readiness, new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthEndpoints.ReadyTag) || check.Name == "self" });
+        return app;
+    }
+}
