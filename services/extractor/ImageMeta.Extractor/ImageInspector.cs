@@ -1,0 +1,269 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using ImageMeta.Contracts;
+using SkiaSharp;
+
+namespace ImageMeta.Extractor;
+
+/// <summary>
+/// Turns image bytes into <see cref="ImageMetadata"/> or a typed <see cref="ExtractionFailure"/>.
+/// Header first: the codec reports size, frames, alpha and orientation without decoding pixels, and
+/// the pixel limit is enforced from that header before any pixel buffer exists. Pixels are decoded
+/// only to verify (on request, or when a missing end marker suggests truncation), row by row where
+/// the codec allows so memory stays bounded. Thread-safe; every native object is disposed.
+/// </summary>
+public sealed class ImageInspector(ExtractionOptions options)
+{
+    private const int SniffLength = 64;
+    private const int MaxVerifiedFrames = 1000;
+
+    public ExtractionOptions Options { get; } = options;
+
+    /// <summary>Inspects content already in memory.</summary>
+    public ExtractionResult Inspect(ReadOnlyMemory<byte> content, bool? verify = null)
+    {
+        if (content.IsEmpty)
+        {
+            return ExtractionResult.Fail(FailureClass.Empty, "The content has no bytes.");
+        }
+
+        if (content.Length > Options.MaxBytes)
+        {
+            return TooManyBytes(content.Length);
+        }
+
+        try
+        {
+            return InspectBounded(content, verify ?? Options.Verify);
+        }
+        catch (Exception e) when (e is OutOfMemoryException or InsufficientExecutionStackException)
+        {
+            // A decoder that cannot get memory is a property of this input under our limits, not a crash.
+            return ExtractionResult.Fail(FailureClass.TooLarge, $"Decoding needs more memory than is available: {e.Message}");
+        }
+    }
+
+    /// <summary>Reads a stream up to the byte limit (refusing without reading further when it is exceeded), then inspects.</summary>
+    public async Task<ExtractionResult> InspectAsync(Stream stream, bool? verify = null, CancellationToken cancellationToken = default)
+    {
+        long? declared = stream.CanSeek ? stream.Length - stream.Position : null;
+        if (declared > Options.MaxBytes)
+        {
+            return TooManyBytes(declared.Value);
+        }
+
+        var capacity = (int)Math.Min(Options.MaxBytes + 1, declared is { } d ? d + 1 : 1 << 20);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 1));
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > Options.MaxBytes)
+                    {
+                        return TooManyBytes(length, atLeast: true);
+                    }
+
+                    var grown = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, Options.MaxBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(grown);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = grown;
+                }
+
+                var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+                if (length > Options.MaxBytes)
+                {
+                    return TooManyBytes(length, atLeast: true);
+                }
+            }
+
+            return Inspect(buffer.AsMemory(0, length), verify);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Inspects a file; the size limit is checked from the file system before reading.</summary>
+    public async Task<ExtractionResult> InspectFileAsync(string path, bool? verify = null, CancellationToken cancellationToken = default)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        return await InspectAsync(file, verify, cancellationToken);
+    }
+
+    private ExtractionResult TooManyBytes(long length, bool atLeast = false) =>
+        ExtractionResult.Fail(FailureClass.TooLarge, $"The content has {(atLeast ? "more than " : string.Empty)}{length} bytes; the limit is {Options.MaxBytes}.");
+
+    private unsafe ExtractionResult InspectBounded(ReadOnlyMemory<byte> content, bool verify)
+    {
+        var span = content.Span;
+        var sniffed = ContainerSignature.Detect(span[..Math.Min(span.Length, SniffLength)]);
+
+        using var pin = content.Pin();
+        using var data = SKData.Create((IntPtr)pin.Pointer, content.Length);
+        using var codec = SKCodec.Create(data);
+        if (codec is null)
+        {
+            return CodecRefused(sniffed);
+        }
+
+        var info = codec.Info;
+        if (info.Width <= 0 || info.Height <= 0)
+        {
+            return ExtractionResult.Fail(FailureClass.Corrupt, $"The {sniffed.Name} header declares an empty canvas ({info.Width}×{info.Height}).");
+        }
+
+        var pixels = (long)info.Width * info.Height;
+        if (pixels > Options.MaxPixels)
+        {
+            return ExtractionResult.Fail(FailureClass.TooLarge, $"The image is {info.Width}×{info.Height} ({pixels} pixels); the limit is {Options.MaxPixels} pixels.");
+        }
+
+        var format = FormatName(codec.EncodedFormat) ?? sniffed.ImageFormat;
+        if (format is null)
+        {
+            return ExtractionResult.Fail(FailureClass.Unsupported, $"The codec opened the content but reports a format we do not handle ({codec.EncodedFormat}).");
+        }
+
+        var frames = Math.Max(1, codec.FrameCount);
+        var mustDecode = verify || !ContainerSignature.HasEndMarker(format, span);
+        if (mustDecode && DecodeProblem(codec, frames) is { } problem)
+        {
+            return ExtractionResult.Fail(FailureClass.Corrupt, $"The {sniffed.Name} data is damaged or truncated: {problem}.");
+        }
+
+        var exif = ExifReader.Read(content, format);
+        var orientation = codec.EncodedOrigin is var origin && origin != SKEncodedOrigin.TopLeft ? (int)origin : exif.Orientation;
+        var rotated = orientation is >= 5 and <= 8;
+
+        return ExtractionResult.Success(new ImageMetadata
+        {
+            Format = format,
+            MimeType = MimeType(format),
+            Width = info.Width,
+            Height = info.Height,
+            DisplayWidth = rotated ? info.Height : info.Width,
+            DisplayHeight = rotated ? info.Width : info.Height,
+            FrameCount = frames,
+            HasAlpha = info.AlphaType != SKAlphaType.Opaque,
+            ColorType = info.ColorType.ToString().ToLowerInvariant(),
+            Orientation = orientation,
+            ByteSize = content.Length,
+            Sha256 = Convert.ToHexStringLower(SHA256.HashData(span)),
+            Exif = exif.Exif,
+            Verified = mustDecode,
+        });
+    }
+
+    private static ExtractionResult CodecRefused(ContainerSignature.Sniffed sniffed)
+    {
+        if (sniffed.ImageFormat is null)
+        {
+            return ExtractionResult.Fail(FailureClass.Unsupported, $"The content is {sniffed.Name}, not an image format the extractor decodes.");
+        }
+
+        if (sniffed.ImageFormat is ImageFormats.Heif or ImageFormats.Avif or ImageFormats.Dng)
+        {
+            return ExtractionResult.Fail(FailureClass.Unsupported, $"The content is {sniffed.Name}, which this build's decoder (SkiaSharp on this platform) does not decode.");
+        }
+
+        return ExtractionResult.Fail(FailureClass.Corrupt, $"The content starts like {sniffed.Name} but its header cannot be read.");
+    }
+
+    /// <summary>
+    /// Decodes the pixels and returns what went wrong, or null when every row of every frame decoded.
+    /// Row-by-row (bounded memory) where the codec supports scanlines; else a whole frame, scaled down
+    /// where the codec can scale.
+    /// </summary>
+    private static unsafe string? DecodeProblem(SKCodec codec, int frames)
+    {
+        var size = codec.GetScaledDimensions(1f / 8);
+        var alpha = codec.Info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Premul;
+        var info = new SKImageInfo(Math.Max(1, size.Width), Math.Max(1, size.Height), SKColorType.Rgba8888, alpha);
+
+        if (frames == 1)
+        {
+            var row = new byte[info.RowBytes];
+            fixed (byte* rowPointer = row)
+            {
+                var start = codec.StartScanlineDecode(info);
+                if (start == SKCodecResult.Success)
+                {
+                    for (var y = 0; y < info.Height; y++)
+                    {
+                        if (codec.GetScanlines((IntPtr)rowPointer, 1, info.RowBytes) != 1)
+                        {
+                            return $"row {y} of {info.Height} could not be decoded";
+                        }
+                    }
+
+                    return null;
+                }
+
+                if (start is not (SKCodecResult.Unimplemented or SKCodecResult.InvalidScale or SKCodecResult.InvalidConversion))
+                {
+                    return $"decoding failed to start ({start})";
+                }
+            }
+        }
+
+        var full = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, alpha);
+        var target = codec.GetScaledDimensions(1f / 8) == codec.Info.Size ? full : info;
+        var buffer = new byte[target.BytesSize64];
+        fixed (byte* pixels = buffer)
+        {
+            var frameInfo = codec.FrameInfo;
+            for (var i = 0; i < Math.Min(frames, MaxVerifiedFrames); i++)
+            {
+                var required = i < frameInfo.Length ? frameInfo[i].RequiredFrame : -1;
+                var result = codec.GetPixels(target, (IntPtr)pixels, new SKCodecOptions(i, required));
+                if (result != SKCodecResult.Success)
+                {
+                    return frames > 1 ? $"frame {i} of {frames}: {result}" : result.ToString();
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static string? FormatName(SKEncodedImageFormat format) => format switch
+    {
+        SKEncodedImageFormat.Jpeg => ImageFormats.Jpeg,
+        SKEncodedImageFormat.Png => ImageFormats.Png,
+        SKEncodedImageFormat.Gif => ImageFormats.Gif,
+        SKEncodedImageFormat.Webp => ImageFormats.Webp,
+        SKEncodedImageFormat.Bmp => ImageFormats.Bmp,
+        SKEncodedImageFormat.Ico => ImageFormats.Ico,
+        SKEncodedImageFormat.Wbmp => ImageFormats.Wbmp,
+        SKEncodedImageFormat.Heif => ImageFormats.Heif,
+        SKEncodedImageFormat.Avif => ImageFormats.Avif,
+        SKEncodedImageFormat.Dng => ImageFormats.Dng,
+        _ => null,
+    };
+
+    /// <summary>The IANA media type for a format name from <see cref="ImageFormats"/>.</summary>
+    public static string MimeType(string format) => format switch
+    {
+        ImageFormats.Jpeg => "image/jpeg",
+        ImageFormats.Png => "image/png",
+        ImageFormats.Gif => "image/gif",
+        ImageFormats.Webp => "image/webp",
+        ImageFormats.Bmp => "image/bmp",
+        ImageFormats.Ico => "image/vnd.microsoft.icon",
+        ImageFormats.Wbmp => "image/vnd.wap.wbmp",
+        ImageFormats.Heif => "image/heif",
+        ImageFormats.Avif => "image/avif",
+        ImageFormats.Dng => "image/x-adobe-dng",
+        _ => "application/octet-stream",
+    };
+}

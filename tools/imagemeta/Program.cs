@@ -1,0 +1,43 @@
+using ImageMeta.Cli;
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.Out.WriteLine(ScanCommand.Usage);
+    return args.Length == 0 ? 2 : 0;
+}
+
+if (args[0] != "scan")
+{
+    Console.Error.WriteLine($"imagemeta: unknown command '{args[0]}'");
+    Console.Error.WriteLine(ScanCommand.Usage);
+    return 2;
+}
+
+var arguments = ScanCommand.Parse(args[1..], out var problem);
+if (arguments is null)
+{
+    Console.Error.WriteLine($"imagemeta: {problem}");
+    Console.Error.WriteLine(ScanCommand.Usage);
+    return 2;
+}
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+try
+{
+    return await new ScanCommand(stdout, Console.Error, !Console.IsErrorRedirected).RunAsync(arguments, cancel.Token);
+}
+catch (OperationCanceledException)
+{
+    return 130;
+}
+finally
+{
+    await stdout.FlushAsync();
+}
