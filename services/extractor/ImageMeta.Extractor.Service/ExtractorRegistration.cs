@@ -1,0 +1,27 @@
+using ImageMeta.Blobs;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace ImageMeta.Extractor.Service;
+
+/// <summary>The extractor's registrations: limits, the inspector, the blob binding, and a request body limit that matches the byte limit.</summary>
+public static class ExtractorRegistration
+{
+    public static WebApplicationBuilder AddExtractor(this WebApplicationBuilder builder)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls($"http://0.0.0.0:{ImageMeta.Contracts.DaprTopology.AppPorts.Extractor}");
+        }
+
+        builder.Services.AddOptions<ExtractionOptions>()
+            .Bind(builder.Configuration.GetSection(ExtractionOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton(provider => new ImageInspector(provider.GetRequiredService<IOptions<ExtractionOptions>>().Value));
+        builder.Services.AddBlobBinding(builder.Configuration);
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ExtractionOptions>>((kestrel, extraction) =>
+            kestrel.Limits.MaxRequestBodySize = extraction.Value.MaxBytes + 1);
+        return builder;
+    }
+}

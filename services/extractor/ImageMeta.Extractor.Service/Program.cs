@@ -1,0 +1,14 @@
+using ImageMeta.Extractor.Service;
+using ImageMeta.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddExtractor();
+
+var app = builder.Build();
+app.UseServiceDefaults();
+app.MapExtractApi();
+app.Run();
+
+/// <summary>Entry point, visible to the test host.</summary>
+public partial class Program;

@@ -1,0 +1,139 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using ImageMeta.Blobs;
+using ImageMeta.Contracts;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace ImageMeta.Extractor.Tests;
+
+public sealed class ExtractorServiceTests : IDisposable
+{
+    private readonly LocalStorageInvokerFake _storage = new();
+    private readonly WebApplicationFactory<Program> _factory;
+
+    public ExtractorServiceTests()
+    {
+        _factory = Create(new Dictionary<string, string?>());
+    }
+
+    public void Dispose() => _factory.Dispose();
+
+    private WebApplicationFactory<Program> Create(Dictionary<string, string?> settings) =>
+        new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        {
+            host.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
+            host.UseSetting("Blobs:LocalRootPath", LocalStorageInvokerFake.Root);
+            host.UseSetting("Extraction:MaxBytes", "200000");
+            foreach (var (key, value) in settings)
+            {
+                host.UseSetting(key, value);
+            }
+
+            host.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<IBindingInvoker>(_storage)));
+        });
+
+    private static async Task<(HttpStatusCode Status, string? FailureClass)> Failure(HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return (response.StatusCode, problem.RootElement.GetProperty("failureClass").GetString());
+    }
+
+    [Fact]
+    public async Task Extract_reads_the_blob_through_the_binding_and_answers_its_metadata()
+    {
+        var jpeg = TestImages.WithExif(TestImages.Jpeg(40, 30), new TestImages.ExifTags(Make: "Fujifilm", Orientation: 8));
+        _storage.Files["2024/trip/a.jpg"] = jpeg;
+        var client = _factory.CreateClient();
+
+        var response = await client.PostAsJsonAsync("/extract", new BlobReference("images", "2024/trip/a.jpg"));
+
+        response.EnsureSuccessStatusCode();
+        var metadata = await response.Content.ReadFromJsonAsync<ImageMetadata>(ContractJson.Options);
+        Assert.Equal(new ImageInspector(new ExtractionOptions()).Inspect(jpeg).Metadata, metadata);
+        Assert.Equal((30, 40), (metadata!.DisplayWidth, metadata.DisplayHeight));
+    }
+
+    [Fact]
+    public async Task The_version_named_in_the_request_must_still_exist()
+    {
+        var png = TestImages.Png(5, 5);
+        _storage.Files["x.png"] = png;
+        var current = BlobVersions.FromContentHash(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(png)));
+        var client = _factory.CreateClient();
+
+        var same = await client.PostAsJsonAsync("/extract", new BlobReference("images", "x.png", current));
+        var stale = await client.PostAsJsonAsync("/extract", new BlobReference("images", "x.png", "sha256:00"));
+
+        Assert.Equal(HttpStatusCode.OK, same.StatusCode);
+        Assert.Equal((HttpStatusCode.NotFound, FailureClass.NotFound), await Failure(stale));
+    }
+
+    [Fact]
+    public async Task Failures_have_a_status_the_caller_can_act_on_and_a_stable_class()
+    {
+        _storage.Files["notes.txt"] = Encoding.UTF8.GetBytes("just text");
+        _storage.Files["cut.jpg"] = TestImages.Jpeg(100, 100)[..200];
+        _storage.Files["empty.gif"] = [];
+        _storage.Files["big.png"] = new byte[300_000];
+        var client = _factory.CreateClient();
+
+        async Task<(HttpStatusCode, string?)> Extract(string name) => await Failure(await client.PostAsJsonAsync("/extract", new BlobReference("images", name)));
+
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, FailureClass.Unsupported), await Extract("notes.txt"));
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, FailureClass.Corrupt), await Extract("cut.jpg"));
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, FailureClass.Empty), await Extract("empty.gif"));
+        Assert.Equal((HttpStatusCode.RequestEntityTooLarge, FailureClass.TooLarge), await Extract("big.png"));
+        Assert.Equal((HttpStatusCode.NotFound, FailureClass.NotFound), await Extract("missing.jpg"));
+        _storage.Unreachable = true;
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, FailureClass.Unavailable), await Extract("notes.txt"));
+    }
+
+    [Fact]
+    public async Task A_malformed_request_is_a_bad_request()
+    {
+        var client = _factory.CreateClient();
+
+        var response = await client.PostAsync("/extract", new StringContent("{\"container\":", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Content_endpoint_inspects_the_body()
+    {
+        var client = _factory.CreateClient();
+
+        var ok = await client.PostAsync("/extract/content?verify=true", new ByteArrayContent(TestImages.Gif(9, 7, 3)));
+        var empty = await client.PostAsync("/extract/content", new ByteArrayContent([]));
+        var tooBig = await client.PostAsync("/extract/content", new ByteArrayContent(new byte[250_000]));
+
+        var metadata = await ok.Content.ReadFromJsonAsync<ImageMetadata>(ContractJson.Options);
+        Assert.Equal((ImageFormats.Gif, 3, true), (metadata?.Format, metadata?.FrameCount, metadata?.Verified));
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, FailureClass.Empty), await Failure(empty));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooBig.StatusCode);
+    }
+
+    [Fact]
+    public async Task With_an_app_token_only_calls_carrying_it_are_served_but_health_stays_open()
+    {
+        using var factory = Create(new() { ["APP_API_TOKEN"] = "s3cret-token" });
+        var client = factory.CreateClient();
+
+        var without = await client.PostAsync("/extract/content", new ByteArrayContent(TestImages.Png(2, 2)));
+        var wrong = new HttpRequestMessage(HttpMethod.Post, "/extract/content") { Content = new ByteArrayContent(TestImages.Png(2, 2)) };
+        wrong.Headers.Add("dapr-api-token", "guess");
+        var right = new HttpRequestMessage(HttpMethod.Post, "/extract/content") { Content = new ByteArrayContent(TestImages.Png(2, 2)) };
+        right.Headers.Add("dapr-api-token", "s3cret-token");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, without.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(wrong)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(right)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+    }
+}

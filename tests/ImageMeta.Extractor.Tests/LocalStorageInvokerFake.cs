@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Dapr.Client;
+using ImageMeta.Blobs;
+
+namespace ImageMeta.Extractor.Tests;
+
+/// <summary>
+/// Answers binding calls the way <c>bindings.localstorage</c> does (components-contrib
+/// bindings/localstorage/localstorage.go): <c>fileName</c> metadata, raw bytes from get, "file not found"
+/// for a missing file, base64-decoded create data, absolute paths from list.
+/// </summary>
+public sealed class LocalStorageInvokerFake : IBindingInvoker
+{
+    public const string Root = "/var/dapr/images";
+
+    public ConcurrentDictionary<string, byte[]> Files { get; } = new(StringComparer.Ordinal);
+
+    public bool Unreachable { get; set; }
+
+    public Task<BindingResponse> InvokeAsync(BindingRequest request, CancellationToken cancellationToken)
+    {
+        if (Unreachable)
+        {
+            throw new BlobBindingUnavailableException("connection refused");
+        }
+
+        request.Metadata.TryGetValue("fileName", out var name);
+        var response = new BindingResponse(request, default, new Dictionary<string, string>());
+        switch (request.Operation)
+        {
+            case "get":
+                if (name is null || !Files.TryGetValue(name, out var bytes))
+                {
+                    throw new BindingOperationException($"error invoking output binding images: file not found: {Root}/{name}");
+                }
+
+                return Task.FromResult(new BindingResponse(request, bytes, new Dictionary<string, string>()));
+            case "create":
+                Files[name!] = Convert.FromBase64String(Encoding.ASCII.GetString(request.Data.Span));
+                return Task.FromResult(new BindingResponse(request, JsonSerializer.SerializeToUtf8Bytes(new { fileName = name }), new Dictionary<string, string>()));
+            case "list":
+                return Task.FromResult(new BindingResponse(request, JsonSerializer.SerializeToUtf8Bytes(Files.Keys.Select(k => $"{Root}/{k}").ToArray()), new Dictionary<string, string>()));
+            case "delete":
+                if (!Files.TryRemove(name!, out _))
+                {
+                    throw new BindingOperationException($"error deleting file {Root}/{name}: remove {Root}/{name}: no such file or directory");
+                }
+
+                return Task.FromResult(response);
+            default:
+                throw new BindingOperationException($"unsupported operation {request.Operation}");
+        }
+    }
+}
