@@ -63,6 +63,22 @@ public sealed class BadInputTests
         Assert.Contains("TIFF", failure?.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("heic", "HEIF")]
+    [InlineData("mif1", "HEIF")]
+    [InlineData("avif", "AVIF")]
+    public void Heif_and_avif_are_unsupported_by_this_build_and_named(string brand, string name)
+    {
+        // SkiaSharp's Linux native build has no HEIF/AVIF decoder: these files are refused as unsupported,
+        // by name, rather than called corrupt. If a future build decodes them, this test says so.
+        byte[] ftyp = [0, 0, 0, 0x18, .. "ftyp"u8, .. System.Text.Encoding.ASCII.GetBytes(brand), 0, 0, 0, 0, .. "mif1heic"u8, 0, 0, 0, 8, .. "meta"u8];
+
+        var failure = _inspector.Inspect(ftyp).Failure;
+
+        Assert.Equal(FailureClass.Unsupported, failure?.Class);
+        Assert.Contains(name, failure?.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Random_bytes_are_unsupported()
     {
