@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text.Json;
+using ImageMeta.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace ImageMeta.Store.Service;
+
+/// <summary>
+/// The <c>images</c> resource: <c>PUT /images/{id}</c> upserts a record (the workflow's SaveMetadata),
+/// <c>GET /images/{id}</c>, <c>GET /images</c> (filters, keyset pages, newest first), <c>GET /images/stats</c>.
+/// A database outage answers 503 so callers retry; bad input answers 400 and changes nothing.
+/// </summary>
+public static class ImagesApi
+{
+    public static RouteGroupBuilder MapImagesApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/" + DaprTopology.Methods.Images);
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context);
+            }
+            catch (StoreUnavailableException e)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Metadata database unavailable", detail: e.Message);
+            }
+        });
+        group.MapPut("/{id}", Put);
+        group.MapGet("/stats", Stats);
+        group.MapGet("/{id}", Get);
+        group.MapGet("/", List);
+        return group;
+    }
+
+    private static async Task<Results<Created<ImageRecord>, Ok<ImageRecord>, ValidationProblem, ProblemHttpResult>> Put(
+        string id, HttpRequest request, IMetadataStore store, CancellationToken cancellationToken)
+    {
+        ImageRecord? record;
+        try
+        {
+            record = await JsonSerializer.DeserializeAsync<ImageRecord>(request.Body, ContractJson.Options, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid image record", detail: e.Message);
+        }
+
+        var errors = ImageRecordValidator.Validate(id, record);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "Invalid image record");
+        }
+
+        var (outcome, stored) = await store.UpsertAsync(record!, cancellationToken);
+        request.HttpContext.Response.Headers["X-Upsert-Outcome"] = outcome.ToString().ToLowerInvariant();
+        return outcome == UpsertOutcome.Inserted
+            ? TypedResults.Created($"/{DaprTopology.Methods.Images}/{stored.Id}", stored)
+            : TypedResults.Ok(stored);
+    }
+
+    private static async Task<Results<Ok<ImageRecord>, NotFound, ProblemHttpResult>> Get(string id, IMetadataStore store, CancellationToken cancellationToken)
+    {
+        if (!ImageId.TryParse(id, out var imageId))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid image id", detail: $"An image id is {ImageId.Length} lowercase hexadecimal characters.");
+        }
+
+        return await store.GetAsync(imageId, cancellationToken) is { } record ? TypedResults.Ok(record) : TypedResults.NotFound();
+    }
+
+    private static async Task<Ok<ImageStats>> Stats(IMetadataStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await store.StatsAsync(cancellationToken));
+
+    private static async Task<Results<Ok<ImagePage>, ValidationProblem>> List(HttpRequest request, IMetadataStore store, IOptions<StoreOptions> options, CancellationToken cancellationToken)
+    {
+        var q = request.Query;
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        int? Int(string name, int min = 0)
+        {
+            if (q[name] is not { Count: > 0 } values || string.IsNullOrEmpty(values[0]))
+            {
+                return null;
+            }
+
+            if (int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min)
+            {
+                return n;
+            }
+
+            errors[name] = [$"{name} must be a whole number of at least {min}."];
+            return null;
+        }
+
+        DateTime? Time(string name)
+        {
+            if (q[name] is not { Count: > 0 } values || string.IsNullOrEmpty(values[0]))
+            {
+                return null;
+            }
+
+            if (DateTime.TryParse(values[0], CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
+            {
+                return at;
+            }
+
+            errors[name] = [$"{name} must be an ISO 8601 date or date and time."];
+            return null;
+        }
+
+        string? Text(string name, int max = 256)
+        {
+            var value = q[name].FirstOrDefault();
+            if (value?.Length > max)
+            {
+                errors[name] = [$"{name} is at most {max} characters."];
+                return null;
+            }
+
+            return string.IsNullOrEmpty(value) ? null : value;
+        }
+
+        long? before = null;
+        if (Text("cursor", 64) is { } cursor)
+        {
+            if (PageCursor.TryDecode(cursor, out var seq))
+            {
+                before = seq;
+            }
+            else
+            {
+                errors["cursor"] = ["cursor is not one this API issued."];
+            }
+        }
+
+        var status = Text("status");
+        if (status is not null and not (ImageStatus.Succeeded or ImageStatus.Failed))
+        {
+            errors["status"] = ["status is 'succeeded' or 'failed'."];
+        }
+
+        var query = new ImageQuery
+        {
+            Format = Text("format")?.ToLowerInvariant(),
+            Status = status,
+            MinWidth = Int("minWidth"),
+            MaxWidth = Int("maxWidth"),
+            MinHeight = Int("minHeight"),
+            MaxHeight = Int("maxHeight"),
+            Camera = Text("camera"),
+            TakenFrom = Time("takenFrom"),
+            TakenTo = Time("takenTo"),
+            Container = Text("container"),
+            Sha256 = Text("sha256", 64),
+            Limit = Math.Min(Int("limit", 1) ?? 50, options.Value.MaxPageSize),
+            Before = before,
+        };
+
+        return errors.Count > 0
+            ? TypedResults.ValidationProblem(errors, title: "Invalid query")
+            : TypedResults.Ok(await store.QueryAsync(query, cancellationToken));
+    }
+}

@@ -1,0 +1,237 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ImageMeta.Contracts;
+
+namespace ImageMeta.Store;
+
+/// <summary>
+/// The store's one implementation: maps records to typed columns (what people filter on) plus the full
+/// record as JSON (what is read back), builds parameterized filters, and pages by the insertion sequence
+/// so pages stay stable while rows are added. Database errors become <see cref="StoreUnavailableException"/>.
+/// </summary>
+public sealed class SqlMetadataStore(StoreProvider provider) : IMetadataStore
+{
+    public StoreProvider Provider { get; } = provider;
+
+    public async Task MigrateAsync(CancellationToken cancellationToken) =>
+        await Guard(async () =>
+        {
+            await Provider.MigrateAsync(cancellationToken);
+            return 0;
+        });
+
+    public Task<(UpsertOutcome Outcome, ImageRecord Stored)> UpsertAsync(ImageRecord record, CancellationToken cancellationToken) =>
+        Guard(async () =>
+        {
+            await using var connection = Provider.CreateConnection();
+            await connection.OpenAsync(cancellationToken);
+            var outcome = await Provider.UpsertAsync(connection, Row(record), cancellationToken);
+            var stored = outcome == UpsertOutcome.Unchanged ? await ReadAsync(connection, record.Id, cancellationToken) ?? record : record;
+            return (outcome, stored);
+        });
+
+    public Task<ImageRecord?> GetAsync(ImageId id, CancellationToken cancellationToken) =>
+        Guard(async () =>
+        {
+            await using var connection = Provider.CreateConnection();
+            await connection.OpenAsync(cancellationToken);
+            return await ReadAsync(connection, id, cancellationToken);
+        });
+
+    public Task<ImagePage> QueryAsync(ImageQuery query, CancellationToken cancellationToken) =>
+        Guard(async () =>
+        {
+            await using var connection = Provider.CreateConnection();
+            await connection.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            var where = new List<string>();
+            void Filter(string condition, string name, object? value)
+            {
+                if (value is null)
+                {
+                    return;
+                }
+
+                where.Add(condition);
+                Add(command, name, value);
+            }
+
+            Filter("format = @format", "format", query.Format);
+            Filter("status = @status", "status", query.Status);
+            Filter("width >= @minWidth", "minWidth", query.MinWidth);
+            Filter("width <= @maxWidth", "maxWidth", query.MaxWidth);
+            Filter("height >= @minHeight", "minHeight", query.MinHeight);
+            Filter("height <= @maxHeight", "maxHeight", query.MaxHeight);
+            Filter("(LOWER(camera_make) LIKE @camera ESCAPE '\\' OR LOWER(camera_model) LIKE @camera ESCAPE '\\')", "camera",
+                query.Camera is null ? null : "%" + EscapeLike(query.Camera.ToLowerInvariant()) + "%");
+            Filter("taken_local >= @takenFrom", "takenFrom", query.TakenFrom?.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture));
+            Filter("taken_local <= @takenTo", "takenTo", query.TakenTo?.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture));
+            Filter("container = @container", "container", query.Container);
+            Filter("sha256 = @sha256", "sha256", query.Sha256?.ToLowerInvariant());
+            Filter("seq < @before", "before", query.Before);
+            Add(command, "limit", query.Limit + 1);
+            var whereClause = where.Count == 0 ? string.Empty : " WHERE " + string.Join(" AND ", where);
+            command.CommandText = Provider.Limit("seq, record_json", "FROM images" + whereClause, "seq DESC");
+
+            var items = new List<(long Seq, ImageRecord Record)>();
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    items.Add((reader.GetInt64(0), Deserialize(reader.GetString(1))));
+                }
+            }
+
+            var page = items.Take(query.Limit).ToList();
+            var next = items.Count > query.Limit ? PageCursor.Encode(page[^1].Seq) : null;
+            return new ImagePage(page.Select(i => i.Record).ToList(), next);
+        });
+
+    public Task<ImageStats> StatsAsync(CancellationToken cancellationToken) =>
+        Guard(async () =>
+        {
+            await using var connection = Provider.CreateConnection();
+            await connection.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COALESCE(format, ''), status, COUNT(*), COALESCE(SUM(byte_size), 0) FROM images GROUP BY format, status";
+            var byFormat = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            var byStatus = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            long total = 0, bytes = 0;
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var count = Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture);
+                var format = reader.GetString(0);
+                if (format.Length > 0)
+                {
+                    byFormat[format] = byFormat.GetValueOrDefault(format) + count;
+                }
+
+                byStatus[reader.GetString(1)] = byStatus.GetValueOrDefault(reader.GetString(1)) + count;
+                total += count;
+                bytes += Convert.ToInt64(reader.GetValue(3), CultureInfo.InvariantCulture);
+            }
+
+            return new ImageStats(total, byFormat, byStatus, bytes);
+        });
+
+    public Task PingAsync(CancellationToken cancellationToken) =>
+        Guard(async () =>
+        {
+            await using var connection = Provider.CreateConnection();
+            await connection.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT 1";
+            return await command.ExecuteScalarAsync(cancellationToken);
+        });
+
+    /// <summary>The sortable text that decides which of two writes to one id is newer: blob last-modified, then processed-at.</summary>
+    public static string WriteRank(ImageRecord record)
+    {
+        static long Millis(DateTimeOffset? at) => Math.Max(0, at?.ToUnixTimeMilliseconds() ?? 0);
+        return string.Create(CultureInfo.InvariantCulture, $"{Millis(record.Blob.LastModified):D20}{Millis(record.ProcessedAt):D20}");
+    }
+
+    private Dictionary<string, object?> Row(ImageRecord record)
+    {
+        var m = record.Metadata;
+        return new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["id"] = record.Id.Value,
+            ["container"] = record.Blob.Container,
+            ["name"] = record.Blob.Name,
+            ["version"] = record.Blob.Version,
+            ["status"] = record.Status,
+            ["format"] = m?.Format,
+            ["width"] = m?.Width,
+            ["height"] = m?.Height,
+            ["byte_size"] = m?.ByteSize ?? record.Blob.Size,
+            ["sha256"] = m?.Sha256,
+            ["camera_make"] = m?.Exif?.CameraMake,
+            ["camera_model"] = m?.Exif?.CameraModel,
+            ["taken_local"] = m?.Exif?.TakenAt is { Length: >= 19 } taken ? taken[..19] : null,
+            ["gps_latitude"] = m?.Exif?.Gps?.Latitude,
+            ["gps_longitude"] = m?.Exif?.Gps?.Longitude,
+            ["failure_class"] = record.Failure?.Class,
+            ["processed_at"] = Provider.ProcessedAtValue(record.ProcessedAt),
+            ["write_rank"] = WriteRank(record),
+            ["record_json"] = JsonSerializer.Serialize(record, ContractJson.Options),
+        };
+    }
+
+    private static async Task<ImageRecord?> ReadAsync(DbConnection connection, ImageId id, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT record_json FROM images WHERE id = @id";
+        Add(command, "id", id.Value);
+        return await command.ExecuteScalarAsync(cancellationToken) is string json ? Deserialize(json) : null;
+    }
+
+    private static ImageRecord Deserialize(string json) =>
+        JsonSerializer.Deserialize<ImageRecord>(json, ContractJson.Options) ?? throw new InvalidDataException("A stored record is null.");
+
+    private static void Add(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "@" + name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+
+    private static string EscapeLike(string text)
+    {
+        var escaped = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (c is '%' or '_' or '\\')
+            {
+                escaped.Append('\\');
+            }
+
+            escaped.Append(c);
+        }
+
+        return escaped.ToString();
+    }
+
+    private static async Task<T> Guard<T>(Func<Task<T>> work)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (Exception e) when (e is DbException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            throw new StoreUnavailableException($"The metadata database is unavailable: {e.Message}", e);
+        }
+    }
+}
+
+/// <summary>Opaque page cursors: the last row's sequence number, base64url so clients treat it as a token.</summary>
+public static class PageCursor
+{
+    public static string Encode(long seq) =>
+        Convert.ToBase64String(Encoding.ASCII.GetBytes("s" + seq.ToString(CultureInfo.InvariantCulture))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static bool TryDecode(string? cursor, out long seq)
+    {
+        seq = 0;
+        if (string.IsNullOrEmpty(cursor) || cursor.Length > 32)
+        {
+            return false;
+        }
+
+        try
+        {
+            var padded = cursor.Replace('-', '+').Replace('_', '/') + new string('=', (4 - cursor.Length % 4) % 4);
+            var text = Encoding.ASCII.GetString(Convert.FromBase64String(padded));
+            return text.StartsWith('s') && long.TryParse(text.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out seq) && seq > 0;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+}

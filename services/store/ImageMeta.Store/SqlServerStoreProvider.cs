@@ -1,0 +1,72 @@
+using System.Data.Common;
+using System.Reflection;
+using DbUp;
+using Microsoft.Data.SqlClient;
+
+namespace ImageMeta.Store;
+
+/// <summary>
+/// SQL Server / Azure SQL through Microsoft.Data.SqlClient. The upsert is a <c>MERGE … WITH (HOLDLOCK)</c>
+/// (serializable on the key range, so two writers of a new id cannot both insert) whose update branch
+/// only fires for a newer <c>write_rank</c>; <c>OUTPUT $action</c> says what happened. Migrations hold an
+/// exclusive session application lock (<c>sp_getapplock</c>).
+/// </summary>
+public sealed class SqlServerStoreProvider(string connectionString) : StoreProvider
+{
+    private static readonly string MergeSql =
+        $"MERGE images WITH (HOLDLOCK) AS t USING (SELECT {string.Join(", ", Columns.Select(c => $"@{c} AS {c}"))}) AS s ON t.id = s.id " +
+        $"WHEN MATCHED AND t.write_rank < s.write_rank THEN UPDATE SET {string.Join(", ", Columns.Skip(1).Select(c => $"{c} = s.{c}"))} " +
+        $"WHEN NOT MATCHED THEN INSERT ({string.Join(", ", Columns)}) VALUES ({string.Join(", ", Columns.Select(c => "s." + c))}) " +
+        "OUTPUT $action;";
+
+    public override string Name => StoreProviders.SqlServer;
+
+    public override DbConnection CreateConnection() => new SqlConnection(connectionString);
+
+    public override async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new SqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using (var take = new SqlCommand("EXEC sp_getapplock @Resource = N'imagemeta-migrations', @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 120000", connection))
+        {
+            take.CommandTimeout = 130;
+            await take.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        try
+        {
+            var result = DeployChanges.To.SqlDatabase(connectionString)
+                .WithScriptsEmbeddedInAssembly(Assembly.GetExecutingAssembly(), name => name.Contains(".Migrations.sqlserver.", StringComparison.Ordinal))
+                .WithTransactionPerScript()
+                .LogToNowhere()
+                .Build()
+                .PerformUpgrade();
+            if (!result.Successful)
+            {
+                throw new InvalidOperationException($"SQL Server migration failed at {result.ErrorScript?.Name}: {result.Error.Message}", result.Error);
+            }
+        }
+        finally
+        {
+            await using var release = new SqlCommand("EXEC sp_releaseapplock @Resource = N'imagemeta-migrations', @LockOwner = 'Session'", connection);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    public override async Task<UpsertOutcome> UpsertAsync(DbConnection connection, IReadOnlyDictionary<string, object?> row, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = MergeSql;
+        Bind(command, row);
+        var action = (string?)await command.ExecuteScalarAsync(cancellationToken);
+        return action switch
+        {
+            "INSERT" => UpsertOutcome.Inserted,
+            "UPDATE" => UpsertOutcome.Updated,
+            _ => UpsertOutcome.Unchanged,
+        };
+    }
+
+    public override string Limit(string selectColumns, string fromAndWhere, string orderBy) =>
+        $"SELECT TOP (@limit) {selectColumns} {fromAndWhere} ORDER BY {orderBy}";
+}

@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using ImageMeta.Contracts;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace ImageMeta.Store.Tests;
+
+/// <summary>The store service over HTTP, on its embedded SQLite default in a temp folder.</summary>
+public sealed class ImagesApiTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("imagemeta-store-api-").FullName;
+    private readonly WebApplicationFactory<Program> _factory;
+    private readonly HttpClient _client;
+
+    public ImagesApiTests()
+    {
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        {
+            host.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
+            host.UseSetting("Store:DataDirectory", _folder);
+        });
+        _client = _factory.CreateClient();
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _factory.Dispose();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private Task<HttpResponseMessage> Put(ImageRecord record, string? routeId = null) =>
+        _client.PutAsync($"/images/{routeId ?? record.Id.Value}", new StringContent(JsonSerializer.Serialize(record, ContractJson.Options), Encoding.UTF8, "application/json"));
+
+    [Fact]
+    public async Task Put_creates_then_is_idempotent_and_get_reads_it_back()
+    {
+        var record = SampleRecords.Succeeded("api/a.jpg");
+
+        var created = await Put(record);
+        var again = await Put(record);
+        var read = await _client.GetFromJsonAsync<ImageRecord>($"/images/{record.Id}", ContractJson.Options);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("unchanged", again.Headers.GetValues("X-Upsert-Outcome").Single());
+        Assert.Equal(record, read);
+        Assert.True(File.Exists(Path.Combine(_folder, "metadata.db")));
+    }
+
+    [Fact]
+    public async Task Bad_requests_get_400_and_change_nothing()
+    {
+        var good = SampleRecords.Succeeded("api/b.jpg");
+        var other = SampleRecords.Succeeded("api/c.jpg");
+        var negative = good with { Metadata = good.Metadata! with { Width = -5 } };
+        var inconsistent = good with { Failure = new ExtractionFailure(FailureClass.Corrupt, "x") };
+        var forged = good with { Blob = good.Blob with { Name = "api/elsewhere.jpg" } };
+
+        var responses = new[]
+        {
+            await _client.PutAsync($"/images/{good.Id}", new StringContent("{not json", Encoding.UTF8, "application/json")),
+            await _client.PutAsync($"/images/{good.Id}", new StringContent("{}", Encoding.UTF8, "application/json")),
+            await Put(good, routeId: other.Id.Value),
+            await Put(negative),
+            await Put(inconsistent),
+            await Put(forged),
+        };
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode));
+        Assert.All(responses, r => Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType));
+        var stats = await _client.GetFromJsonAsync<JsonElement>("/images/stats");
+        Assert.Equal(0, stats.GetProperty("total").GetInt64());
+    }
+
+    [Fact]
+    public async Task Get_answers_404_for_unknown_and_400_for_malformed_ids()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/images/{new string('a', 32)}")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _client.GetAsync("/images/..%2Fetc")).StatusCode);
+    }
+
+    [Fact]
+    public async Task List_filters_pages_with_a_cursor_and_caps_the_limit()
+    {
+        for (var i = 0; i < 7; i++)
+        {
+            await Put(SampleRecords.Succeeded($"api/list/{i}.jpg", width: 100 * (i + 1)));
+        }
+
+        await Put(SampleRecords.Failed("api/list/bad.jpg"));
+        var names = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await _client.GetFromJsonAsync<JsonElement>($"/images?status=succeeded&minWidth=200&limit=2{(cursor is null ? string.Empty : "&cursor=" + cursor)}");
+            names.AddRange(page.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("blob").GetProperty("name").GetString()!));
+            cursor = page.TryGetProperty("nextCursor", out var next) ? next.GetString() : null;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(Enumerable.Range(1, 6).Reverse().Select(i => $"api/list/{i}.jpg"), names);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _client.GetAsync("/images?cursor=bogus")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _client.GetAsync("/images?minWidth=-3")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _client.GetAsync("/images?status=maybe")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/images?limit=100000")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Stats_answer_counts_and_bytes()
+    {
+        await Put(SampleRecords.Succeeded("api/s1.jpg", bytes: 10));
+        await Put(SampleRecords.Succeeded("api/s2.png", format: ImageFormats.Png, bytes: 5));
+        await Put(SampleRecords.Failed("api/s3.jpg"));
+
+        var stats = await _client.GetFromJsonAsync<JsonElement>("/images/stats");
+
+        Assert.Equal(3, stats.GetProperty("total").GetInt64());
+        Assert.Equal(1, stats.GetProperty("byFormat").GetProperty("png").GetInt64());
+        Assert.Equal(1, stats.GetProperty("byStatus").GetProperty("failed").GetInt64());
+        Assert.Equal(25, stats.GetProperty("totalBytes").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_database_outage_answers_503_so_callers_retry()
+    {
+        using var factory = _factory.WithWebHostBuilder(host => host.ConfigureServices(services =>
+            services.Replace(ServiceDescriptor.Singleton<IMetadataStore>(new UnreachableStore()))));
+        var client = factory.CreateClient();
+
+        var response = await client.PutAsync($"/images/{SampleRecords.Succeeded("x.jpg").Id}",
+            new StringContent(JsonSerializer.Serialize(SampleRecords.Succeeded("x.jpg"), ContractJson.Options), Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+    }
+
+    /// <summary>A store whose database never answers, as when PostgreSQL is down.</summary>
+    private sealed class UnreachableStore : IMetadataStore
+    {
+        private static StoreUnavailableException Down() => new("connection refused", new TimeoutException());
+        public Task MigrateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task<(UpsertOutcome Outcome, ImageRecord Stored)> UpsertAsync(ImageRecord record, CancellationToken cancellationToken) => throw Down();
+        public Task<ImageRecord?> GetAsync(ImageId id, CancellationToken cancellationToken) => throw Down();
+        public Task<ImagePage> QueryAsync(ImageQuery query, CancellationToken cancellationToken) => throw Down();
+        public Task<ImageStats> StatsAsync(CancellationToken cancellationToken) => throw Down();
+        public Task PingAsync(CancellationToken cancellationToken) => throw Down();
+    }
+}

@@ -1,0 +1,123 @@
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace ImageMeta.Store.Tests;
+
+/// <summary>The shared suite on SQLite: always runs, on a fresh file per test.</summary>
+public sealed class SqliteStoreTests : MetadataStoreSuite, IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("imagemeta-store-").FullName;
+
+    protected override string? SkipReason => null;
+
+    protected override async Task<IMetadataStore> CreateStoreAsync()
+    {
+        var connection = new SqliteConnectionStringBuilder { DataSource = Path.Combine(_folder, "metadata.db"), DefaultTimeout = 60, Pooling = false }.ToString();
+        var store = new SqlMetadataStore(new SqliteStoreProvider(connection));
+        await store.MigrateAsync(default);
+        return store;
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}
+
+/// <summary>
+/// The shared suite on a real PostgreSQL server (<c>IMAGEMETA_TEST_POSTGRES</c>): a fresh database per
+/// test, dropped afterwards. Skipped with a reason when the variable is missing, unless <c>CI=true</c>,
+/// where the suite runs and fails so CI can never pass without PostgreSQL.
+/// </summary>
+public sealed class PostgresStoreTests : MetadataStoreSuite, IAsyncLifetime
+{
+    private readonly string? _server = Environment.GetEnvironmentVariable("IMAGEMETA_TEST_POSTGRES");
+    private string? _database;
+
+    protected override string? SkipReason =>
+        _server is null && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)
+            ? "IMAGEMETA_TEST_POSTGRES is not set (a PostgreSQL connection string); .ci/run sets it"
+            : null;
+
+    protected override async Task<IMetadataStore> CreateStoreAsync()
+    {
+        if (_server is null)
+        {
+            throw new InvalidOperationException("CI=true but IMAGEMETA_TEST_POSTGRES is not set: the PostgreSQL suite must run in CI.");
+        }
+
+        _database = "imagemeta_store_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var admin = new NpgsqlConnection(_server))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {_database}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var connection = new NpgsqlConnectionStringBuilder(_server) { Database = _database, MaxPoolSize = 20 }.ToString();
+        var store = new SqlMetadataStore(new PostgresStoreProvider(new NpgsqlDataSourceBuilder(connection).Build()));
+        await store.MigrateAsync(default);
+        return store;
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_database is null || _server is null)
+        {
+            return;
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(_server);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+}
+
+/// <summary>
+/// The shared suite on SQL Server or Azure SQL (<c>IMAGEMETA_TEST_SQLSERVER</c>, a connection string whose
+/// user may create databases). SQL Server cannot run on the CI machine, so this is skipped there.
+/// </summary>
+public sealed class SqlServerStoreTests : MetadataStoreSuite, IAsyncLifetime
+{
+    private readonly string? _server = Environment.GetEnvironmentVariable("IMAGEMETA_TEST_SQLSERVER");
+    private string? _database;
+
+    protected override string? SkipReason => _server is null ? "IMAGEMETA_TEST_SQLSERVER is not set (SQL Server cannot run on this machine)" : null;
+
+    protected override async Task<IMetadataStore> CreateStoreAsync()
+    {
+        _database = "imagemeta_store_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var admin = new Microsoft.Data.SqlClient.SqlConnection(_server))
+        {
+            await admin.OpenAsync();
+            await using var create = new Microsoft.Data.SqlClient.SqlCommand($"CREATE DATABASE [{_database}]", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var connection = new Microsoft.Data.SqlClient.SqlConnectionStringBuilder(_server) { InitialCatalog = _database }.ToString();
+        var store = new SqlMetadataStore(new SqlServerStoreProvider(connection));
+        await store.MigrateAsync(default);
+        return store;
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_database is null || _server is null)
+        {
+            return;
+        }
+
+        Microsoft.Data.SqlClient.SqlConnection.ClearAllPools();
+        await using var admin = new Microsoft.Data.SqlClient.SqlConnection(_server);
+        await admin.OpenAsync();
+        await using var drop = new Microsoft.Data.SqlClient.SqlCommand($"ALTER DATABASE [{_database}] SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE [{_database}]", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+}
