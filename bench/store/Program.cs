@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Globalization;
+using ImageMeta.Contracts;
+using ImageMeta.Store;
+using ImageMeta.Store.Tests;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+// Usage: ImageMeta.Bench.Store <rows> [postgres-connection-string]
+var rows = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
+const int Writers = 8;
+var results = new List<string>
+{
+    "| database | rows | writers | upserts/s | page p50 (ms) | page p95 (ms) | filtered p50 (ms) | filtered p95 (ms) | get p95 (ms) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+};
+
+var folder = Directory.CreateTempSubdirectory("imagemeta-bench-store-").FullName;
+var sqlite = new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, "metadata.db"), DefaultTimeout = 120 }.ToString();
+results.Add(await Measure("SQLite (file, WAL)", new SqliteStoreProvider(sqlite)));
+
+if (args.Length > 1)
+{
+    var database = "imagemeta_bench_" + Guid.NewGuid().ToString("N")[..8];
+    await using (var admin = new NpgsqlConnection(args[1]))
+    {
+        await admin.OpenAsync();
+        await new NpgsqlCommand($"CREATE DATABASE {database}", admin).ExecuteNonQueryAsync();
+    }
+
+    var connection = new NpgsqlConnectionStringBuilder(args[1]) { Database = database, MaxPoolSize = 32 }.ToString();
+    results.Add(await Measure("PostgreSQL 15", new PostgresStoreProvider(new NpgsqlDataSourceBuilder(connection).Build())));
+    NpgsqlConnection.ClearAllPools();
+    await using var cleanup = new NpgsqlConnection(args[1]);
+    await cleanup.OpenAsync();
+    await new NpgsqlCommand($"DROP DATABASE {database} WITH (FORCE)", cleanup).ExecuteNonQueryAsync();
+}
+
+Directory.Delete(folder, recursive: true);
+Console.WriteLine(string.Join(Environment.NewLine, results));
+return 0;
+
+async Task<string> Measure(string name, StoreProvider provider)
+{
+    var store = new SqlMetadataStore(provider);
+    await store.MigrateAsync(default);
+    string[] formats = [ImageFormats.Jpeg, ImageFormats.Jpeg, ImageFormats.Jpeg, ImageFormats.Png, ImageFormats.Webp, ImageFormats.Gif];
+    string[] makes = ["Canon", "NIKON CORPORATION", "SONY", "Apple", "FUJIFILM"];
+
+    var next = -1;
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, Writers).Select(_ => Task.Run(async () =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < rows)
+        {
+            await store.UpsertAsync(SampleRecords.Succeeded(
+                $"bench/{i:D7}.jpg", format: formats[i % formats.Length], width: 640 + i % 4000, height: 480 + i % 3000,
+                make: makes[i % makes.Length], takenAt: new DateTime(2020, 1, 1).AddMinutes(i).ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture),
+                bytes: 100_000 + i), default);
+        }
+    })));
+    var upsertsPerSecond = rows / clock.Elapsed.TotalSeconds;
+
+    var pages = await Latencies(200, async i =>
+    {
+        // Walk a few pages deep from the newest, as a UI would.
+        var page = await store.QueryAsync(new ImageQuery { Limit = 50 }, default);
+        for (var depth = 0; depth < i % 5 && page.NextCursor is { } cursor; depth++)
+        {
+            PageCursor.TryDecode(cursor, out var before);
+            page = await store.QueryAsync(new ImageQuery { Limit = 50, Before = before }, default);
+        }
+    }, perCall: i => 1 + i % 5);
+    var filtered = await Latencies(200, async i =>
+        await store.QueryAsync(new ImageQuery { Limit = 50, Format = ImageFormats.Jpeg, Camera = makes[i % makes.Length].ToLowerInvariant()[..4], MinWidth = 1000 }, default));
+    var gets = await Latencies(500, async i =>
+        await store.GetAsync(SampleRecords.Succeeded($"bench/{i * 97 % rows:D7}.jpg").Id, default));
+
+    return string.Create(CultureInfo.InvariantCulture,
+        $"| {name} | {rows} | {Writers} | {upsertsPerSecond:F0} | {pages.P50:F2} | {pages.P95:F2} | {filtered.P50:F2} | {filtered.P95:F2} | {gets.P95:F2} |");
+}
+
+static async Task<(double P50, double P95)> Latencies(int count, Func<int, Task> call, Func<int, int>? perCall = null)
+{
+    var samples = new List<double>();
+    for (var i = 0; i < count; i++)
+    {
+        var clock = Stopwatch.StartNew();
+        await call(i);
+        samples.Add(clock.Elapsed.TotalMilliseconds / (perCall?.Invoke(i) ?? 1));
+    }
+
+    samples.Sort();
+    return (samples[samples.Count / 2], samples[(int)(samples.Count * 0.95)]);
+}
