@@ -29,7 +29,7 @@ if (args.Length > 1)
     }
 
     var connection = new NpgsqlConnectionStringBuilder(args[1]) { Database = database, MaxPoolSize = 32 }.ToString();
-    results.Add(await Measure("PostgreSQL 15", new PostgresStoreProvider(new NpgsqlDataSourceBuilder(connection).Build())));
+    results.Add(await Measure("PostgreSQL 15", new PostgresStoreProvider(connection)));
     NpgsqlConnection.ClearAllPools();
     await using var cleanup = new NpgsqlConnection(args[1]);
     await cleanup.OpenAsync();

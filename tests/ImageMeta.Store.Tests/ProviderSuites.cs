@@ -56,7 +56,7 @@ public sealed class PostgresStoreTests : MetadataStoreSuite, IAsyncLifetime
         }
 
         var connection = new NpgsqlConnectionStringBuilder(_server) { Database = _database, MaxPoolSize = 20 }.ToString();
-        var store = new SqlMetadataStore(new PostgresStoreProvider(new NpgsqlDataSourceBuilder(connection).Build()));
+        var store = new SqlMetadataStore(new PostgresStoreProvider(connection));
         await store.MigrateAsync(default);
         return store;
     }

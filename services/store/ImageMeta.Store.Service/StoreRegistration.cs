@@ -38,7 +38,7 @@ public static class StoreRegistration
         switch (options.Provider)
         {
             case StoreProviders.Postgres:
-                return new PostgresStoreProvider(new NpgsqlDataSourceBuilder(connectionString).Build());
+                return new PostgresStoreProvider(connectionString!);
             case StoreProviders.SqlServer:
                 return new SqlServerStoreProvider(connectionString!);
             default:

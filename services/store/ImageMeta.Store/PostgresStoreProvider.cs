@@ -10,8 +10,11 @@ namespace ImageMeta.Store;
 /// so concurrent writers of one id serialize on the row and the newer write wins. Migrations hold a
 /// session advisory lock so two instances starting together migrate one after the other.
 /// </summary>
-public sealed class PostgresStoreProvider(NpgsqlDataSource dataSource) : StoreProvider
+public sealed class PostgresStoreProvider(string connectionString) : StoreProvider, IDisposable
 {
+    // The data source's own ConnectionString leaves the password out, so DbUp gets the original.
+    private readonly NpgsqlDataSource _dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
+
     private const long MigrationLockKey = 0x494D4147454D4554; // "IMAGEMET"
 
     private static readonly string UpsertSql =
@@ -21,11 +24,11 @@ public sealed class PostgresStoreProvider(NpgsqlDataSource dataSource) : StorePr
 
     public override string Name => StoreProviders.Postgres;
 
-    public override DbConnection CreateConnection() => dataSource.CreateConnection();
+    public override DbConnection CreateConnection() => _dataSource.CreateConnection();
 
     public override async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLockKey})", connection))
         {
             await take.ExecuteNonQueryAsync(cancellationToken);
@@ -33,7 +36,7 @@ public sealed class PostgresStoreProvider(NpgsqlDataSource dataSource) : StorePr
 
         try
         {
-            var result = DeployChanges.To.PostgresqlDatabase(dataSource.ConnectionString)
+            var result = DeployChanges.To.PostgresqlDatabase(connectionString)
                 .WithScriptsEmbeddedInAssembly(Assembly.GetExecutingAssembly(), name => name.Contains(".Migrations.postgres.", StringComparison.Ordinal))
                 .WithTransactionPerScript()
                 .LogToNowhere()
@@ -67,4 +70,6 @@ public sealed class PostgresStoreProvider(NpgsqlDataSource dataSource) : StorePr
 
     public override string Limit(string selectColumns, string fromAndWhere, string orderBy) =>
         $"SELECT {selectColumns} {fromAndWhere} ORDER BY {orderBy} LIMIT @limit";
+
+    public void Dispose() => _dataSource.Dispose();
 }
