@@ -1,0 +1,392 @@
+using System.Text.Json;
+using ImageMeta.Contracts;
+using ImageMeta.Testing.Dapr.Pipeline;
+using Microsoft.Data.Sqlite;
+using Xunit.Abstractions;
+
+namespace ImageMeta.EndToEnd.Tests;
+
+/// <summary>
+/// The end-to-end scenarios of issue 5, run once per database by the subclasses. Every wait is bounded;
+/// a bound that passes is a failure with the services' recent output attached, never a hang.
+/// </summary>
+public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputHelper output)
+    where TFixture : PipelineFixture
+{
+    private static readonly TimeSpan Settle = TimeSpan.FromMinutes(3);
+
+    protected SidecarDoublePipeline Pipeline => fixture.Pipeline;
+
+    protected PipelineClient Client => fixture.Client;
+
+    private static string Unique(string what) => $"{what}-{Guid.NewGuid():N}"[..24];
+
+    [SkippableFact]
+    public async Task Two_hundred_mixed_images_uploaded_concurrently_become_succeeded_rows_matching_the_extraction_core()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var images = TestImages.Mixed(200, seed: 1, prefix: Unique("mixed"));
+
+        var uploads = await Task.WhenAll(images.Select(async image => (Image: image, Upload: await Client.UploadAsync(image.Name, image.Content))));
+        var records = await Client.WaitForRecordsAsync([.. uploads.Select(u => u.Upload.Id)], Settle);
+
+        AssertAllStored(uploads.Select(u => u.Upload.Id), records);
+        foreach (var (image, upload) in uploads)
+        {
+            var record = records[upload.Id];
+            Assert.Equal(image.Name, record.Blob.Name);
+            Assert.True(record.Status == ImageStatus.Succeeded, $"{image.Name}: {record.Status} {record.Failure}");
+            var expected = ExtractionReference.Extract(image.Content);
+            Assert.True(expected.Metadata is not null, $"{image.Name}: the extraction core itself fails: {expected.Failure}");
+            Assert.Equal(Json(expected.Metadata), Json(record.Metadata));
+        }
+
+        // One workflow per image, all completed.
+        foreach (var (_, upload) in uploads)
+        {
+            var instance = await Pipeline.Workflows.GetAsync(upload.Id.Value, CancellationToken.None);
+            Assert.Equal("COMPLETED", instance?.RuntimeStatus);
+        }
+    }
+
+    [SkippableFact]
+    public async Task The_same_BlobCreated_event_three_times_and_a_sweep_make_one_workflow_and_one_row()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var image = TestImages.Mixed(1, seed: 2, prefix: Unique("event"))[0];
+        // The blob appears without an upload: someone wrote it into the container directly.
+        var path = Path.Combine(Pipeline.Network.Images.RootPath, image.Name);
+        await File.WriteAllBytesAsync(path, image.Content);
+        var startsBefore = Pipeline.Workflows.StartedInstanceIds.Count;
+
+        var message = BlobCreatedEvent(image.Name, image.Content.Length);
+        var deliveries = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ =>
+            Pipeline.IngestSidecar.DeliverQueueMessageAsync("image-events", message, TimeSpan.FromMilliseconds(500), maxDeliveries: 20)));
+        Assert.All(deliveries, d => Assert.True(d.Acknowledged, $"event not acknowledged: {d}"));
+        var sweep = await Pipeline.IngestSidecar.FireCronAsync("sweep");
+        Assert.True(sweep.Acknowledged, $"sweep answered {sweep.StatusCode}");
+
+        var instanceIds = await WaitForAsync(
+            () => Pipeline.Workflows.StartedInstanceIds.Skip(startsBefore).Where(id => Pipeline.Workflows.InputOf(id)?.Contains(image.Name, StringComparison.Ordinal) == true).Distinct().ToList(),
+            ids => ids.Count >= 1,
+            TimeSpan.FromSeconds(60));
+        var id = ImageId.Parse(Assert.Single(instanceIds));
+        var records = await Client.WaitForRecordsAsync([id], Settle);
+        AssertAllStored([id], records);
+        Assert.Equal(ImageStatus.Succeeded, records[id].Status);
+
+        // A second sweep and a late duplicate event change nothing either.
+        await Pipeline.IngestSidecar.FireCronAsync("sweep");
+        await Pipeline.IngestSidecar.DeliverQueueMessageAsync("image-events", message, TimeSpan.FromMilliseconds(500));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Single(Pipeline.Workflows.StartedInstanceIds.Skip(startsBefore), i => i == id.Value);
+        Assert.Equal(1, await CountRowsAsync(image));
+    }
+
+    [SkippableFact]
+    public async Task Bad_files_become_failed_rows_with_their_class_and_are_not_retried()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        await QuiesceAsync();
+        var extractCallsBefore = Pipeline.Network.Invocations.To("extractor").Count;
+        var bad = TestImages.Bad(Unique("bad"));
+
+        var uploads = await Task.WhenAll(bad.Select(async image => (Image: image, Upload: await Client.UploadAsync(image.Name, image.Content))));
+        var records = await Client.WaitForRecordsAsync([.. uploads.Select(u => u.Upload.Id)], Settle);
+
+        AssertAllStored(uploads.Select(u => u.Upload.Id), records);
+        foreach (var (image, upload) in uploads)
+        {
+            var record = records[upload.Id];
+            Assert.Equal(ImageStatus.Failed, record.Status);
+            Assert.Equal(image.ExpectedFailureClass, record.Failure?.Class);
+            Assert.Equal(ExtractionReference.Extract(image.Content).Failure?.Class, record.Failure?.Class);
+            Assert.False(string.IsNullOrWhiteSpace(record.Failure?.Message));
+        }
+
+        // One extraction each: content failures are permanent, so nobody retries them.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(bad.Count, Pipeline.Network.Invocations.To("extractor").Count - extractCallsBefore);
+    }
+
+    [SkippableFact]
+    public async Task Extractor_down_for_twenty_seconds_delays_images_but_every_one_succeeds()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var images = TestImages.Mixed(20, seed: 3, prefix: Unique("no-extractor"));
+        var failuresBefore = Pipeline.Network.Invocations.To("extractor").Count(r => r.StatusCode >= 500);
+
+        await Pipeline.Extractor.KillAsync();
+        List<UploadResult> uploads;
+        try
+        {
+            uploads = [.. await Task.WhenAll(images.Select(i => Client.UploadAsync(i.Name, i.Content)))];
+            await Task.Delay(TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            await Pipeline.Extractor.StartAsync(TimeSpan.FromSeconds(60));
+        }
+
+        var records = await Client.WaitForRecordsAsync([.. uploads.Select(u => u.Id)], Settle);
+        AssertAllStored(uploads.Select(u => u.Id), records);
+        Assert.All(records.Values, r => Assert.Equal(ImageStatus.Succeeded, r.Status));
+        // The outage was real: calls failed while it lasted, and the workflows retried past it.
+        Assert.True(Pipeline.Network.Invocations.To("extractor").Count(r => r.StatusCode >= 500) > failuresBefore);
+    }
+
+    [SkippableFact]
+    public async Task Store_database_unavailable_for_twenty_seconds_delays_images_but_every_one_succeeds()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var images = TestImages.Mixed(20, seed: 4, prefix: Unique("no-database"));
+
+        List<UploadResult> uploads;
+        int savedDuringOutage;
+        await using (await DatabaseOutage.BeginAsync(fixture))
+        {
+            uploads = [.. await Task.WhenAll(images.Select(i => Client.UploadAsync(i.Name, i.Content)))];
+            await Task.Delay(TimeSpan.FromSeconds(20));
+            savedDuringOutage = SuccessfulSaves(uploads.Select(u => u.Id));
+        }
+
+        // The outage was real: no save of these images succeeded while it lasted (PostgreSQL refuses the
+        // connections; SQLite writers wait on the lock until their busy timeout fails them).
+        Assert.Equal(0, savedDuringOutage);
+        var records = await Client.WaitForRecordsAsync([.. uploads.Select(u => u.Id)], Settle);
+        AssertAllStored(uploads.Select(u => u.Id), records);
+        Assert.All(records.Values, r => Assert.Equal(ImageStatus.Succeeded, r.Status));
+    }
+
+    [SkippableFact]
+    public async Task Ingest_killed_mid_workflow_resumes_after_restart_without_duplicate_rows()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var images = TestImages.Mixed(10, seed: 5, prefix: Unique("resume"));
+        var extractorFailuresBefore = Pipeline.Network.Invocations.To("extractor").Count(r => r.StatusCode >= 500);
+
+        // Park the workflows in their retry of ExtractMetadata: the extractor is down.
+        await Pipeline.Extractor.KillAsync();
+        List<UploadResult> uploads;
+        try
+        {
+            uploads = [.. await Task.WhenAll(images.Select(i => Client.UploadAsync(i.Name, i.Content)))];
+            await WaitForAsync(
+                () => Pipeline.Network.Invocations.To("extractor").Count(r => r.StatusCode >= 500) - extractorFailuresBefore,
+                failures => failures >= images.Count,
+                TimeSpan.FromSeconds(60));
+            await Pipeline.Ingest.KillAsync();
+        }
+        finally
+        {
+            await Pipeline.Extractor.StartAsync(TimeSpan.FromSeconds(60));
+        }
+
+        foreach (var upload in uploads)
+        {
+            Assert.Equal("RUNNING", (await Pipeline.Workflows.GetAsync(upload.Id.Value, CancellationToken.None))?.RuntimeStatus);
+        }
+
+        await Pipeline.Ingest.StartAsync(TimeSpan.FromSeconds(60));
+        var records = await Client.WaitForRecordsAsync([.. uploads.Select(u => u.Id)], Settle);
+        AssertAllStored(uploads.Select(u => u.Id), records);
+        Assert.All(records.Values, r => Assert.Equal(ImageStatus.Succeeded, r.Status));
+        foreach (var image in images)
+        {
+            Assert.Equal(1, await CountRowsAsync(image));
+        }
+
+        foreach (var upload in uploads)
+        {
+            var instance = await WaitForAsync(
+                () => Pipeline.Workflows.GetAsync(upload.Id.Value, CancellationToken.None).GetAwaiter().GetResult(),
+                i => i?.RuntimeStatus == "COMPLETED",
+                TimeSpan.FromSeconds(30));
+            Assert.Equal("COMPLETED", instance?.RuntimeStatus);
+            Assert.Single(Pipeline.Workflows.StartedInstanceIds, i => i == upload.Id.Value);
+        }
+    }
+
+    [SkippableFact]
+    public async Task One_upload_leaves_one_trace_across_ingest_workflow_extractor_and_store()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var zipkin = Pipeline.Zipkin!;
+        var image = TestImages.Mixed(1, seed: 6, prefix: Unique("trace"))[0];
+
+        var upload = await Client.UploadAsync(image.Name, image.Content);
+        var records = await Client.WaitForRecordsAsync([upload.Id], Settle);
+        AssertAllStored([upload.Id], records);
+
+        // The exporters batch (5 s by default): wait until the store's and the extractor's server spans arrived.
+        var trace = await WaitForAsync(
+            () => zipkin.Trace(upload.TraceId),
+            spans => spans.Any(s => s.ServiceName == "store" && s.Kind == "SERVER") &&
+                     spans.Any(s => s.ServiceName == "extractor" && s.Kind == "SERVER") &&
+                     spans.Any(s => s.ServiceName == "ingest" && s.Kind == "SERVER"),
+            TimeSpan.FromSeconds(30));
+        output.WriteLine(string.Join('\n', trace));
+
+        var byId = trace.ToDictionary(s => s.Id);
+        var upstream = trace.Where(s => s.ParentId is not null && !byId.ContainsKey(s.ParentId)).ToList();
+        // Only the upload's server span has a parent outside the collected trace: our client's span.
+        var root = Assert.Single(upstream);
+        Assert.Equal("ingest", root.ServiceName);
+        Assert.Equal("SERVER", root.Kind);
+
+        IReadOnlyList<ZipkinSpan> Ancestry(ZipkinSpan span)
+        {
+            var chain = new List<ZipkinSpan>();
+            for (var s = span; s is not null; s = s.ParentId is { } p ? byId.GetValueOrDefault(p) : null)
+            {
+                chain.Add(s);
+            }
+
+            return chain;
+        }
+
+        var extractorServer = trace.First(s => s.ServiceName == "extractor" && s.Kind == "SERVER");
+        var storeServer = trace.First(s => s.ServiceName == "store" && s.Kind == "SERVER" && s.Name?.Contains("PUT", StringComparison.OrdinalIgnoreCase) == true);
+        foreach (var (server, activity) in new[] { (extractorServer, DaprTopology.Workflows.ExtractMetadataActivity), (storeServer, DaprTopology.Workflows.SaveMetadataActivity) })
+        {
+            var chain = Ancestry(server);
+            Assert.Equal(root.Id, chain[^1].Id);
+            Assert.Contains(chain, s => s.ServiceName == "ingest" && s.Name?.Contains(activity, StringComparison.OrdinalIgnoreCase) == true);
+            Assert.Contains(chain, s => s.ServiceName == "ingest" && s.Name?.Contains(DaprTopology.Workflows.ImageMetadata, StringComparison.OrdinalIgnoreCase) == true);
+        }
+    }
+
+    /// <summary>An Event Grid schema BlobCreated event for a blob in the local container.</summary>
+    private static string BlobCreatedEvent(string name, long length)
+    {
+        var container = TestEnvironment.LocalContainer;
+        var events = new[]
+        {
+            new Dictionary<string, object>
+            {
+                ["topic"] = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/devstoreaccount1",
+                ["subject"] = $"/blobServices/default/containers/{container}/blobs/{name}",
+                ["eventType"] = "Microsoft.Storage.BlobCreated",
+                ["id"] = Guid.NewGuid().ToString(),
+                ["eventTime"] = DateTimeOffset.UtcNow.ToString("O"),
+                ["data"] = new Dictionary<string, object>
+                {
+                    ["api"] = "PutBlob",
+                    ["contentType"] = "application/octet-stream",
+                    ["contentLength"] = length,
+                    ["blobType"] = "BlockBlob",
+                    ["url"] = $"https://devstoreaccount1.blob.core.windows.net/{container}/{name}",
+                    ["eTag"] = "0x8DCAFE0000000001",
+                    ["sequencer"] = "00000000000000000000000000000001",
+                },
+                ["dataVersion"] = string.Empty,
+                ["metadataVersion"] = "1",
+            },
+        };
+        return JsonSerializer.Serialize(events);
+    }
+
+    /// <summary>Store writes (<c>PUT images/{id}</c>) answered 2xx for these ids, from the store double's log.</summary>
+    private int SuccessfulSaves(IEnumerable<ImageId> ids)
+    {
+        var wanted = ids.Select(id => $"{DaprTopology.Methods.Images}/{id}").ToHashSet(StringComparer.Ordinal);
+        return Pipeline.Network.Invocations.To(DaprTopology.AppIds.Store).Count(r => r.Verb == "PUT" && r.StatusCode is >= 200 and < 300 && wanted.Contains(r.Method));
+    }
+
+    /// <summary>Rows for this blob name, found through the store's query API by the content's SHA-256.</summary>
+    private async Task<int> CountRowsAsync(TestImage image)
+    {
+        var name = image.Name;
+        using var page = await Client.QueryAsync($"sha256={TestEnvironment.Sha256(image.Content)}&limit=50");
+        return TestEnvironment.Items(page.RootElement).Count(item => item.GetProperty("blob").GetProperty("name").GetString() == name);
+    }
+
+    /// <summary>Waits until no workflow of this pipeline is still running, so call counts start from a quiet state.</summary>
+    private async Task QuiesceAsync() =>
+        await WaitForAsync(() => Pipeline.Workflows.RunningCount, running => running == 0, TimeSpan.FromMinutes(2));
+
+    private void AssertAllStored(IEnumerable<ImageId> ids, IReadOnlyDictionary<ImageId, ImageRecord> records)
+    {
+        var missing = ids.Where(id => !records.ContainsKey(id)).ToList();
+        if (missing.Count > 0)
+        {
+            var states = string.Join('\n', missing.Take(5).Select(id => $"{id}: {Pipeline.Workflows.Describe(id.Value)}"));
+            Assert.Fail($"{missing.Count} image(s) have no record after {Settle}:\n{states}\n--- recent service output ---\n{Pipeline.RecentOutput}");
+        }
+    }
+
+    private static string Json<T>(T value) => JsonSerializer.Serialize(value, ContractJson.Options);
+
+    /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> or the bound; returns the last value read.</summary>
+    private static async Task<T> WaitForAsync<T>(Func<T> read, Func<T, bool> done, TimeSpan bound)
+    {
+        var deadline = DateTime.UtcNow + bound;
+        var value = read();
+        while (!done(value) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+            value = read();
+        }
+
+        return value;
+    }
+
+    /// <summary>The store's database made unreachable for the lifetime of the returned handle.</summary>
+    private sealed class DatabaseOutage : IAsyncDisposable
+    {
+        private readonly Func<Task> _end;
+
+        private DatabaseOutage(Func<Task> end) => _end = end;
+
+        public static async Task<DatabaseOutage> BeginAsync(PipelineFixture fixture)
+        {
+            if (fixture.Postgres is { } postgres)
+            {
+                await postgres.MakeUnavailableAsync();
+                return new DatabaseOutage(postgres.MakeAvailableAsync);
+            }
+
+            // SQLite has no server to stop. An exclusive transaction held by another process is what an
+            // unavailable SQLite database looks like to the store: every write fails with SQLITE_BUSY once
+            // its busy timeout passes.
+            var connection = new SqliteConnection($"Data Source={fixture.Pipeline.SqlitePath};Pooling=False");
+            await connection.OpenAsync();
+            await using (var begin = connection.CreateCommand())
+            {
+                begin.CommandText = "BEGIN EXCLUSIVE";
+                await begin.ExecuteNonQueryAsync();
+            }
+
+            return new DatabaseOutage(async () =>
+            {
+                await using (var rollback = connection.CreateCommand())
+                {
+                    rollback.CommandText = "ROLLBACK";
+                    await rollback.ExecuteNonQueryAsync();
+                }
+
+                await connection.DisposeAsync();
+            });
+        }
+
+        public ValueTask DisposeAsync() => new(_end());
+    }
+}
+
+[Collection(EndToEndCollection.Name)]
+public sealed class SqlitePipelineTests(SqlitePipelineFixture fixture, ITestOutputHelper output)
+    : PipelineScenarios<SqlitePipelineFixture>(fixture, output), IClassFixture<SqlitePipelineFixture>;
+
+[Collection(EndToEndCollection.Name)]
+public sealed class PostgresPipelineTests(PostgresPipelineFixture fixture, ITestOutputHelper output)
+    : PipelineScenarios<PostgresPipelineFixture>(fixture, output), IClassFixture<PostgresPipelineFixture>;
+
+/// <summary>
+/// One collection for every class that starts services: on two cores, two pipelines side by side would
+/// measure the machine, not the code. Classes in it run one after another.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class EndToEndCollection
+{
+    public const string Name = "end-to-end";
+}

@@ -1,0 +1,36 @@
+using System.Text.Json;
+using ImageMeta.Testing.Dapr.Pipeline;
+
+namespace ImageMeta.EndToEnd.Tests;
+
+/// <summary>
+/// The settings the end-to-end suite gives the services, and the few response shapes it reads, in one
+/// place: retry intervals shortened (but still long enough to ride out the 20 s outages), quiet logs.
+/// </summary>
+public static class TestEnvironment
+{
+    /// <summary>The container name ingest reports for the local-storage binding (events and sweep must agree on it).</summary>
+    public const string LocalContainer = "images";
+
+    /// <summary>The Durable Task engine double behind ingest's sidecar.</summary>
+    public static IWorkflowEngineDouble CreateWorkflowEngine() =>
+        throw new InvalidOperationException("Wire the TaskHubSidecarService double (tests/ImageMeta.Testing) here.");
+
+    /// <summary>Extra environment per app id.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Services { get; } =
+        new Dictionary<string, IReadOnlyDictionary<string, string>>
+        {
+            ["ingest"] = new Dictionary<string, string>(),
+        };
+
+    /// <summary>The items of a store query page (<c>{ "items": [...], "nextCursor": ... }</c>).</summary>
+    public static IEnumerable<JsonElement> Items(JsonElement page) => page.GetProperty("items").EnumerateArray();
+
+    /// <summary>Lowercase hex SHA-256, as records carry it and the store's <c>sha256</c> filter takes it.</summary>
+    public static string Sha256(byte[] content) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
+
+    /// <summary>Whether ingest's status answer says the image is done and stored as succeeded.</summary>
+    public static bool StatusSaysSucceeded(JsonElement status) =>
+        status.TryGetProperty("record", out var record) && record.ValueKind == JsonValueKind.Object &&
+        record.TryGetProperty("status", out var s) && s.GetString() == "succeeded";
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using ImageMeta.Contracts;
+
+namespace ImageMeta.Testing.Dapr.Pipeline;
+
+/// <summary>
+/// The same pipeline under a real Dapr: <c>dapr run -f .</c> in the repository root (the local profile),
+/// then the apps on their fixed ports. Used when the <c>dapr</c> CLI is on PATH and
+/// <c>IMAGEMETA_E2E_REAL_DAPR=1</c>; <c>dapr init</c> must have been run once.
+/// </summary>
+public sealed class RealDaprPipeline : IAsyncDisposable
+{
+    public const string SwitchVariable = "IMAGEMETA_E2E_REAL_DAPR";
+
+    private readonly ServiceProcess _run;
+
+    private RealDaprPipeline(ServiceProcess run) => _run = run;
+
+    /// <summary>Null when the switch is on and the CLI is found; otherwise the reason the real-Dapr tests skip.</summary>
+    public static string? UnavailableReason
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable(SwitchVariable) != "1")
+            {
+                return $"Real-Dapr end-to-end tests run only with {SwitchVariable}=1 and the dapr CLI on PATH (after 'dapr init').";
+            }
+
+            return FindOnPath("dapr") is null ? $"{SwitchVariable}=1 but no 'dapr' on PATH." : null;
+        }
+    }
+
+    public Uri Ingest { get; } = new($"http://127.0.0.1:{DaprTopology.AppPorts.Ingest}/");
+
+    public Uri Store { get; } = new($"http://127.0.0.1:{DaprTopology.AppPorts.Store}/");
+
+    public string RecentOutput => _run.RecentOutput;
+
+    public static async Task<RealDaprPipeline> StartAsync(TimeSpan timeout)
+    {
+        var dapr = FindOnPath("dapr") ?? throw new InvalidOperationException("dapr CLI not found on PATH.");
+        var run = new ServiceProcess("dapr-run", dapr, ["run", "-f", "."], RepositoryLayout.Root, DaprTopology.AppPorts.Ingest, new Dictionary<string, string>());
+        var pipeline = new RealDaprPipeline(run);
+        try
+        {
+            // ServiceProcess waits for ingest's /healthz; the other two are checked the same way below.
+            await run.StartAsync(timeout);
+            using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            foreach (var port in new[] { DaprTopology.AppPorts.Extractor, DaprTopology.AppPorts.Store })
+            {
+                var deadline = DateTime.UtcNow + timeout;
+                while (true)
+                {
+                    try
+                    {
+                        using var response = await probe.GetAsync(new Uri($"http://127.0.0.1:{port}/healthz"));
+                        if (response.IsSuccessStatusCode)
+                        {
+                            break;
+                        }
+                    }
+                    catch (HttpRequestException)
+                    {
+                    }
+                    catch (TaskCanceledException)
+                    {
+                    }
+
+                    if (DateTime.UtcNow > deadline)
+                    {
+                        throw new TimeoutException($"App on port {port} not healthy under dapr run.\n{run.RecentOutput}");
+                    }
+
+                    await Task.Delay(500);
+                }
+            }
+
+            return pipeline;
+        }
+        catch
+        {
+            await pipeline.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // 'dapr stop -f .' ends the apps and sidecars of this run file; killing the CLI's tree is the fallback.
+        if (FindOnPath("dapr") is { } dapr)
+        {
+            using var stop = Process.Start(new ProcessStartInfo(dapr, ["stop", "-f", "."]) { WorkingDirectory = RepositoryLayout.Root, UseShellExecute = false });
+            if (stop is not null)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                try
+                {
+                    await stop.WaitForExitAsync(timeout.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    stop.Kill(entireProcessTree: true);
+                }
+            }
+        }
+
+        await _run.DisposeAsync();
+    }
+
+    private static string? FindOnPath(string command) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, command))
+            .FirstOrDefault(File.Exists);
+}
