@@ -1,5 +1,5 @@
 using System.Globalization;
-using ImageMeta.Extractor.Tests;
+using ImageMeta.Testing.Images;
 using SkiaSharp;
 
 // Usage: ImageMeta.Bench.Corpus <folder> <count>. Deterministic: the same count gives the same files.
@@ -30,7 +30,7 @@ for (var i = 0; i < count; i++)
     {
         case "jpg":
             var (w, h) = cameraSizes[random.Next(cameraSizes.Length)];
-            bytes = TestImages.WithExif(Photo(w, h, random, SKEncodedImageFormat.Jpeg, 88), new TestImages.ExifTags(
+            bytes = ImageWriters.WithExif(Photo(w, h, random, SKEncodedImageFormat.Jpeg, 88), new ImageWriters.ExifTags(
                 Orientation: 1 + random.Next(8),
                 Make: makes[i % makes.Length],
                 Model: $"Model {i % 13}",
@@ -50,10 +50,10 @@ for (var i = 0; i < count; i++)
             bytes = Photo(1600, 1200, random, SKEncodedImageFormat.Webp, 80);
             break;
         case "gif":
-            bytes = TestImages.Gif(320, 240, 1 + random.Next(12));
+            bytes = ImageWriters.Gif(320, 240, 1 + random.Next(12));
             break;
         default:
-            bytes = TestImages.Bmp(1024 + random.Next(512), 768);
+            bytes = ImageWriters.Bmp(1024 + random.Next(512), 768);
             break;
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using ImageMeta.Contracts;
+using ImageMeta.Testing.Images;
 
 namespace ImageMeta.Extractor.Tests;
 
@@ -102,9 +103,9 @@ public sealed class BadInputTests
     {
         var whole = kind switch
         {
-            "jpeg" => TestImages.Jpeg(200, 150),
-            "png" => TestImages.Png(200, 150),
-            _ => TestImages.Gif(60, 40),
+            "jpeg" => ImageWriters.Jpeg(200, 150),
+            "png" => ImageWriters.Png(200, 150),
+            _ => ImageWriters.Gif(60, 40),
         };
         var cut = whole.AsSpan(0, Math.Max(8, (int)(whole.Length * keep))).ToArray();
 
@@ -125,7 +126,7 @@ public sealed class BadInputTests
     [InlineData(100_000, 1001)]
     public void A_header_declaring_too_many_pixels_is_refused_before_decoding(int width, int height)
     {
-        var png = TestImages.PngHeaderOnly(width, height);
+        var png = ImageWriters.PngHeaderOnly(width, height);
 
         Assert.Equal(FailureClass.TooLarge, ClassOf(png));
         Assert.Equal(FailureClass.TooLarge, ClassOf(png, verify: true));
@@ -135,7 +136,7 @@ public sealed class BadInputTests
     public void A_decompression_bomb_within_the_pixel_limit_is_read_from_its_header_with_bounded_memory()
     {
         // 9000×9000 of one colour: a few hundred KB on disk, 324 MB as RGBA.
-        var bomb = TestImages.SolidPng(9000, 9000);
+        var bomb = ImageWriters.SolidPng(9000, 9000);
 
         var result = _inspector.Inspect(bomb);
 
@@ -149,7 +150,7 @@ public sealed class BadInputTests
     {
         // PNG has no row-by-row decoding in this Skia build, so verify needs one RGBA frame: the bound
         // is 4 bytes per pixel of the pixel limit, which is why MaxPixels is also a memory limit.
-        var bomb = TestImages.SolidPng(6000, 6000);
+        var bomb = ImageWriters.SolidPng(6000, 6000);
         GC.Collect();
         var before = Process.GetCurrentProcess().WorkingSet64;
 
@@ -164,7 +165,7 @@ public sealed class BadInputTests
     [Fact]
     public void Verifying_a_large_jpeg_decodes_row_by_row()
     {
-        var jpeg = TestImages.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 4000, 3000);
+        var jpeg = ImageWriters.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 4000, 3000);
         GC.Collect();
         var before = Process.GetCurrentProcess().WorkingSet64;
 
@@ -178,7 +179,7 @@ public sealed class BadInputTests
     [Fact]
     public void Content_over_the_byte_limit_is_too_large()
     {
-        var png = TestImages.Png(100, 100);
+        var png = ImageWriters.Png(100, 100);
         var inspector = new ImageInspector(new ExtractionOptions { MaxBytes = png.Length - 1 });
 
         Assert.Equal(FailureClass.TooLarge, inspector.Inspect(png).Failure?.Class);
@@ -202,14 +203,14 @@ public sealed class BadInputTests
     {
         var strict = new ImageInspector(new ExtractionOptions { MaxPixels = 100 });
 
-        Assert.Equal(FailureClass.TooLarge, strict.Inspect(TestImages.Png(11, 10)).Failure?.Class);
-        Assert.True(strict.Inspect(TestImages.Png(10, 10)).Succeeded);
+        Assert.Equal(FailureClass.TooLarge, strict.Inspect(ImageWriters.Png(11, 10)).Failure?.Class);
+        Assert.True(strict.Inspect(ImageWriters.Png(10, 10)).Succeeded);
     }
 
     [Fact]
     public void Thousands_of_hostile_inputs_do_not_crash_or_leak()
     {
-        var seeds = new[] { TestImages.Jpeg(40, 30), TestImages.Png(40, 30), TestImages.Gif(20, 20, 2), TestImages.Webp(20, 20), TestImages.Bmp(9, 9) };
+        var seeds = new[] { ImageWriters.Jpeg(40, 30), ImageWriters.Png(40, 30), ImageWriters.Gif(20, 20, 2), ImageWriters.Webp(20, 20), ImageWriters.Bmp(9, 9) };
         var random = new Random(7);
         var before = Process.GetCurrentProcess().WorkingSet64;
         for (var i = 0; i < 2000; i++)

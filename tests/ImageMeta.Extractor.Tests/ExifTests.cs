@@ -1,4 +1,5 @@
 using ImageMeta.Contracts;
+using ImageMeta.Testing.Images;
 
 namespace ImageMeta.Extractor.Tests;
 
@@ -17,7 +18,7 @@ public sealed class ExifTests
     [InlineData(8, true)]
     public void Every_orientation_is_reported_and_5_to_8_swap_the_display_size(int orientation, bool swapped)
     {
-        var jpeg = TestImages.WithExif(TestImages.Jpeg(60, 20), new TestImages.ExifTags(Orientation: orientation));
+        var jpeg = ImageWriters.WithExif(ImageWriters.Jpeg(60, 20), new ImageWriters.ExifTags(Orientation: orientation));
 
         var m = _inspector.Inspect(jpeg).Metadata;
 
@@ -30,7 +31,7 @@ public sealed class ExifTests
     [Fact]
     public void Camera_exposure_and_time_with_offset_come_out_typed()
     {
-        var jpeg = TestImages.WithExif(TestImages.Jpeg(), new TestImages.ExifTags(
+        var jpeg = ImageWriters.WithExif(ImageWriters.Jpeg(), new ImageWriters.ExifTags(
             Make: "Canon  ",
             Model: "EOS R5",
             Lens: "RF24-105mm F4 L IS USM",
@@ -58,7 +59,7 @@ public sealed class ExifTests
     [Fact]
     public void Time_without_offset_stays_local_and_unzoned()
     {
-        var jpeg = TestImages.WithExif(TestImages.Jpeg(), new TestImages.ExifTags(DateTimeOriginal: "2023:12:31 23:59:58"));
+        var jpeg = ImageWriters.WithExif(ImageWriters.Jpeg(), new ImageWriters.ExifTags(DateTimeOriginal: "2023:12:31 23:59:58"));
 
         Assert.Equal("2023-12-31T23:59:58", _inspector.Inspect(jpeg).Metadata?.Exif?.TakenAt);
     }
@@ -69,7 +70,7 @@ public sealed class ExifTests
     [InlineData(40.6892494, -74.0445004, null)]
     public void Gps_is_decimal_degrees_with_signs_and_altitude(double latitude, double longitude, double? altitude)
     {
-        var jpeg = TestImages.WithExif(TestImages.Jpeg(), new TestImages.ExifTags(Gps: (latitude, longitude, altitude)));
+        var jpeg = ImageWriters.WithExif(ImageWriters.Jpeg(), new ImageWriters.ExifTags(Gps: (latitude, longitude, altitude)));
 
         var gps = _inspector.Inspect(jpeg).Metadata?.Exif?.Gps;
 
@@ -89,13 +90,13 @@ public sealed class ExifTests
     [Fact]
     public void An_image_without_exif_has_no_exif_block()
     {
-        Assert.Null(_inspector.Inspect(TestImages.Png()).Metadata?.Exif);
+        Assert.Null(_inspector.Inspect(ImageWriters.Png()).Metadata?.Exif);
     }
 
     [Fact]
     public void Garbage_in_the_exif_segment_does_not_fail_the_image()
     {
-        var jpeg = TestImages.Jpeg();
+        var jpeg = ImageWriters.Jpeg();
         byte[] junk = [0xFF, 0xE1, 0x00, 0x10, (byte)'E', (byte)'x', (byte)'i', (byte)'f', 0, 0, (byte)'M', (byte)'M', 0, 42, 0xFF, 0xFF, 0xFF, 0xFF];
         byte[] damaged = [.. jpeg.AsSpan(0, 2), .. junk, .. jpeg.AsSpan(2)];
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using ImageMeta.Blobs;
 using ImageMeta.Contracts;
+using ImageMeta.Testing.Images;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -46,7 +47,7 @@ public sealed class ExtractorServiceTests : IDisposable
     [Fact]
     public async Task Extract_reads_the_blob_through_the_binding_and_answers_its_metadata()
     {
-        var jpeg = TestImages.WithExif(TestImages.Jpeg(40, 30), new TestImages.ExifTags(Make: "Fujifilm", Orientation: 8));
+        var jpeg = ImageWriters.WithExif(ImageWriters.Jpeg(40, 30), new ImageWriters.ExifTags(Make: "Fujifilm", Orientation: 8));
         _storage.Files["2024/trip/a.jpg"] = jpeg;
         var client = _factory.CreateClient();
 
@@ -61,7 +62,7 @@ public sealed class ExtractorServiceTests : IDisposable
     [Fact]
     public async Task The_version_named_in_the_request_must_still_exist()
     {
-        var png = TestImages.Png(5, 5);
+        var png = ImageWriters.Png(5, 5);
         _storage.Files["x.png"] = png;
         var current = BlobVersions.FromContentHash(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(png)));
         var client = _factory.CreateClient();
@@ -77,7 +78,7 @@ public sealed class ExtractorServiceTests : IDisposable
     public async Task Failures_have_a_status_the_caller_can_act_on_and_a_stable_class()
     {
         _storage.Files["notes.txt"] = Encoding.UTF8.GetBytes("just text");
-        _storage.Files["cut.jpg"] = TestImages.Jpeg(100, 100)[..200];
+        _storage.Files["cut.jpg"] = ImageWriters.Jpeg(100, 100)[..200];
         _storage.Files["empty.gif"] = [];
         _storage.Files["big.png"] = new byte[300_000];
         var client = _factory.CreateClient();
@@ -108,7 +109,7 @@ public sealed class ExtractorServiceTests : IDisposable
     {
         var client = _factory.CreateClient();
 
-        var ok = await client.PostAsync("/extract/content?verify=true", new ByteArrayContent(TestImages.Gif(9, 7, 3)));
+        var ok = await client.PostAsync("/extract/content?verify=true", new ByteArrayContent(ImageWriters.Gif(9, 7, 3)));
         var empty = await client.PostAsync("/extract/content", new ByteArrayContent([]));
         var tooBig = await client.PostAsync("/extract/content", new ByteArrayContent(new byte[250_000]));
 
@@ -124,10 +125,10 @@ public sealed class ExtractorServiceTests : IDisposable
         using var factory = Create(new() { ["APP_API_TOKEN"] = "s3cret-token" });
         var client = factory.CreateClient();
 
-        var without = await client.PostAsync("/extract/content", new ByteArrayContent(TestImages.Png(2, 2)));
-        var wrong = new HttpRequestMessage(HttpMethod.Post, "/extract/content") { Content = new ByteArrayContent(TestImages.Png(2, 2)) };
+        var without = await client.PostAsync("/extract/content", new ByteArrayContent(ImageWriters.Png(2, 2)));
+        var wrong = new HttpRequestMessage(HttpMethod.Post, "/extract/content") { Content = new ByteArrayContent(ImageWriters.Png(2, 2)) };
         wrong.Headers.Add("dapr-api-token", "guess");
-        var right = new HttpRequestMessage(HttpMethod.Post, "/extract/content") { Content = new ByteArrayContent(TestImages.Png(2, 2)) };
+        var right = new HttpRequestMessage(HttpMethod.Post, "/extract/content") { Content = new ByteArrayContent(ImageWriters.Png(2, 2)) };
         right.Headers.Add("dapr-api-token", "s3cret-token");
 
         Assert.Equal(HttpStatusCode.Unauthorized, without.StatusCode);

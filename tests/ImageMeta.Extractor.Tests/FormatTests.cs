@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using ImageMeta.Contracts;
+using ImageMeta.Testing.Images;
 using SkiaSharp;
 
 namespace ImageMeta.Extractor.Tests;
@@ -23,14 +24,14 @@ public sealed class FormatTests
 
     private static byte[] Make(string kind, int width, int height, int frames) => kind switch
     {
-        "jpeg" => TestImages.Jpeg(width, height),
-        "png" => TestImages.Png(width, height),
-        "webp" => TestImages.Webp(width, height),
-        "bmp" => TestImages.Bmp(width, height),
-        "gif" or "gif-animated" => TestImages.Gif(width, height, frames),
-        "webp-animated" => TestImages.AnimatedWebp(width, height, frames),
-        "ico" => TestImages.Ico(width),
-        "wbmp" => TestImages.Wbmp(width, height),
+        "jpeg" => ImageWriters.Jpeg(width, height),
+        "png" => ImageWriters.Png(width, height),
+        "webp" => ImageWriters.Webp(width, height),
+        "bmp" => ImageWriters.Bmp(width, height),
+        "gif" or "gif-animated" => ImageWriters.Gif(width, height, frames),
+        "webp-animated" => ImageWriters.AnimatedWebp(width, height, frames),
+        "ico" => ImageWriters.Ico(width),
+        "wbmp" => ImageWriters.Wbmp(width, height),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -69,7 +70,7 @@ public sealed class FormatTests
     [Fact]
     public void Format_comes_from_the_bytes_not_the_name()
     {
-        var png = TestImages.Png(10, 10);
+        var png = ImageWriters.Png(10, 10);
 
         var result = _inspector.Inspect(png);
 
@@ -79,8 +80,8 @@ public sealed class FormatTests
     [Fact]
     public void Alpha_is_reported_when_the_image_has_transparency()
     {
-        Assert.True(_inspector.Inspect(TestImages.Png(8, 8, alpha: true)).Metadata?.HasAlpha);
-        Assert.False(_inspector.Inspect(TestImages.Jpeg(8, 8)).Metadata?.HasAlpha);
+        Assert.True(_inspector.Inspect(ImageWriters.Png(8, 8, alpha: true)).Metadata?.HasAlpha);
+        Assert.False(_inspector.Inspect(ImageWriters.Jpeg(8, 8)).Metadata?.HasAlpha);
     }
 
     [Fact]
@@ -100,7 +101,7 @@ public sealed class FormatTests
     [Fact]
     public async Task Streams_and_files_give_the_same_answer_as_memory()
     {
-        var bytes = TestImages.WithExif(TestImages.Jpeg(30, 20), new TestImages.ExifTags(Make: "Acme"));
+        var bytes = ImageWriters.WithExif(ImageWriters.Jpeg(30, 20), new ImageWriters.ExifTags(Make: "Acme"));
         var path = Path.GetTempFileName();
         try
         {

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using ImageMeta.Cli;
 using ImageMeta.Contracts;
+using ImageMeta.Testing.Images;
 
 namespace ImageMeta.Extractor.Tests;
 
@@ -27,12 +28,12 @@ public sealed class ScanCommandTests : IDisposable
     public async Task A_folder_of_mixed_files_gives_one_correct_line_each_in_order()
     {
         Directory.CreateDirectory(Path.Combine(_folder, "sub"));
-        var jpeg = TestImages.WithExif(TestImages.Jpeg(30, 20), new TestImages.ExifTags(Make: "Nikon", Orientation: 6));
+        var jpeg = ImageWriters.WithExif(ImageWriters.Jpeg(30, 20), new ImageWriters.ExifTags(Make: "Nikon", Orientation: 6));
         await File.WriteAllBytesAsync(Path.Combine(_folder, "a.jpg"), jpeg);
         await File.WriteAllBytesAsync(Path.Combine(_folder, "b.txt"), Encoding.UTF8.GetBytes("not an image"));
-        await File.WriteAllBytesAsync(Path.Combine(_folder, "c.png"), TestImages.Png(10, 10).AsSpan(0, 30).ToArray());
+        await File.WriteAllBytesAsync(Path.Combine(_folder, "c.png"), ImageWriters.Png(10, 10).AsSpan(0, 30).ToArray());
         await File.WriteAllBytesAsync(Path.Combine(_folder, "d.gif"), []);
-        await File.WriteAllBytesAsync(Path.Combine(_folder, "sub", "e.webp"), TestImages.AnimatedWebp(8, 8, 2));
+        await File.WriteAllBytesAsync(Path.Combine(_folder, "sub", "e.webp"), ImageWriters.AnimatedWebp(8, 8, 2));
 
         var (exit, lines, _) = await Scan(_folder, "--jsonl", "--parallel", "3");
 
@@ -53,7 +54,7 @@ public sealed class ScanCommandTests : IDisposable
     public async Task A_file_named_directly_keeps_its_path_and_the_line_matches_the_library()
     {
         var path = Path.Combine(_folder, "photo.jpg");
-        var bytes = TestImages.Jpeg(12, 9);
+        var bytes = ImageWriters.Jpeg(12, 9);
         await File.WriteAllBytesAsync(path, bytes);
 
         var (_, lines, _) = await Scan(path, "--jsonl", "--verify");

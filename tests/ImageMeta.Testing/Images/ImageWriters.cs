@@ -2,14 +2,14 @@ using System.Buffers.Binary;
 using System.Text;
 using SkiaSharp;
 
-namespace ImageMeta.Extractor.Tests;
+namespace ImageMeta.Testing.Images;
 
 /// <summary>
 /// Real images made in the test: Skia's encoders for JPEG, PNG and WebP, and small writers that follow
 /// the published layouts for what Skia cannot encode (GIF with LZW, BMP, ICO, WBMP, animated WebP) and
 /// for EXIF (a TIFF structure in a JPEG APP1 segment).
 /// </summary>
-public static class TestImages
+public static class ImageWriters
 {
     public static byte[] Encode(SKEncodedImageFormat format, int width, int height, bool alpha = false, int quality = 90)
     {
