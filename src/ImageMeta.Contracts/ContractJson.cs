@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace ImageMeta.Contracts;
 
@@ -21,11 +23,15 @@ public static class ContractJson
         options.NumberHandling = JsonNumberHandling.Strict;
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "The reflection fallback serves non-contract types in the JIT-compiled services; ahead-of-time compiled code uses ContractJsonContext directly.")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "As above: AOT-compiled code does not use these options.")]
     private static JsonSerializerOptions Create()
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
         Configure(options);
-        options.MakeReadOnly(populateMissingResolver: true);
+        // Contract types come from generated metadata; anything else (problem details, anonymous answers) from reflection.
+        options.TypeInfoResolver = JsonTypeInfoResolver.Combine(ContractJsonContext.Default, new DefaultJsonTypeInfoResolver());
+        options.MakeReadOnly();
         return options;
     }
 }

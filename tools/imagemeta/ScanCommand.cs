@@ -186,7 +186,7 @@ public sealed class ScanCommand(TextWriter output, TextWriter error, bool errorI
             writer.WriteBoolean("ok", result?.Succeeded == true);
             if (result?.Metadata is { } metadata)
             {
-                foreach (var property in JsonSerializer.SerializeToElement(metadata, ContractJson.Options).EnumerateObject())
+                foreach (var property in JsonSerializer.SerializeToElement(metadata, ContractJsonContext.Default.ImageMetadata).EnumerateObject())
                 {
                     property.WriteTo(writer);
                 }

@@ -1,0 +1,18 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ImageMeta.Contracts;
+
+/// <summary>
+/// Compile-time JSON metadata for the contracts, with the same conventions as <see cref="ContractJson"/>,
+/// so ahead-of-time compiled programs (the <c>imagemeta</c> CLI) serialize them without reflection.
+/// </summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    NumberHandling = JsonNumberHandling.Strict)]
+[JsonSerializable(typeof(ImageMetadata))]
+[JsonSerializable(typeof(ImageRecord))]
+[JsonSerializable(typeof(BlobReference))]
+[JsonSerializable(typeof(ExtractionFailure))]
+public sealed partial class ContractJsonContext : JsonSerializerContext;
