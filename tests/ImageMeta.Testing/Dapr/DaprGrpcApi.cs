@@ -22,6 +22,9 @@ public class DaprGrpcApi(SidecarDouble sidecar)
     private static readonly Method<GetMetadataRequest, GetMetadataResponse> GetMetadataMethod = Unary<GetMetadataRequest, GetMetadataResponse>(nameof(GetMetadata), GetMetadataRequest.Parser);
     private static readonly Method<StartWorkflowRequest, StartWorkflowResponse> StartWorkflowBeta1Method = Unary<StartWorkflowRequest, StartWorkflowResponse>(nameof(StartWorkflowBeta1), StartWorkflowRequest.Parser);
     private static readonly Method<GetWorkflowRequest, GetWorkflowResponse> GetWorkflowBeta1Method = Unary<GetWorkflowRequest, GetWorkflowResponse>(nameof(GetWorkflowBeta1), GetWorkflowRequest.Parser);
+    private static readonly Method<RaiseEventWorkflowRequest, Empty> RaiseEventWorkflowBeta1Method = Unary<RaiseEventWorkflowRequest, Empty>(nameof(RaiseEventWorkflowBeta1), RaiseEventWorkflowRequest.Parser);
+    private static readonly Method<TerminateWorkflowRequest, Empty> TerminateWorkflowBeta1Method = Unary<TerminateWorkflowRequest, Empty>(nameof(TerminateWorkflowBeta1), TerminateWorkflowRequest.Parser);
+    private static readonly Method<PurgeWorkflowRequest, Empty> PurgeWorkflowBeta1Method = Unary<PurgeWorkflowRequest, Empty>(nameof(PurgeWorkflowBeta1), PurgeWorkflowRequest.Parser);
 
     /// <summary>Called by Grpc.AspNetCore with a null instance; handlers are found by method name on this type.</summary>
     public static void BindService(ServiceBinderBase binder, DaprGrpcApi? service)
@@ -32,6 +35,9 @@ public class DaprGrpcApi(SidecarDouble sidecar)
         binder.AddMethod(GetMetadataMethod, (UnaryServerMethod<GetMetadataRequest, GetMetadataResponse>?)null);
         binder.AddMethod(StartWorkflowBeta1Method, (UnaryServerMethod<StartWorkflowRequest, StartWorkflowResponse>?)null);
         binder.AddMethod(GetWorkflowBeta1Method, (UnaryServerMethod<GetWorkflowRequest, GetWorkflowResponse>?)null);
+        binder.AddMethod(RaiseEventWorkflowBeta1Method, (UnaryServerMethod<RaiseEventWorkflowRequest, Empty>?)null);
+        binder.AddMethod(TerminateWorkflowBeta1Method, (UnaryServerMethod<TerminateWorkflowRequest, Empty>?)null);
+        binder.AddMethod(PurgeWorkflowBeta1Method, (UnaryServerMethod<PurgeWorkflowRequest, Empty>?)null);
     }
 
     /// <summary>
@@ -108,7 +114,8 @@ public class DaprGrpcApi(SidecarDouble sidecar)
     public virtual async Task<StartWorkflowResponse> StartWorkflowBeta1(StartWorkflowRequest request, ServerCallContext context)
     {
         var (status, error, response) = await sidecar.StartWorkflowAsync(
-            request.WorkflowComponent, request.WorkflowName, request.InstanceId, request.Input.ToStringUtf8(), context.CancellationToken);
+            request.WorkflowComponent, request.WorkflowName, request.InstanceId, request.Input.ToStringUtf8(),
+            context.RequestHeaders.GetValue("traceparent"), context.RequestHeaders.GetValue("tracestate"), context.CancellationToken);
         return error is { } e ? throw new RpcException(new Status(status == 400 ? StatusCode.InvalidArgument : StatusCode.Internal, e.Message)) : response;
     }
 
@@ -118,6 +125,52 @@ public class DaprGrpcApi(SidecarDouble sidecar)
         var (status, error, response) = await sidecar.GetWorkflowAsync(request.WorkflowComponent, request.InstanceId, context.CancellationToken);
         return error is { } e ? throw new RpcException(new Status(status == 400 ? StatusCode.InvalidArgument : StatusCode.Internal, e.Message)) : response;
     }
+
+    /// <summary>dapr/dapr pkg/api/universal/workflow.go RaiseEventWorkflow: an unknown instance is an error (ERR_RAISE_EVENT_WORKFLOW).</summary>
+    public virtual async Task<Empty> RaiseEventWorkflowBeta1(RaiseEventWorkflowRequest request, ServerCallContext context)
+    {
+        var workflows = RequireWorkflows(request.WorkflowComponent);
+        try
+        {
+            await workflows.RaiseEventAsync(request.InstanceId, request.EventName, request.EventData.IsEmpty ? null : request.EventData.ToStringUtf8(), context.CancellationToken);
+        }
+        catch (KeyNotFoundException e)
+        {
+            throw new RpcException(new Status(StatusCode.Internal, $"error raising event on workflow '{request.InstanceId}': {e.Message}"));
+        }
+
+        return new Empty();
+    }
+
+    /// <summary>dapr/dapr pkg/api/universal/workflow.go TerminateWorkflow (ERR_TERMINATE_WORKFLOW on an unknown instance).</summary>
+    public virtual async Task<Empty> TerminateWorkflowBeta1(TerminateWorkflowRequest request, ServerCallContext context)
+    {
+        var workflows = RequireWorkflows(request.WorkflowComponent);
+        try
+        {
+            await workflows.TerminateAsync(request.InstanceId, null, context.CancellationToken);
+        }
+        catch (KeyNotFoundException e)
+        {
+            throw new RpcException(new Status(StatusCode.Internal, $"error terminating workflow '{request.InstanceId}': {e.Message}"));
+        }
+
+        return new Empty();
+    }
+
+    /// <summary>dapr/dapr pkg/api/universal/workflow.go PurgeWorkflow: only terminal instances can be purged (ERR_PURGE_WORKFLOW).</summary>
+    public virtual async Task<Empty> PurgeWorkflowBeta1(PurgeWorkflowRequest request, ServerCallContext context)
+    {
+        var workflows = RequireWorkflows(request.WorkflowComponent);
+        return await workflows.PurgeAsync(request.InstanceId, context.CancellationToken)
+            ? new Empty()
+            : throw new RpcException(new Status(StatusCode.Internal, $"error purging workflow '{request.InstanceId}': instance not found or not in a terminal state"));
+    }
+
+    private IWorkflowManagement RequireWorkflows(string component) =>
+        sidecar.Options.Workflows is { } workflows && component == "dapr"
+            ? workflows
+            : throw new RpcException(new Status(StatusCode.InvalidArgument, $"workflow component '{component}' does not exist"));
 
     /// <summary>dapr/dapr pkg/messaging/v1/util.go CodeFromHTTPStatus.</summary>
     internal static StatusCode CodeFromHttpStatus(int status) => status switch

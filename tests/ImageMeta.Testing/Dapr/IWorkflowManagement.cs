@@ -9,10 +9,22 @@ public interface IWorkflowManagement
 {
     /// <summary>Schedules a new instance (daprd's reuse rule applies: see <see cref="WorkflowAlreadyRunningException"/>).</summary>
     /// <exception cref="WorkflowAlreadyRunningException">An instance with that id exists and is not terminal.</exception>
-    Task StartAsync(string workflowName, string instanceId, string? inputJson, CancellationToken cancellationToken);
+    /// <remarks>The W3C <c>traceparent</c>/<c>tracestate</c> of the start call, when given, become the execution-started event's parent trace context.</remarks>
+    Task StartAsync(string workflowName, string instanceId, string? inputJson, string? traceParent, string? traceState, CancellationToken cancellationToken);
 
     /// <summary>The instance's state, or null when there is none.</summary>
     Task<WorkflowInstanceView?> GetAsync(string instanceId, CancellationToken cancellationToken);
+
+    /// <summary>Adds an event-raised event to the instance's inbox (durabletask-go backend RaiseEvent).</summary>
+    /// <exception cref="KeyNotFoundException">No such instance.</exception>
+    Task RaiseEventAsync(string instanceId, string eventName, string? inputJson, CancellationToken cancellationToken);
+
+    /// <summary>Adds an execution-terminated event; the worker then completes the instance as TERMINATED.</summary>
+    /// <exception cref="KeyNotFoundException">No such instance.</exception>
+    Task TerminateAsync(string instanceId, string? outputJson, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a terminal instance; false when there is none or it is still running.</summary>
+    Task<bool> PurgeAsync(string instanceId, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -264,7 +264,8 @@ public sealed partial class SidecarDouble
             input = await reader.ReadToEndAsync(context.RequestAborted);
         }
 
-        var (status, error, response) = await StartWorkflowAsync(component, name, instanceId, input, context.RequestAborted);
+        var (status, error, response) = await StartWorkflowAsync(
+            component, name, instanceId, input, context.Request.Headers.TraceParent, context.Request.Headers.TraceState, context.RequestAborted);
         if (error is not null)
         {
             await WriteDaprErrorAsync(context, status, error.Value.Code, error.Value.Message);
@@ -298,7 +299,7 @@ public sealed partial class SidecarDouble
 
     /// <summary>dapr/dapr pkg/api/universal/workflow.go StartWorkflow, shared by HTTP and gRPC.</summary>
     internal async Task<(int Status, (string Code, string Message)? Error, StartWorkflowResponse Response)> StartWorkflowAsync(
-        string component, string name, string instanceId, string input, CancellationToken cancellationToken)
+        string component, string name, string instanceId, string input, string? traceParent, string? traceState, CancellationToken cancellationToken)
     {
         if (Options.Workflows is not { } workflows || component != "dapr")
         {
@@ -328,7 +329,10 @@ public sealed partial class SidecarDouble
 
         try
         {
-            await workflows.StartAsync(name, instanceId, input, cancellationToken);
+            // An empty body is no input (workflow.go passes nil); the caller's trace context becomes the
+            // execution-started event's parent (dapr/dapr wfengine: the start call's span context is propagated).
+            await workflows.StartAsync(name, instanceId, input.Length == 0 ? null : input,
+                string.IsNullOrEmpty(traceParent) ? null : traceParent, string.IsNullOrEmpty(traceState) ? null : traceState, cancellationToken);
         }
         catch (WorkflowAlreadyRunningException e)
         {
