@@ -19,7 +19,7 @@ public sealed record BenchOptions(
 
     /// <summary>The Durable Task engine double behind ingest's sidecar.</summary>
     public Func<IWorkflowEngineDouble> WorkflowEngine { get; } =
-        () => throw new InvalidOperationException("Wire the TaskHubSidecarService double (tests/ImageMeta.Testing) here.");
+        () => new ImageMeta.Testing.Workflow.WorkflowEngineDouble();
 
     public static BenchOptions Parse(string[] args)
     {

@@ -260,7 +260,7 @@ public sealed class SidecarDoubleTests : IAsyncLifetime
     {
         private readonly ConcurrentDictionary<string, WorkflowInstanceView> _instances = new();
 
-        public Task StartAsync(string workflowName, string instanceId, string? inputJson, CancellationToken cancellationToken)
+        public Task StartAsync(string workflowName, string instanceId, string? inputJson, string? traceParent, string? traceState, CancellationToken cancellationToken)
         {
             var now = DateTimeOffset.UtcNow;
             return _instances.TryAdd(instanceId, new WorkflowInstanceView(instanceId, workflowName, "RUNNING", now, now, inputJson, null, null, null, null))
@@ -270,6 +270,15 @@ public sealed class SidecarDoubleTests : IAsyncLifetime
 
         public Task<WorkflowInstanceView?> GetAsync(string instanceId, CancellationToken cancellationToken) =>
             Task.FromResult(_instances.GetValueOrDefault(instanceId));
+
+        public Task RaiseEventAsync(string instanceId, string eventName, string? inputJson, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("This stand-in only starts and reads instances.");
+
+        public Task TerminateAsync(string instanceId, string? outputJson, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("This stand-in only starts and reads instances.");
+
+        public Task<bool> PurgeAsync(string instanceId, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("This stand-in only starts and reads instances.");
     }
 
     /// <summary>A loopback app that records what reaches it; <c>/status/{code}</c> answers that code.</summary>

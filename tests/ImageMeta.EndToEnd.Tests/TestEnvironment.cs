@@ -13,8 +13,7 @@ public static class TestEnvironment
     public const string LocalContainer = "images";
 
     /// <summary>The Durable Task engine double behind ingest's sidecar.</summary>
-    public static IWorkflowEngineDouble CreateWorkflowEngine() =>
-        throw new InvalidOperationException("Wire the TaskHubSidecarService double (tests/ImageMeta.Testing) here.");
+    public static IWorkflowEngineDouble CreateWorkflowEngine() => new ImageMeta.Testing.Workflow.WorkflowEngineDouble();
 
     /// <summary>Extra environment per app id.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Services { get; } =
