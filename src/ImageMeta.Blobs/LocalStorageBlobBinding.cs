@@ -94,7 +94,9 @@ public sealed class LocalStorageBlobBinding(IBindingInvoker invoker, IOptions<Bl
         path = path.Replace('\\', '/');
         if (_options.LocalRootPath is { Length: > 0 } root)
         {
-            var prefix = root.Replace('\\', '/').TrimEnd('/') + "/";
+            // daprd resolves a relative rootPath against its working directory, which dapr run makes the
+            // app's own directory too, so the full path of the same setting names the same folder.
+            var prefix = Path.GetFullPath(root).Replace('\\', '/').TrimEnd('/') + "/";
             return path.StartsWith(prefix, StringComparison.Ordinal) ? path[prefix.Length..] : null;
         }
 

@@ -15,6 +15,23 @@ public static class WorkflowTelemetry
 
     internal static readonly ActivitySource Source = new(SourceName);
 
+    /// <summary>
+    /// The parent of a workflow step's span: the sidecar's run span when history names one (same trace, span id
+    /// from the execution-started event), else the trace context the run was started with.
+    /// </summary>
+    internal static TraceContext? WorkflowParent(ExecutionStartedEvent? started)
+    {
+        if (started?.ParentTraceContext is not { TraceParent.Length: > 0 } parent
+            || started.OrchestrationSpanId is not { Length: 16 } runSpan
+            || !ActivityContext.TryParse(parent.TraceParent, parent.TraceState, out var context))
+        {
+            return started?.ParentTraceContext;
+        }
+
+        var flags = context.TraceFlags.HasFlag(ActivityTraceFlags.Recorded) ? "01" : "00";
+        return new TraceContext { TraceParent = $"00-{context.TraceId.ToHexString()}-{runSpan}-{flags}", TraceState = parent.TraceState };
+    }
+
     internal static Activity? StartSpan(string name, TraceContext? parent, string instanceId)
     {
         ActivityContext parentContext = default;

@@ -133,7 +133,7 @@ internal sealed partial class WorkflowWorker : BackgroundService
         var replay = new WorkflowReplay(request, name => CreateWorkflow(name), _options.JsonSerializerOptions, _loggerFactory);
         WorkflowResponse response;
         var started = request.PastEvents.Concat(request.NewEvents).FirstOrDefault(e => e.ExecutionStarted is not null)?.ExecutionStarted;
-        using (var span = WorkflowTelemetry.StartSpan($"workflow {started?.Name}", started?.ParentTraceContext, request.InstanceId))
+        using (var span = WorkflowTelemetry.StartSpan($"workflow {started?.Name}", WorkflowTelemetry.WorkflowParent(started), request.InstanceId))
         {
             response = replay.Execute(completionToken);
             if (response.Actions.LastOrDefault()?.CompleteWorkflow is { } done)

@@ -19,7 +19,14 @@ public static class TestEnvironment
     public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Services { get; } =
         new Dictionary<string, IReadOnlyDictionary<string, string>>
         {
-            ["ingest"] = new Dictionary<string, string>(),
+            // Retries: 1 s, 2 s, 4 s, then every 8 s, 8 attempts (about 39 s of waiting): rides out the 20 s outages
+            // while keeping the suite short; production defaults are 6 attempts from 2 s, x2, capped at 1 min.
+            ["ingest"] = new Dictionary<string, string>
+            {
+                ["Ingest__RetryMaxAttempts"] = "8",
+                ["Ingest__RetryFirstInterval"] = "00:00:01",
+                ["Ingest__RetryMaxInterval"] = "00:00:08",
+            },
         };
 
     /// <summary>The items of a store query page (<c>{ "items": [...], "nextCursor": ... }</c>).</summary>

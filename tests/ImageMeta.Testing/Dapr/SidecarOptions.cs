@@ -39,6 +39,9 @@ public sealed class SidecarOptions
     /// <summary>Extra gRPC services on the gRPC port: endpoint mapping (for example <c>MapGrpcService&lt;T&gt;()</c>).</summary>
     public Action<IEndpointRouteBuilder>? MapExtraEndpoints { get; init; }
 
+    /// <summary>daprd's tracing configuration (<c>tracing.zipkin.endpointAddress</c>): where the sidecar's own spans go.</summary>
+    public string? ZipkinEndpoint { get; init; }
+
     /// <summary>Component names this sidecar reports in its metadata (the local profile's components).</summary>
     public IReadOnlyList<(string Name, string Type)> Components { get; init; } =
     [

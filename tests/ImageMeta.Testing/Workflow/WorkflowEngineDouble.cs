@@ -29,6 +29,11 @@ namespace ImageMeta.Testing.Workflow;
 /// (dapr/docs PRs 5103, 5244, 5306: the Dapr 1.18 reuse rule). Raise, terminate and purge follow the backend
 /// (purge only of terminal instances).</item>
 /// </list>
+/// Tracing follows durabletask-go's backend as daprd runs it: a run span (<c>orchestration||{name}</c>) whose id is
+/// kept in the execution-started event (<c>orchestrationSpanID</c>) and parents every taskScheduled, and an
+/// <c>activity||{name}</c> span per task whose context is the activity request's parent trace context; both
+/// go to the sidecar's Zipkin endpoint when one is configured (backend/orchestration.go, backend/activity.go,
+/// helpers/tracing.go).
 /// History lives in this object, not in the worker's process, so it survives worker restarts as daprd's
 /// state store would.
 /// </summary>
@@ -48,6 +53,9 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
     private int _nextStreamId;
     private int _rejectedAnswers;
     private int _acceptedAnswers;
+    private string? _zipkin;
+    private string _serviceName = "ingest";
+    private static readonly HttpClient ZipkinClient = new();
 
     public WorkflowEngineDouble() => _timerLoop = Task.Run(FireTimersAsync);
 
@@ -114,6 +122,8 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
         ArgumentNullException.ThrowIfNull(ingestSidecar);
         var extraServices = ingestSidecar.ConfigureExtraServices;
         var extraEndpoints = ingestSidecar.MapExtraEndpoints;
+        _zipkin = ingestSidecar.ZipkinEndpoint;
+        _serviceName = ingestSidecar.AppId;
         return new SidecarOptions
         {
             AppId = ingestSidecar.AppId,
@@ -124,6 +134,7 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
             HttpPort = ingestSidecar.HttpPort,
             GrpcPort = ingestSidecar.GrpcPort,
             Components = ingestSidecar.Components,
+            ZipkinEndpoint = ingestSidecar.ZipkinEndpoint,
             Workflows = this,
             ConfigureExtraServices = services =>
             {
@@ -256,6 +267,11 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
             Interlocked.Increment(ref _acceptedAnswers);
             if (_instances.TryGetValue(request.InstanceId, out var instance) && !instance.IsTerminal && instance.Generation == sent.Generation)
             {
+                if (instance.ActivitySpans.Remove(request.TaskId, out var span) && instance.TraceId is { } traceId)
+                {
+                    ExportSpan($"activity||{span.Name}", traceId, span.SpanId, instance.RunSpanId, span.Started);
+                }
+
                 var outcome = request.FailureDetails is { } failure
                     ? new HistoryEvent { EventId = -1, Timestamp = Now(), TaskFailed = new TaskFailedEvent { TaskScheduledId = request.TaskId, FailureDetails = failure } }
                     : new HistoryEvent { EventId = -1, Timestamp = Now(), TaskCompleted = new TaskCompletedEvent { TaskScheduledId = request.TaskId, Result = request.Result } };
@@ -295,6 +311,14 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
             if (traceParent is not null)
             {
                 started.ParentTraceContext = new TraceContext { TraceParent = traceParent, TraceState = traceState };
+                var parts = traceParent.Split('-');
+                if (parts.Length == 4 && parts[1].Length == 32 && parts[2].Length == 16)
+                {
+                    // durabletask-go assigns the run span on the first execution and persists it here.
+                    instance.TraceId = parts[1];
+                    instance.StartSpanId = parts[2];
+                    started.OrchestrationSpanId = instance.RunSpanId;
+                }
             }
 
             instance.StartTrace = started.ParentTraceContext;
@@ -482,8 +506,10 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
                     {
                         EventId = action.Id,
                         Timestamp = Now(),
-                        TaskScheduled = new TaskScheduledEvent { Name = task.Name, Input = task.Input, TaskExecutionId = task.TaskExecutionId, ParentTraceContext = instance.StartTrace },
+                        TaskScheduled = new TaskScheduledEvent { Name = task.Name, Input = task.Input, TaskExecutionId = task.TaskExecutionId, ParentTraceContext = instance.TraceUnder(instance.RunSpanId) },
                     });
+                    var activitySpan = NewSpanId();
+                    instance.ActivitySpans[action.Id] = (task.Name, activitySpan, DateTimeOffset.UtcNow);
                     _ready.Writer.TryWrite(new Pending(instance.Id, instance.Generation, new ActivityRequest
                     {
                         Name = task.Name,
@@ -491,7 +517,7 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
                         WorkflowInstance = new WorkflowInstance { InstanceId = instance.Id, ExecutionId = instance.ExecutionId },
                         TaskId = action.Id,
                         TaskExecutionId = task.TaskExecutionId,
-                        ParentTraceContext = instance.StartTrace,
+                        ParentTraceContext = instance.TraceUnder(activitySpan),
                     }));
                     break;
                 case WorkflowAction.ActionTypeOneofCase.CreateTimer:
@@ -507,6 +533,11 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
                         ExecutionCompleted = new ExecutionCompletedEvent { Status = complete.Status, Result = complete.Result, FailureDetails = complete.FailureDetails },
                     });
                     instance.Complete(complete);
+                    if (instance.TraceId is { } traceId)
+                    {
+                        ExportSpan($"orchestration||{instance.Name}", traceId, instance.RunSpanId, instance.StartSpanId, instance.CreatedAt);
+                    }
+
                     break;
                 default:
                     instance.Complete(new CompleteWorkflowAction
@@ -572,6 +603,41 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
 
     private static Timestamp Now() => Timestamp.FromDateTime(DateTime.UtcNow);
 
+    private static string NewSpanId() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+
+    /// <summary>Sends one finished span to the sidecar's Zipkin (JSON v2), as daprd's tracing exporter would; best effort.</summary>
+    private void ExportSpan(string name, string traceId, string spanId, string? parentId, DateTimeOffset started)
+    {
+        if (_zipkin is not { } endpoint)
+        {
+            return;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var span = new Dictionary<string, object?>
+        {
+            ["traceId"] = traceId,
+            ["id"] = spanId,
+            ["parentId"] = parentId,
+            ["name"] = name,
+            ["timestamp"] = started.ToUnixTimeMilliseconds() * 1000,
+            ["duration"] = Math.Max(1, (long)(now - started).TotalMicroseconds),
+            ["localEndpoint"] = new Dictionary<string, string> { ["serviceName"] = _serviceName },
+        };
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                using var content = new StringContent(System.Text.Json.JsonSerializer.Serialize(new[] { span }), System.Text.Encoding.UTF8, "application/json");
+                using var response = await ZipkinClient.PostAsync(new Uri(endpoint), content);
+            }
+            catch (HttpRequestException)
+            {
+                // Tracing never fails the engine.
+            }
+        });
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
@@ -611,6 +677,18 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
         public bool TurnPending { get; set; }
 
         public TraceContext? StartTrace { get; set; }
+
+        public string? TraceId { get; set; }
+
+        public string? StartSpanId { get; set; }
+
+        public string RunSpanId { get; } = NewSpanId();
+
+        public Dictionary<int, (string Name, string SpanId, DateTimeOffset Started)> ActivitySpans { get; } = [];
+
+        /// <summary>A W3C trace context in this run's trace with <paramref name="spanId"/> as the parent; null when the run has no trace.</summary>
+        public TraceContext? TraceUnder(string spanId) =>
+            TraceId is null ? StartTrace : new TraceContext { TraceParent = $"00-{TraceId}-{spanId}-01", TraceState = StartTrace?.TraceState };
 
         public string? Output { get; private set; }
 

@@ -109,6 +109,7 @@ public sealed class SidecarDoublePipeline : IAsyncDisposable
         AppApiToken = _settings.AppApiToken,
         DaprApiToken = _settings.DaprApiToken,
         MaxBodyBytes = _settings.SidecarMaxBodyBytes,
+        ZipkinEndpoint = Zipkin?.SpansEndpoint,
     };
 
     private Dictionary<string, string> StoreEnvironment()

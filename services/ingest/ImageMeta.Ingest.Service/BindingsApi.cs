@@ -1,0 +1,104 @@
+using Grpc.Core;
+using ImageMeta.Blobs;
+using ImageMeta.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ImageMeta.Ingest.Service;
+
+/// <summary>What ingest did with one queue message.</summary>
+public sealed record EventsHandled(int Started, int Known, int Ignored, int OtherContainer, int Vanished, string? Poison);
+
+/// <summary>
+/// The input bindings' routes: Dapr POSTs each event to <c>/{binding name}</c> and treats a 2xx answer as
+/// "done" and anything else as "deliver again" (docs.dapr.io, "How-To: Trigger your application with input
+/// bindings"). So transient failures answer 500, and messages that can never succeed answer 200 (poison).
+/// </summary>
+public static partial class BindingsApi
+{
+    public static IEndpointRouteBuilder MapBindingsApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/" + DaprTopology.Components.ImageEvents, ImageEventsAsync);
+        endpoints.MapPost("/" + DaprTopology.Components.Sweep, SweepAsync);
+        return endpoints;
+    }
+
+    private static async Task<Results<Ok<EventsHandled>, ProblemHttpResult>> ImageEventsAsync(
+        HttpRequest request, IBlobBinding blobs, ImageWorkflowStarter starter, IngestMetrics metrics, ILogger<EventsHandled> logger, CancellationToken cancellationToken)
+    {
+        byte[] message;
+        try
+        {
+            message = await ImagesApi.ReadBoundedAsync(request.Body, BlobCreatedEvents.MaxMessageBytes, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            message = [];
+        }
+
+        var batch = BlobCreatedEvents.Parse(message);
+        if (batch.IsPoison)
+        {
+            metrics.PoisonMessages.Add(1);
+            LogPoison(logger, batch.PoisonReason!, message.Length);
+            return TypedResults.Ok(new EventsHandled(0, 0, 0, 0, 0, batch.PoisonReason));
+        }
+
+        int started = 0, known = 0, other = 0, vanished = 0;
+        try
+        {
+            foreach (var notice in batch.Created)
+            {
+                if (!string.Equals(notice.Container, blobs.Container, StringComparison.Ordinal))
+                {
+                    other++;
+                    continue;
+                }
+
+                BlobReference blob;
+                try
+                {
+                    // The adapter is the authority on versions, so an event and a sweep name the same id.
+                    blob = await blobs.DescribeAsync(notice.Name, cancellationToken);
+                }
+                catch (BlobNotFoundException)
+                {
+                    vanished++;
+                    continue;
+                }
+
+                if (await starter.StartAsync(blob, "event", cancellationToken) == StartOutcome.Started)
+                {
+                    started++;
+                }
+                else
+                {
+                    known++;
+                }
+            }
+        }
+        catch (Exception e) when (e is BlobBindingUnavailableException or RpcException or HttpRequestException or TimeoutException)
+        {
+            // Redelivery is safe: starts already made are recognised as known next time.
+            return ImagesApi.Problem(StatusCodes.Status500InternalServerError, FailureClass.Unavailable, $"Events not processed, deliver again: {e.Message}");
+        }
+
+        return TypedResults.Ok(new EventsHandled(started, known, batch.Ignored, other, vanished, null));
+    }
+
+    private static async Task<Results<Ok<SweepReport>, Ok<string>, ProblemHttpResult>> SweepAsync(SweepRunner sweep, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await sweep.RunAsync(cancellationToken) is { } report
+                ? TypedResults.Ok(report)
+                : TypedResults.Ok("A sweep is already running.");
+        }
+        catch (Exception e) when (e is BlobBindingUnavailableException or RpcException or HttpRequestException or TimeoutException)
+        {
+            return ImagesApi.Problem(StatusCodes.Status500InternalServerError, FailureClass.Unavailable, $"Sweep stopped: {e.Message}");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Poison message on image-events acknowledged and dropped ({Reason}; {Bytes} bytes)")]
+    private static partial void LogPoison(ILogger logger, string reason, int bytes);
+}

@@ -1,0 +1,170 @@
+using Grpc.Core;
+using ImageMeta.Blobs;
+using ImageMeta.Contracts;
+using ImageMeta.Workflow;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace ImageMeta.Ingest.Service;
+
+/// <summary>The answer to an accepted upload: the image id, the blob version written, and what happened to its workflow.</summary>
+public sealed record UploadAccepted(ImageId Id, BlobReference Blob, string Workflow);
+
+/// <summary>An image's processing state: the workflow's runtime status joined with the store's record.</summary>
+public sealed record ImageStatusView(ImageId Id, WorkflowStatusView? Workflow, ImageRecord? Record);
+
+/// <summary>The workflow part of <see cref="ImageStatusView"/>.</summary>
+public sealed record WorkflowStatusView(string RuntimeStatus, DateTimeOffset CreatedAt, DateTimeOffset LastUpdatedAt, string? FailureType, string? FailureMessage);
+
+/// <summary><c>POST /images</c> (upload) and <c>GET /images/{id}/status</c>.</summary>
+public static partial class ImagesApi
+{
+    public static RouteGroupBuilder MapImagesApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/images");
+        group.MapPost("/", UploadAsync).DisableAntiforgery();
+        group.MapGet("/{id}/status", StatusAsync);
+        return group;
+    }
+
+    private static async Task<Results<Accepted<UploadAccepted>, ProblemHttpResult>> UploadAsync(
+        HttpRequest request, string? name, IBlobBinding blobs, ImageWorkflowStarter starter, IOptions<IngestOptions> options, ILogger<UploadAccepted> logger, CancellationToken cancellationToken)
+    {
+        var limit = options.Value.MaxUploadBytes;
+        byte[] content;
+        string? contentType;
+        try
+        {
+            if (request.HasFormContentType)
+            {
+                var form = await request.ReadFormAsync(cancellationToken);
+                if (form.Files.Count != 1)
+                {
+                    return Problem(StatusCodes.Status400BadRequest, "invalid-upload", "A multipart upload must carry exactly one file.");
+                }
+
+                var file = form.Files[0];
+                name ??= file.FileName;
+                if (BlobNameRules.Problem(name) is { } nameProblem)
+                {
+                    return Problem(StatusCodes.Status400BadRequest, "invalid-name", nameProblem);
+                }
+
+                await using var stream = file.OpenReadStream();
+                content = await ReadBoundedAsync(stream, limit, cancellationToken);
+                contentType = file.ContentType;
+            }
+            else
+            {
+                if (BlobNameRules.Problem(name) is { } nameProblem)
+                {
+                    return Problem(StatusCodes.Status400BadRequest, "invalid-name", nameProblem);
+                }
+
+                content = await ReadBoundedAsync(request.Body, limit, cancellationToken);
+                contentType = request.ContentType;
+            }
+        }
+        catch (UploadTooLargeException)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, FailureClass.TooLarge, $"The upload is larger than the limit of {limit} bytes.");
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, FailureClass.TooLarge, $"The upload is larger than the limit of {limit} bytes.");
+        }
+        catch (InvalidDataException e)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "invalid-upload", e.Message);
+        }
+
+        if (content.Length == 0)
+        {
+            return Problem(StatusCodes.Status400BadRequest, FailureClass.Empty, "The upload is empty.");
+        }
+
+        BlobReference blob;
+        try
+        {
+            blob = await blobs.CreateAsync(name!, content, contentType, cancellationToken);
+        }
+        catch (BlobBindingUnavailableException e)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, $"The blob could not be written: {e.Message}");
+        }
+
+        string workflow;
+        try
+        {
+            workflow = await starter.StartAsync(blob, "upload", cancellationToken) == StartOutcome.Started ? "started" : "already-known";
+        }
+        catch (Exception e) when (e is RpcException or HttpRequestException or TimeoutException)
+        {
+            // The blob is stored; the next sweep starts its workflow. Nothing is lost, so the upload stands.
+            LogStartDeferred(logger, blob.Name, e.Message);
+            workflow = "deferred-to-sweep";
+        }
+
+        return TypedResults.Accepted($"/images/{blob.ImageId}/status", new UploadAccepted(blob.ImageId, blob, workflow));
+    }
+
+    private static async Task<Results<Ok<ImageStatusView>, ProblemHttpResult>> StatusAsync(
+        string id, DaprWorkflowClient workflows, PipelineCalls calls, CancellationToken cancellationToken)
+    {
+        if (!ImageId.TryParse(id, out var imageId))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "invalid-id", $"'{id}' is not an image id (32 lowercase hex characters).");
+        }
+
+        WorkflowState? state;
+        ImageRecord? record;
+        try
+        {
+            state = await workflows.GetWorkflowStateAsync(imageId.Value, getInputsAndOutputs: false, cancellationToken);
+            record = await calls.FindRecordAsync(imageId, cancellationToken);
+        }
+        catch (Exception e) when (e is RpcException or HttpRequestException or TimeoutException)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, $"The status could not be read: {e.Message}");
+        }
+
+        if (state is null && record is null)
+        {
+            return Problem(StatusCodes.Status404NotFound, FailureClass.NotFound, $"No workflow and no record for image '{imageId}'.");
+        }
+
+        var workflow = state is null ? null : new WorkflowStatusView(
+            state.RuntimeStatus.ToString().ToUpperInvariant(), state.CreatedAt, state.LastUpdatedAt, state.FailureDetails?.ErrorType, state.FailureDetails?.ErrorMessage);
+        return TypedResults.Ok(new ImageStatusView(imageId, workflow, record));
+    }
+
+    /// <summary>Reads at most <paramref name="limit"/> bytes; more is an error, detected without buffering it.</summary>
+    internal static async Task<byte[]> ReadBoundedAsync(Stream source, long limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await source.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw new UploadTooLargeException();
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    internal static ProblemHttpResult Problem(int status, string failureClass, string detail) =>
+        TypedResults.Problem(statusCode: status, detail: detail, extensions: new Dictionary<string, object?> { ["failureClass"] = failureClass });
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stored '{Name}' but could not start its workflow ({Reason}); the next sweep will")]
+    private static partial void LogStartDeferred(ILogger logger, string name, string reason);
+
+    /// <summary>The body went past the upload limit.</summary>
+    private sealed class UploadTooLargeException : Exception
+    {
+    }
+}

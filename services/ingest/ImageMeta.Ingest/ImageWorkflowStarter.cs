@@ -1,0 +1,101 @@
+using System.Diagnostics.Metrics;
+using ImageMeta.Contracts;
+using ImageMeta.Workflow;
+using Microsoft.Extensions.Logging;
+
+namespace ImageMeta.Ingest;
+
+/// <summary>What became of a start request.</summary>
+public enum StartOutcome
+{
+    /// <summary>A new workflow instance was scheduled.</summary>
+    Started,
+
+    /// <summary>An instance with this id exists (running or finished) or the store has its record: nothing to do.</summary>
+    AlreadyKnown,
+}
+
+/// <summary>
+/// The one way every trigger (upload, BlobCreated event, sweep) starts processing: the instance id is the
+/// image id (container, name, version), and an id that is known is left alone. daprd replaces a finished
+/// instance when its id is started again, so "known" is checked first (the workflow's state, then the
+/// store's record) and a conflict answer counts as "already running". The race left (two triggers between
+/// check and start) is harmless: the store's upsert is idempotent.
+/// </summary>
+public sealed partial class ImageWorkflowStarter(DaprWorkflowClient workflows, PipelineCalls calls, IngestMetrics metrics, ILogger<ImageWorkflowStarter> logger)
+{
+    public async Task<StartOutcome> StartAsync(BlobReference blob, string trigger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        var id = blob.ImageId;
+        if (await workflows.GetWorkflowStateAsync(id.Value, getInputsAndOutputs: false, cancellationToken) is not null
+            || await HasRecordAsync(id, cancellationToken))
+        {
+            metrics.Duplicates.Add(1, new KeyValuePair<string, object?>("trigger", trigger));
+            return StartOutcome.AlreadyKnown;
+        }
+
+        try
+        {
+            await workflows.ScheduleNewWorkflowAsync(DaprTopology.Workflows.ImageMetadata, id.Value, blob, cancellationToken);
+        }
+        catch (WorkflowInstanceAlreadyExistsException)
+        {
+            metrics.Duplicates.Add(1, new KeyValuePair<string, object?>("trigger", trigger));
+            return StartOutcome.AlreadyKnown;
+        }
+
+        metrics.Started.Add(1, new KeyValuePair<string, object?>("trigger", trigger));
+        LogStarted(logger, id.Value, blob.Container, blob.Name, trigger);
+        return StartOutcome.Started;
+    }
+
+    /// <summary>
+    /// Whether the store already has the image's record (an instance purged after it finished). Advisory: when
+    /// the store cannot answer, the workflow starts anyway, because it waits for the store itself with retries
+    /// and the upsert makes a repeated save harmless; a store outage must not hold up new images.
+    /// </summary>
+    private async Task<bool> HasRecordAsync(ImageId id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await calls.FindRecordAsync(id, cancellationToken) is not null;
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutException)
+        {
+            LogStoreUnavailable(logger, id.Value, e.Message);
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Store could not say whether {InstanceId} has a record ({Reason}); starting its workflow")]
+    private static partial void LogStoreUnavailable(ILogger logger, string instanceId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Started workflow {InstanceId} for {Container}/{Name} ({Trigger})")]
+    private static partial void LogStarted(ILogger logger, string instanceId, string container, string name, string trigger);
+}
+
+/// <summary>Ingest's counters (meter <c>ImageMeta.Ingest</c>).</summary>
+public sealed class IngestMetrics : IDisposable
+{
+    public const string MeterName = "ImageMeta.Ingest";
+
+    private readonly Meter _meter;
+
+    public IngestMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        _meter = meterFactory.Create(MeterName);
+        Started = _meter.CreateCounter<long>("imagemeta.ingest.workflows_started", description: "Workflow instances scheduled, by trigger.");
+        Duplicates = _meter.CreateCounter<long>("imagemeta.ingest.duplicates_skipped", description: "Triggers for images already known, by trigger.");
+        PoisonMessages = _meter.CreateCounter<long>("imagemeta.ingest.poison_messages", description: "Queue messages that could not be read and were acknowledged.");
+    }
+
+    public Counter<long> Started { get; }
+
+    public Counter<long> Duplicates { get; }
+
+    public Counter<long> PoisonMessages { get; }
+
+    public void Dispose() => _meter.Dispose();
+}

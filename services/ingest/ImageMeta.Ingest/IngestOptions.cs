@@ -1,0 +1,47 @@
+using System.ComponentModel.DataAnnotations;
+using ImageMeta.Workflow;
+
+namespace ImageMeta.Ingest;
+
+/// <summary>Ingest's limits and the workflow's retry policy (configuration section <c>Ingest</c>), validated at start.</summary>
+public sealed class IngestOptions
+{
+    public const string SectionName = "Ingest";
+
+    /// <summary>Largest upload accepted by <c>POST /images</c>.</summary>
+    [Range(1, 2L * 1024 * 1024 * 1024)]
+    public long MaxUploadBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Blobs listed per page during a sweep.</summary>
+    [Range(1, 5000)]
+    public int SweepPageSize { get; set; } = 200;
+
+    /// <summary>Blobs examined per sweep run; the next run continues where this one stopped.</summary>
+    [Range(1, 1_000_000)]
+    public int SweepMaxBlobsPerRun { get; set; } = 1000;
+
+    /// <summary>Blobs examined at once during a sweep.</summary>
+    [Range(1, 64)]
+    public int SweepParallelism { get; set; } = 4;
+
+    /// <summary>Attempts per activity, the first included.</summary>
+    [Range(1, 100)]
+    public int RetryMaxAttempts { get; set; } = 6;
+
+    /// <summary>Wait before the first retry.</summary>
+    public TimeSpan RetryFirstInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Factor applied to the wait after each retry.</summary>
+    [Range(1.0, 10.0)]
+    public double RetryBackoffCoefficient { get; set; } = 2.0;
+
+    /// <summary>Cap on one wait.</summary>
+    public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Time limit for one call to the extractor or the store through Dapr.</summary>
+    public TimeSpan InvocationTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The activities' retry policy.</summary>
+    public WorkflowTaskOptions ActivityOptions() => new(new WorkflowRetryPolicy(
+        RetryMaxAttempts, RetryFirstInterval, RetryBackoffCoefficient, RetryMaxInterval));
+}

@@ -1,0 +1,153 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapr.Client;
+using ImageMeta.Contracts;
+using ImageMeta.ServiceDefaults;
+using ImageMeta.Workflow;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace ImageMeta.Ingest;
+
+/// <summary>
+/// Ingest's calls to the other services, through Dapr service invocation (HTTP through the sidecar), each
+/// bounded by <see cref="IngestOptions.InvocationTimeout"/>. Answers are classified once here: a permanent
+/// answer becomes <see cref="NonRetriableActivityException"/>, anything else an exception the workflow's
+/// retry policy retries.
+/// </summary>
+public sealed class PipelineCalls : IDisposable
+{
+    private readonly IOptions<IngestOptions> _options;
+    private readonly Dictionary<string, HttpClient> _apps;
+
+    public PipelineCalls(IConfiguration configuration, IOptions<IngestOptions> options)
+    {
+        _options = options;
+        // Dapr's recommended form of HTTP service invocation: an HttpClient whose handler sends each request
+        // to the sidecar's /v1.0/invoke/{appId}/method/... with dapr-api-token when DAPR_API_TOKEN is set.
+        var endpoint = ServiceDefaultsExtensions.SidecarEndpoint(configuration, "HTTP");
+        var token = configuration["DAPR_API_TOKEN"] is { Length: > 0 } t ? t : null;
+        _apps = new Dictionary<string, HttpClient>(StringComparer.Ordinal)
+        {
+            [DaprTopology.AppIds.Extractor] = Client(DaprTopology.AppIds.Extractor, endpoint, token),
+            [DaprTopology.AppIds.Store] = Client(DaprTopology.AppIds.Store, endpoint, token),
+        };
+    }
+
+    private static HttpClient Client(string appId, string? endpoint, string? token)
+    {
+        var client = DaprClient.CreateInvokeHttpClient(appId, endpoint, token);
+        client.Timeout = Timeout.InfiniteTimeSpan;
+        return client;
+    }
+
+    /// <summary>Extractor: metadata of a blob version.</summary>
+    /// <exception cref="NonRetriableActivityException">The image can never be extracted (its class is in the error type).</exception>
+    public async Task<ImageMetadata> ExtractAsync(BlobReference blob, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, DaprTopology.AppIds.Extractor, DaprTopology.Methods.Extract, blob, cancellationToken);
+        if (response.IsSuccessStatusCode)
+        {
+            return await response.Content.ReadFromJsonAsync<ImageMetadata>(ContractJson.Options, cancellationToken)
+                ?? throw new InvalidOperationException("The extractor answered success with an empty body.");
+        }
+
+        var (failureClass, detail) = await ReadProblemAsync(response, cancellationToken);
+        if ((int)response.StatusCode is >= 400 and < 500 && failureClass is not null && FailureClass.Permanent.Contains(failureClass))
+        {
+            throw new NonRetriableActivityException(ExtractionFailures.ErrorTypePrefix + failureClass, detail);
+        }
+
+        throw new HttpRequestException($"The extractor answered {(int)response.StatusCode}: {detail}", null, response.StatusCode);
+    }
+
+    /// <summary>Store: upsert a record.</summary>
+    public async Task SaveAsync(ImageRecord record, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Put, DaprTopology.AppIds.Store, $"{DaprTopology.Methods.Images}/{record.Id}", record, cancellationToken);
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var (_, detail) = await ReadProblemAsync(response, cancellationToken);
+        if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity)
+        {
+            // The store refuses the record itself: sending it again cannot help.
+            throw new NonRetriableActivityException("StoreRejected", $"The store refused the record: {detail}");
+        }
+
+        throw new HttpRequestException($"The store answered {(int)response.StatusCode}: {detail}", null, response.StatusCode);
+    }
+
+    /// <summary>Store: the record of an image, or null when it has none.</summary>
+    public async Task<ImageRecord?> FindRecordAsync(ImageId id, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Get, DaprTopology.AppIds.Store, $"{DaprTopology.Methods.Images}/{id}", null, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            var (_, detail) = await ReadProblemAsync(response, cancellationToken);
+            throw new HttpRequestException($"The store answered {(int)response.StatusCode}: {detail}", null, response.StatusCode);
+        }
+
+        return await response.Content.ReadFromJsonAsync<ImageRecord>(ContractJson.Options, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string appId, string path, object? body, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Value.InvocationTimeout);
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative))
+        {
+            Content = body is null ? null : JsonContent.Create(body, body.GetType(), options: ContractJson.Options),
+        };
+        try
+        {
+            return await _apps[appId].SendAsync(request, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{appId} did not answer {method} {path} within {_options.Value.InvocationTimeout}.");
+        }
+    }
+
+    /// <summary>The <c>failureClass</c> and <c>detail</c> of a problem-details answer, when it is one.</summary>
+    private static async Task<(string? FailureClass, string Detail)> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        try
+        {
+            using var problem = JsonDocument.Parse(text);
+            var root = problem.RootElement;
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                var failureClass = root.TryGetProperty("failureClass", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+                var detail = root.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()
+                    : root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+                return (failureClass, detail ?? Truncate(text));
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON (a proxy's error page, say): the text itself is the detail.
+        }
+
+        return (null, Truncate(text));
+    }
+
+    private static string Truncate(string text) => text.Length <= 500 ? text : text[..500] + "…";
+
+    public void Dispose()
+    {
+        foreach (var client in _apps.Values)
+        {
+            client.Dispose();
+        }
+    }
+}

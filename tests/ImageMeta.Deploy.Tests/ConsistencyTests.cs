@@ -1,0 +1,276 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ImageMeta.Contracts;
+using static ImageMeta.Deploy.Tests.Manifests;
+
+namespace ImageMeta.Deploy.Tests;
+
+/// <summary>
+/// The run files, component profiles and Kubernetes manifests against the code's constants (DaprTopology) and
+/// against each other: one definition of names and ports, secrets only by reference, hardened containers.
+/// </summary>
+public sealed partial class ConsistencyTests
+{
+    public static TheoryData<string> Overlays => ["postgres", "sqlserver"];
+
+    private static readonly Dictionary<string, (int App, int Http, int Grpc)> Ports = new()
+    {
+        [DaprTopology.AppIds.Ingest] = (DaprTopology.AppPorts.Ingest, DaprTopology.SidecarPorts.IngestHttp, DaprTopology.SidecarPorts.IngestGrpc),
+        [DaprTopology.AppIds.Extractor] = (DaprTopology.AppPorts.Extractor, DaprTopology.SidecarPorts.ExtractorHttp, DaprTopology.SidecarPorts.ExtractorGrpc),
+        [DaprTopology.AppIds.Store] = (DaprTopology.AppPorts.Store, DaprTopology.SidecarPorts.StoreHttp, DaprTopology.SidecarPorts.StoreGrpc),
+    };
+
+    private static readonly string[] AllComponents =
+        [DaprTopology.Components.Images, DaprTopology.Components.ImageEvents, DaprTopology.Components.Sweep, DaprTopology.Components.WorkflowState];
+
+    [Fact]
+    public void Every_yaml_file_parses()
+    {
+        var files = YamlFiles().ToList();
+
+        Assert.True(files.Count >= 20, $"only {files.Count} YAML files found");
+        Assert.All(files, f => Assert.NotEmpty(Documents(File.ReadAllText(f))));
+    }
+
+    [Theory]
+    [InlineData("dapr.yaml")]
+    [InlineData("dapr.azurite.yaml")]
+    public void Run_files_name_the_app_ids_and_ports_of_the_code(string runFile)
+    {
+        var apps = Items(Load(runFile)[0], "apps").Cast<Dictionary<object, object?>>().ToList();
+
+        Assert.Equal(DaprTopology.AppIds.All.Order(), apps.Select(a => Text(a, "appID")!).Order());
+        foreach (var app in apps)
+        {
+            var id = Text(app, "appID")!;
+            Assert.Equal(Ports[id].App, int.Parse(Text(app, "appPort")!, CultureInfo.InvariantCulture));
+            Assert.Equal(Ports[id].Http, int.Parse(Text(app, "daprHTTPPort")!, CultureInfo.InvariantCulture));
+            Assert.Equal(Ports[id].Grpc, int.Parse(Text(app, "daprGRPCPort")!, CultureInfo.InvariantCulture));
+            Assert.EndsWith($":{Ports[id].App}", Text(app, "env", "ASPNETCORE_URLS"), StringComparison.Ordinal);
+            Assert.True(Directory.Exists(Path.Combine(Root, Text(app, "appDirPath")!)), $"{id}: appDirPath missing");
+        }
+    }
+
+    [Theory]
+    [InlineData("dapr.yaml", "./components/local")]
+    [InlineData("dapr.azurite.yaml", "./components/azurite")]
+    public void Run_files_load_their_profile_the_shared_resiliency_and_a_body_limit_above_the_image_limit(string runFile, string profile)
+    {
+        var common = At(Load(runFile)[0], "common");
+
+        Assert.Equal([profile, "./components"], Items(common, "resourcesPaths").Select(p => p?.ToString()));
+        Assert.Equal("./components/config.yaml", Text(common, "configFilePath"));
+        var mebibytes = int.Parse(MebibytesPattern().Match(Text(common, "maxBodySize") ?? string.Empty).Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(mebibytes * 1024L * 1024 > 256L * 1024 * 1024 * 4 / 3, $"maxBodySize {mebibytes}Mi cannot carry a base64 image at the 256 MiB limit");
+    }
+
+    [Fact]
+    public void The_local_profile_has_every_component_but_the_queue_and_the_azurite_profile_has_all()
+    {
+        var local = Folder("components/local").OfKind("Component").Select(Name).ToList();
+        var azurite = Folder("components/azurite").OfKind("Component").Select(Name).ToList();
+
+        Assert.Equal(AllComponents.Where(c => c != DaprTopology.Components.ImageEvents).Order(), local.Order());
+        Assert.All(AllComponents, c => Assert.Contains(c, azurite));
+        Assert.Equal("bindings.localstorage", Type(Folder("components/local"), DaprTopology.Components.Images));
+        Assert.Equal("bindings.azure.blobstorage", Type(Folder("components/azurite"), DaprTopology.Components.Images));
+        Assert.Equal("true", Metadata(Folder("components/local").OfKind("Component").Single(c => Name(c) == DaprTopology.Components.WorkflowState), "actorStateStore"));
+    }
+
+    [Fact]
+    public void The_local_images_folder_is_the_one_the_apps_are_told()
+    {
+        var rootPath = Metadata(Folder("components/local").OfKind("Component").Single(c => Name(c) == DaprTopology.Components.Images), "rootPath");
+        var apps = Items(Load("dapr.yaml")[0], "apps").Cast<Dictionary<object, object?>>().ToList();
+
+        foreach (var id in new[] { DaprTopology.AppIds.Ingest, DaprTopology.AppIds.Extractor })
+        {
+            var app = apps.Single(a => Text(a, "appID") == id);
+            Assert.Equal(rootPath, Text(app, "env", "Blobs__LocalRootPath"));
+            Assert.Equal("localstorage", Text(app, "env", "Blobs__BindingType"));
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Overlays))]
+    public void Each_overlay_renders_every_component_scoped_to_the_apps_that_use_it(string overlay)
+    {
+        var objects = Render(overlay);
+        Skip.If(objects is null, "kubectl is not installed (CI installs it).");
+
+        var components = objects!.OfKind("Component").ToList();
+        Assert.Equal(AllComponents.Order(), components.Select(Name).Order());
+        Assert.Equal("true", Metadata(components.Single(c => Name(c) == DaprTopology.Components.WorkflowState), "actorStateStore"));
+        Assert.Equal(overlay == "postgres" ? "state.postgresql" : "state.sqlserver", Type(objects!, DaprTopology.Components.WorkflowState));
+        Assert.All(components, c => Assert.All(Items(c, "scopes"), s => Assert.Contains(s?.ToString(), DaprTopology.AppIds.All)));
+        Assert.Equal([DaprTopology.AppIds.Ingest], Items(components.Single(c => Name(c) == DaprTopology.Components.ImageEvents), "scopes").Select(s => s?.ToString()));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Overlays))]
+    public void Each_app_is_a_deployment_and_service_whose_dapr_annotations_and_ports_match_the_code(string overlay)
+    {
+        var objects = Render(overlay);
+        Skip.If(objects is null, "kubectl is not installed (CI installs it).");
+
+        foreach (var id in DaprTopology.AppIds.All)
+        {
+            var deployment = objects!.OfKind("Deployment").Single(d => Name(d) == id);
+            var annotations = At(deployment, "spec", "template", "metadata", "annotations");
+            Assert.Equal("true", Text(annotations, "dapr.io/enabled"));
+            Assert.Equal(id, Text(annotations, "dapr.io/app-id"));
+            Assert.Equal(Ports[id].App.ToString(CultureInfo.InvariantCulture), Text(annotations, "dapr.io/app-port"));
+            Assert.Equal("imagemeta", Text(annotations, "dapr.io/config"));
+            Assert.NotNull(Text(annotations, "dapr.io/max-body-size"));
+            Assert.NotNull(Text(annotations, "dapr.io/sidecar-memory-limit"));
+            var container = (Dictionary<object, object?>)Items(deployment, "spec", "template", "spec", "containers").Single()!;
+            Assert.Equal(Ports[id].App.ToString(CultureInfo.InvariantCulture), Text(Items(container, "ports").Single(), "containerPort"));
+            var service = objects!.OfKind("Service").Single(s => Name(s) == id);
+            Assert.Equal(Ports[id].App.ToString(CultureInfo.InvariantCulture), Text(Items(service, "spec", "ports").Single(), "port"));
+        }
+
+        Assert.Single(objects!.OfKind("Configuration"), c => Name(c) == "imagemeta" && Text(c, "spec", "mtls", "enabled") == "true"
+            && Text(c, "spec", "tracing", "zipkin", "endpointAddress")!.StartsWith("http://zipkin.imagemeta.svc.cluster.local:9411/", StringComparison.Ordinal));
+        Assert.Single(objects!.OfKind("Resiliency"));
+        Assert.Equal(2, objects!.OfKind("NetworkPolicy").Count());
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Overlays))]
+    public void Every_container_is_non_root_read_only_limited_and_probed(string overlay)
+    {
+        var objects = Render(overlay);
+        Skip.If(objects is null, "kubectl is not installed (CI installs it).");
+
+        var deployments = objects!.OfKind("Deployment").ToList();
+        Assert.Equal(4, deployments.Count);
+        foreach (var deployment in deployments)
+        {
+            var pod = At(deployment, "spec", "template", "spec");
+            Assert.Equal("true", Text(pod, "securityContext", "runAsNonRoot"));
+            foreach (var container in Items(pod, "containers"))
+            {
+                var what = $"{Name(deployment)}/{Text(container, "name")}";
+                Assert.True(Text(container, "securityContext", "readOnlyRootFilesystem") == "true", $"{what}: root filesystem writable");
+                Assert.True(Text(container, "securityContext", "allowPrivilegeEscalation") == "false", $"{what}: privilege escalation allowed");
+                Assert.NotNull(Text(container, "resources", "limits", "cpu"));
+                Assert.NotNull(Text(container, "resources", "limits", "memory"));
+                Assert.NotNull(Text(container, "resources", "requests", "memory"));
+                Assert.NotNull(At(container, "readinessProbe", "httpGet"));
+                Assert.NotNull(At(container, "livenessProbe", "httpGet"));
+            }
+        }
+
+        foreach (var id in DaprTopology.AppIds.All)
+        {
+            var container = Items(deployments.Single(d => Name(d) == id), "spec", "template", "spec", "containers").Single();
+            Assert.Equal("/readyz", Text(container, "readinessProbe", "httpGet", "path"));
+            Assert.Equal("/healthz", Text(container, "livenessProbe", "httpGet", "path"));
+            Assert.Contains($"imagemeta/{id}", Text(container, "image") ?? string.Empty, StringComparison.Ordinal);
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Overlays))]
+    public void Every_secret_reference_names_a_secret_and_key_the_deploy_guide_creates(string overlay)
+    {
+        var objects = Render(overlay);
+        Skip.If(objects is null, "kubectl is not installed (CI installs it).");
+        var guide = File.ReadAllText(Path.Combine(Root, "deploy", "README.md"));
+        var created = SecretCommandPattern().Matches(guide)
+            .ToDictionary(m => m.Groups["name"].Value, m => LiteralKeyPattern().Matches(m.Value).Select(k => k.Groups["key"].Value).ToHashSet(StringComparer.Ordinal));
+
+        var references = objects!.SelectMany(o => Maps(o)).Select(m => At(m, "secretKeyRef")).OfType<Dictionary<object, object?>>().ToList();
+        Assert.NotEmpty(references);
+        foreach (var reference in references)
+        {
+            var name = Text(reference, "name")!;
+            var key = Text(reference, "key")!;
+            Assert.True(created.TryGetValue(name, out var keys), $"secret '{name}' is not created in deploy/README.md");
+            Assert.True(keys!.Contains(key), $"secret '{name}' is created without key '{key}'");
+        }
+
+        // Dapr's token annotations name secrets too, and require the key "token".
+        foreach (var annotation in new[] { "dapr.io/api-token-secret", "dapr.io/app-token-secret" })
+        {
+            foreach (var deployment in objects!.OfKind("Deployment").Where(d => Text(d, "spec", "template", "metadata", "annotations", annotation) is not null))
+            {
+                var secret = Text(deployment, "spec", "template", "metadata", "annotations", annotation)!;
+                Assert.True(created.TryGetValue(secret, out var keys) && keys.Contains("token"), $"{annotation} names '{secret}', which the guide does not create with a 'token' key");
+            }
+        }
+    }
+
+    [Fact]
+    public void No_credential_is_written_as_a_literal_in_any_yaml()
+    {
+        foreach (var file in YamlFiles())
+        {
+            foreach (var map in Documents(File.ReadAllText(file)).SelectMany(Maps))
+            {
+                // Component metadata items and container env vars: { name, value } pairs.
+                // A SQLite connection string that is only a file path carries no credential.
+                if (Text(map, "name") is { } name && map.ContainsKey("value") && CredentialName().IsMatch(name)
+                    && !(name == "connectionString" && Text(map, "value") is { } path && !path.Contains('=', StringComparison.Ordinal) && path.EndsWith(".db", StringComparison.Ordinal)))
+                {
+                    Assert.Fail($"{Path.GetRelativePath(Root, file)}: '{name}' has a literal value; use secretKeyRef.");
+                }
+            }
+
+            var text = File.ReadAllText(file);
+            Assert.DoesNotMatch(LiteralSecretPattern(), text);
+        }
+    }
+
+    [Fact]
+    public void Container_publish_settings_match_the_kustomize_image_names()
+    {
+        var kustomization = Load("deploy/k8s/base/kustomization.yaml")[0];
+        var images = Items(kustomization, "images").Select(i => Text(i, "name")).ToHashSet();
+
+        foreach (var id in DaprTopology.AppIds.All)
+        {
+            var project = Directory.EnumerateFiles(Path.Combine(Root, "services", id), "*.Service.csproj", SearchOption.AllDirectories).Single();
+            var xml = File.ReadAllText(project);
+            Assert.Contains($"<ContainerRepository>imagemeta/{id}</ContainerRepository>", xml, StringComparison.Ordinal);
+            Assert.Contains("<ContainerUser>app</ContainerUser>", xml, StringComparison.Ordinal);
+            Assert.Contains($"<ContainerPort Include=\"{Ports[id].App}\"", xml, StringComparison.Ordinal);
+            Assert.Contains($"imagemeta/{id}", images);
+        }
+    }
+
+    [Fact]
+    public void Resiliency_targets_only_apps_and_components_that_exist()
+    {
+        foreach (var resiliency in Documents(File.ReadAllText(Path.Combine(Root, "components", "resiliency.yaml"))).Concat(Load("deploy/k8s/base/resiliency.yaml")))
+        {
+            var apps = (At(resiliency, "spec", "targets", "apps") as Dictionary<object, object?>)!.Keys.Select(k => k.ToString());
+            var components = (At(resiliency, "spec", "targets", "components") as Dictionary<object, object?>)!.Keys.Select(k => k.ToString());
+            Assert.All(apps, a => Assert.Contains(a, DaprTopology.AppIds.All));
+            Assert.All(components, c => Assert.Contains(c, AllComponents));
+            Assert.DoesNotContain("retry", string.Join(",", (At(resiliency, "spec", "targets", "apps") as Dictionary<object, object?>)!.Values.SelectMany(v => ((Dictionary<object, object?>)v!).Keys.Select(k => k.ToString()))), StringComparison.Ordinal);
+        }
+    }
+
+    private static string? Type(IEnumerable<Dictionary<object, object?>> objects, string component) =>
+        Text(objects.OfKind("Component").Single(c => Name(c) == component), "spec", "type");
+
+    private static string? Metadata(Dictionary<object, object?> component, string name) =>
+        Text(Items(component, "spec", "metadata").FirstOrDefault(m => Text(m, "name") == name), "value");
+
+    [GeneratedRegex(@"^(\d+)Mi$")]
+    private static partial Regex MebibytesPattern();
+
+    [GeneratedRegex(@"kubectl -n imagemeta create secret generic (?<name>[a-z0-9-]+)(?:\\\n|[^\n])*")]
+    private static partial Regex SecretCommandPattern();
+
+    [GeneratedRegex(@"--from-literal=(?<key>[A-Za-z0-9_-]+)=")]
+    private static partial Regex LiteralKeyPattern();
+
+    [GeneratedRegex(@"(?i)(accountKey|password|secret|connectionString|token|apiKey|__Metadata)$")]
+    private static partial Regex CredentialName();
+
+    /// <summary>Key material that must never appear: storage account keys (base64, 88 chars), connection strings with passwords.</summary>
+    [GeneratedRegex(@"(?i)(AccountKey=[A-Za-z0-9+/=]{20,}|[A-Za-z0-9+/]{86}==|Password=[^;$""\s{]{3,})")]
+    private static partial Regex LiteralSecretPattern();
+}

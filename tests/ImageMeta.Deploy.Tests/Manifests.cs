@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+
+namespace ImageMeta.Deploy.Tests;
+
+/// <summary>The repository's YAML read as plain maps and lists, and the kustomize renders of the overlays.</summary>
+public static class Manifests
+{
+    public static string Root { get; } = FindRoot();
+
+    public static IEnumerable<string> YamlFiles() =>
+        new[] { "components", "deploy" }.SelectMany(d => Directory.EnumerateFiles(Path.Combine(Root, d), "*.yaml", SearchOption.AllDirectories))
+            .Concat(Directory.EnumerateFiles(Root, "dapr*.yaml"))
+            .Order(StringComparer.Ordinal);
+
+    /// <summary>Every document of a YAML file or text.</summary>
+    public static List<Dictionary<object, object?>> Documents(string yaml)
+    {
+        var deserializer = new DeserializerBuilder().Build();
+        var parser = new YamlDotNet.Core.Parser(new StringReader(yaml));
+        parser.Consume<YamlDotNet.Core.Events.StreamStart>();
+        var documents = new List<Dictionary<object, object?>>();
+        while (parser.Accept<YamlDotNet.Core.Events.DocumentStart>(out _))
+        {
+            if (deserializer.Deserialize(parser) is Dictionary<object, object?> document)
+            {
+                documents.Add(document);
+            }
+        }
+
+        return documents;
+    }
+
+    public static List<Dictionary<object, object?>> Load(string relativePath) => Documents(System.IO.File.ReadAllText(Path.Combine(Root, relativePath)));
+
+    public static List<Dictionary<object, object?>> Folder(string relativePath) =>
+        [.. Directory.EnumerateFiles(Path.Combine(Root, relativePath), "*.yaml").SelectMany(f => Documents(System.IO.File.ReadAllText(f)))];
+
+    /// <summary>The objects <c>kubectl kustomize</c> renders for an overlay; null (test skipped) only outside CI when kubectl is missing.</summary>
+    public static List<Dictionary<object, object?>>? Render(string overlay)
+    {
+        var kubectl = Environment.GetEnvironmentVariable("PATH")!.Split(':').Select(p => Path.Combine(p, "kubectl")).FirstOrDefault(System.IO.File.Exists);
+        if (kubectl is null)
+        {
+            return Environment.GetEnvironmentVariable("CI") == "true"
+                ? throw new InvalidOperationException("kubectl is required in CI (.ci/run installs it).")
+                : null;
+        }
+
+        using var process = Process.Start(new ProcessStartInfo(kubectl, ["kustomize", Path.Combine(Root, "deploy", "k8s", "overlays", overlay)])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("kubectl kustomize did not finish within 60 s.");
+        }
+
+        return process.ExitCode == 0
+            ? Documents(output.Result)
+            : throw new InvalidOperationException($"kubectl kustomize {overlay} failed: {error.Result}");
+    }
+
+    // ---- navigation ----
+
+    public static object? At(object? node, params string[] path)
+    {
+        foreach (var key in path)
+        {
+            node = node is Dictionary<object, object?> map && map.TryGetValue(key, out var next) ? next : null;
+        }
+
+        return node;
+    }
+
+    public static string? Text(object? node, params string[] path) => At(node, path)?.ToString();
+
+    public static IEnumerable<object?> Items(object? node, params string[] path) => At(node, path) as List<object?> ?? [];
+
+    public static IEnumerable<Dictionary<object, object?>> OfKind(this IEnumerable<Dictionary<object, object?>> objects, string kind) =>
+        objects.Where(o => Text(o, "kind") == kind);
+
+    public static string Name(Dictionary<object, object?> o) => Text(o, "metadata", "name") ?? string.Empty;
+
+    /// <summary>Every map anywhere below <paramref name="node"/> (itself included).</summary>
+    public static IEnumerable<Dictionary<object, object?>> Maps(object? node)
+    {
+        switch (node)
+        {
+            case Dictionary<object, object?> map:
+                yield return map;
+                foreach (var value in map.Values)
+                {
+                    foreach (var inner in Maps(value))
+                    {
+                        yield return inner;
+                    }
+                }
+
+                break;
+            case List<object?> list:
+                foreach (var value in list)
+                {
+                    foreach (var inner in Maps(value))
+                    {
+                        yield return inner;
+                    }
+                }
+
+                break;
+        }
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (System.IO.File.Exists(Path.Combine(dir.FullName, "ImageMeta.Dapr.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("ImageMeta.Dapr.sln not found above the test binaries.");
+    }
+}

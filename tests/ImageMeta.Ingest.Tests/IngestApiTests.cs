@@ -1,0 +1,267 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using ImageMeta.Contracts;
+using ImageMeta.Testing.Dapr;
+using ImageMeta.Testing.Workflow;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
+
+namespace ImageMeta.Ingest.Tests;
+
+/// <summary>
+/// Ingest's HTTP surface in process, against sidecar doubles (its own, with the workflow engine, and one for a
+/// stand-in store that has no records) and a real images folder: what is written, what is started, what is refused.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xUnit disposes through IAsyncLifetime.")]
+public sealed class IngestApiTests : IAsyncLifetime
+{
+    private WorkflowEngineDouble _engine = null!;
+    private SidecarNetwork _network = null!;
+    private SidecarDouble _ingestSidecar = null!;
+    private WebApplication _store = null!;
+    private WebApplicationFactory<Program> _factory = null!;
+    private HttpClient _http = null!;
+
+    private string ImagesFolder => _network.Images.RootPath;
+
+    public Task InitializeAsync() => StartAsync();
+
+    private async Task StartAsync(string? appToken = null, string? daprToken = null, long? maxUpload = null)
+    {
+        _engine = new WorkflowEngineDouble();
+        _network = new SidecarNetwork(Directory.CreateTempSubdirectory("ingest-tests-").FullName);
+        var storePort = LoopbackPorts.Free();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{storePort}");
+        _store = builder.Build();
+        _store.MapGet("/images/{id}", () => Results.NotFound());
+        await _store.StartAsync();
+        await _network.StartSidecarAsync(new SidecarOptions { AppId = DaprTopology.AppIds.Store, AppPort = storePort, DaprApiToken = daprToken });
+        _ingestSidecar = await _network.StartSidecarAsync(_engine.Attach(new SidecarOptions { AppId = DaprTopology.AppIds.Ingest, AppPort = LoopbackPorts.Free(), DaprApiToken = daprToken }));
+
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            foreach (var (key, value) in _ingestSidecar.AppEnvironment())
+            {
+                web.UseSetting(key, value);
+            }
+
+            web.UseSetting("Blobs:BindingType", "localstorage");
+            web.UseSetting("Blobs:LocalRootPath", ImagesFolder);
+            web.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
+            if (appToken is not null)
+            {
+                web.UseSetting("APP_API_TOKEN", appToken);
+            }
+
+            if (maxUpload is { } max)
+            {
+                web.UseSetting("Ingest:MaxUploadBytes", max.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            web.ConfigureLogging(l => l.ClearProviders());
+        });
+        _http = _factory.CreateClient();
+        if (appToken is not null)
+        {
+            _http.DefaultRequestHeaders.Add("dapr-api-token", appToken);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _factory.DisposeAsync();
+        await _network.DisposeAsync();
+        await _engine.DisposeAsync();
+        await _store.DisposeAsync();
+        Directory.Delete(ImagesFolder, recursive: true);
+    }
+
+    private async Task RestartAsync(string? appToken = null, string? daprToken = null, long? maxUpload = null)
+    {
+        await DisposeAsync();
+        await StartAsync(appToken, daprToken, maxUpload);
+    }
+
+    private Task<HttpResponseMessage> UploadAsync(string name, byte[] content) =>
+        _http.PostAsync($"/images?name={Uri.EscapeDataString(name)}", new ByteArrayContent(content));
+
+    private string[] FilesWritten() => [.. Directory.EnumerateFiles(ImagesFolder, "*", SearchOption.AllDirectories)];
+
+    [Fact]
+    public async Task An_upload_writes_the_blob_starts_its_workflow_and_answers_202_with_the_id_and_status_location()
+    {
+        var content = Encoding.UTF8.GetBytes("pretend image bytes");
+
+        using var response = await UploadAsync("2026/cat.jpg", content);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var version = BlobVersions.FromContentHash(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)));
+        var expectedId = ImageId.For("images", "2026/cat.jpg", version);
+        Assert.Equal(expectedId.Value, body.GetProperty("id").GetString());
+        Assert.Equal("started", body.GetProperty("workflow").GetString());
+        Assert.Equal($"/images/{expectedId}/status", response.Headers.Location?.OriginalString);
+        Assert.Equal(content, await File.ReadAllBytesAsync(Path.Combine(ImagesFolder, "2026", "cat.jpg")));
+        Assert.Equal([expectedId.Value], _engine.StartedInstanceIds);
+        Assert.Contains("2026/cat.jpg", _engine.InputOf(expectedId.Value), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_same_upload_twice_starts_one_workflow()
+    {
+        var content = Encoding.UTF8.GetBytes("same bytes");
+
+        using var first = await UploadAsync("dup.png", content);
+        using var second = await UploadAsync("dup.png", content);
+
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        Assert.Equal("already-known", (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("workflow").GetString());
+        Assert.Single(_engine.StartedInstanceIds);
+    }
+
+    [Fact]
+    public async Task A_multipart_upload_takes_the_file_and_its_name()
+    {
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent([1, 2, 3, 4]);
+        file.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+        form.Add(file, "file", "form-name.png");
+
+        using var response = await _http.PostAsync("/images", form);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal([1, 2, 3, 4], await File.ReadAllBytesAsync(Path.Combine(ImagesFolder, "form-name.png")));
+    }
+
+    [Theory]
+    [InlineData("../escape.jpg")]
+    [InlineData("/etc/x.jpg")]
+    [InlineData("a/../../b.jpg")]
+    [InlineData("bell\u0007.jpg")]
+    [InlineData("back\\slash.jpg")]
+    [InlineData("")]
+    public async Task Names_with_path_tricks_get_400_and_nothing_is_written(string name)
+    {
+        using var response = await UploadAsync(name, [1, 2, 3]);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(FilesWritten());
+        Assert.Empty(_engine.StartedInstanceIds);
+    }
+
+    [Fact]
+    public async Task An_empty_upload_gets_400_and_nothing_is_written()
+    {
+        using var response = await UploadAsync("empty.jpg", []);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(FilesWritten());
+    }
+
+    [Fact]
+    public async Task An_upload_over_the_limit_gets_413_and_nothing_is_written()
+    {
+        await RestartAsync(maxUpload: 1000);
+
+        using var response = await UploadAsync("big.jpg", new byte[5000]);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Empty(FilesWritten());
+    }
+
+    [Fact]
+    public async Task A_poison_queue_message_is_acknowledged_and_reported()
+    {
+        using var response = await _http.PostAsync("/image-events", new StringContent("this is not an event"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(string.IsNullOrEmpty((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("poison").GetString()));
+        Assert.Empty(_engine.StartedInstanceIds);
+    }
+
+    [Fact]
+    public async Task A_BlobCreated_event_for_an_existing_blob_starts_it_and_one_for_another_container_does_not()
+    {
+        await File.WriteAllBytesAsync(Path.Combine(ImagesFolder, "dropped.gif"), [7, 7, 7]);
+        var events = JsonSerializer.Serialize(new[]
+        {
+            new { eventType = "Microsoft.Storage.BlobCreated", subject = "/blobServices/default/containers/images/blobs/dropped.gif", id = "1" },
+            new { eventType = "Microsoft.Storage.BlobCreated", subject = "/blobServices/default/containers/other/blobs/x.gif", id = "2" },
+            new { eventType = "Microsoft.Storage.BlobCreated", subject = "/blobServices/default/containers/images/blobs/gone.gif", id = "3" },
+        });
+
+        using var response = await _http.PostAsync("/image-events", new StringContent(Convert.ToBase64String(Encoding.UTF8.GetBytes(events))));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var handled = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((1, 1, 1), (handled.GetProperty("started").GetInt32(), handled.GetProperty("otherContainer").GetInt32(), handled.GetProperty("vanished").GetInt32()));
+        Assert.Single(_engine.StartedInstanceIds);
+    }
+
+    [Fact]
+    public async Task A_sweep_starts_blobs_nobody_started_and_a_second_sweep_starts_nothing()
+    {
+        foreach (var name in new[] { "s1.jpg", "sub/s2.jpg", "s3.jpg" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(ImagesFolder, name))!);
+            await File.WriteAllBytesAsync(Path.Combine(ImagesFolder, name), Encoding.UTF8.GetBytes(name));
+        }
+
+        using var first = await _http.PostAsync("/sweep", null);
+        using var second = await _http.PostAsync("/sweep", null);
+
+        Assert.Equal(3, (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("started").GetInt32());
+        Assert.Equal(0, (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("started").GetInt32());
+        Assert.Equal(3, _engine.StartedInstanceIds.Count);
+    }
+
+    [Fact]
+    public async Task Status_of_an_unknown_id_is_404_and_of_a_malformed_id_is_400()
+    {
+        using var unknown = await _http.GetAsync($"/images/{new string('a', 32)}/status");
+        using var malformed = await _http.GetAsync("/images/not-an-id/status");
+
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+    }
+
+    [Fact]
+    public async Task With_APP_API_TOKEN_set_calls_without_the_token_are_refused_except_health()
+    {
+        await RestartAsync(appToken: "app-secret");
+        using var anonymous = _factory.CreateClient();
+
+        using var refused = await anonymous.PostAsync("/images?name=x.jpg", new ByteArrayContent([1]));
+        using var health = await anonymous.GetAsync("/healthz");
+        using var accepted = await UploadAsync("x.jpg", [1]);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Single(FilesWritten());
+    }
+
+    [Fact]
+    public async Task With_DAPR_API_TOKEN_set_every_call_to_the_sidecar_carries_it()
+    {
+        await RestartAsync(daprToken: "sidecar-secret");
+        await _engine.WaitForWorkerAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+
+        using var response = await UploadAsync("t.jpg", [1, 2]);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("started", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("workflow").GetString());
+        Assert.Equal(0, _ingestSidecar.RejectedForMissingApiToken);
+        Assert.Equal(1, _engine.ConnectedWorkers);
+    }
+}
