@@ -95,14 +95,51 @@ public sealed class LocalStorageBlobBinding(IBindingInvoker invoker, IOptions<Bl
         if (_options.LocalRootPath is { Length: > 0 } root)
         {
             // daprd resolves a relative rootPath against its working directory, which dapr run makes the
-            // app's own directory too, so the full path of the same setting names the same folder.
-            var prefix = Path.GetFullPath(root).Replace('\\', '/').TrimEnd('/') + "/";
-            return path.StartsWith(prefix, StringComparison.Ordinal) ? path[prefix.Length..] : null;
+            // app's own directory too, so the full path of the same setting names the same folder. daprd
+            // also resolves symbolic links (macOS /var is /private/var), so both spellings are accepted.
+            foreach (var spelling in new[] { Path.GetFullPath(root), WithoutLinks(Path.GetFullPath(root)) })
+            {
+                var prefix = spelling.Replace('\\', '/').TrimEnd('/') + "/";
+                if (path.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    return path[prefix.Length..];
+                }
+            }
+
+            return null;
         }
 
         var marker = "/" + Container + "/";
         var at = path.LastIndexOf(marker, StringComparison.Ordinal);
         return at >= 0 ? path[(at + marker.Length)..] : Path.GetFileName(path);
+    }
+
+    /// <summary>The path with every symbolic link on it resolved, as Go's filepath.EvalSymlinks gives it.</summary>
+    internal static string WithoutLinks(string fullPath)
+    {
+        var root = Path.GetPathRoot(fullPath) ?? "/";
+        var current = root;
+        foreach (var part in fullPath[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = Path.Combine(current, part);
+            try
+            {
+                if (File.ResolveLinkTarget(current, returnFinalTarget: true) is { } target)
+                {
+                    current = target.FullName;
+                }
+            }
+            catch (IOException)
+            {
+                // Not there (yet) or unreadable: keep the spelling as given.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Same.
+            }
+        }
+
+        return current;
     }
 
     private BlobReference Reference(string name, ReadOnlySpan<byte> content) =>
