@@ -13,8 +13,11 @@ public sealed class WorkflowRuntimeOptions
 
     internal Dictionary<string, Type> Activities { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Orchestrator work items processed at once (they are CPU-only and short).</summary>
-    public int MaxConcurrentWorkflows { get; set; } = Environment.ProcessorCount * 4;
+    /// <summary>
+    /// Orchestrator work items processed at once. Replaying is short CPU work, but each item also waits for its
+    /// answer to reach the sidecar, so the limit is well above the core count.
+    /// </summary>
+    public int MaxConcurrentWorkflows { get; set; } = 64;
 
     /// <summary>Activity work items processed at once (they do I/O).</summary>
     public int MaxConcurrentActivities { get; set; } = 64;

@@ -28,6 +28,8 @@ public static class IngestRegistration
             o.RegisterActivity<ExtractMetadataActivity>(DaprTopology.Workflows.ExtractMetadataActivity);
             o.RegisterActivity<SaveMetadataActivity>(DaprTopology.Workflows.SaveMetadataActivity);
             o.JsonSerializerOptions = ContractJson.Options;
+            // Work-item concurrency of the hosted worker (section Workflow); the defaults suit one ingest replica.
+            configuration.GetSection("Workflow").Bind(o);
         });
         return services;
     }
