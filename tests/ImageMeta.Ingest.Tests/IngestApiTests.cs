@@ -25,6 +25,15 @@ public sealed class IngestApiTests : IAsyncLifetime
     private SidecarNetwork _network = null!;
     private SidecarDouble _ingestSidecar = null!;
     private WebApplication _store = null!;
+    private WebApplication _extractor = null!;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ImageRecord> _saved = new();
+    private int _extractCalls;
+
+    /// <summary>What the stand-in store answers to PUT (the record is kept only on 2xx).</summary>
+    private int _storePutStatus = StatusCodes.Status200OK;
+
+    /// <summary>What the stand-in extractor answers: a status and, for errors, the problem's failure class.</summary>
+    private (int Status, string? FailureClass) _extractAnswer = (StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable);
     private WebApplicationFactory<Program> _factory = null!;
     private HttpClient _http = null!;
 
@@ -42,8 +51,33 @@ public sealed class IngestApiTests : IAsyncLifetime
         builder.WebHost.UseUrls($"http://127.0.0.1:{storePort}");
         _store = builder.Build();
         _store.MapGet("/images/{id}", () => Results.NotFound());
+        _store.MapPut("/images/{id}", (string id, ImageRecord record) =>
+        {
+            if (_storePutStatus is >= 200 and < 300)
+            {
+                _saved.Enqueue(record);
+            }
+
+            return Results.Problem(statusCode: _storePutStatus, detail: $"stand-in store answers {_storePutStatus}");
+        });
         await _store.StartAsync();
         await _network.StartSidecarAsync(new SidecarOptions { AppId = DaprTopology.AppIds.Store, AppPort = storePort, DaprApiToken = daprToken });
+
+        var extractorPort = LoopbackPorts.Free();
+        var extractorBuilder = WebApplication.CreateSlimBuilder();
+        extractorBuilder.Logging.ClearProviders();
+        extractorBuilder.WebHost.UseUrls($"http://127.0.0.1:{extractorPort}");
+        _extractor = extractorBuilder.Build();
+        _extractor.MapPost("/extract", (BlobReference blob) =>
+        {
+            Interlocked.Increment(ref _extractCalls);
+            var (status, failureClass) = _extractAnswer;
+            return status == StatusCodes.Status200OK
+                ? Results.Json(Metadata(blob), ContractJson.Options)
+                : Results.Problem(statusCode: status, detail: $"stand-in extractor: {failureClass}", extensions: new Dictionary<string, object?> { ["failureClass"] = failureClass });
+        });
+        await _extractor.StartAsync();
+        await _network.StartSidecarAsync(new SidecarOptions { AppId = DaprTopology.AppIds.Extractor, AppPort = extractorPort, DaprApiToken = daprToken });
         _ingestSidecar = await _network.StartSidecarAsync(_engine.Attach(new SidecarOptions { AppId = DaprTopology.AppIds.Ingest, AppPort = LoopbackPorts.Free(), DaprApiToken = daprToken }));
 
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
@@ -56,6 +90,10 @@ public sealed class IngestApiTests : IAsyncLifetime
             web.UseSetting("Blobs:BindingType", "localstorage");
             web.UseSetting("Blobs:LocalRootPath", ImagesFolder);
             web.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
+            // Short retries so the workflow's outcomes show within a test.
+            web.UseSetting("Ingest:RetryMaxAttempts", "3");
+            web.UseSetting("Ingest:RetryFirstInterval", "00:00:00.100");
+            web.UseSetting("Ingest:RetryMaxInterval", "00:00:00.200");
             if (appToken is not null)
             {
                 web.UseSetting("APP_API_TOKEN", appToken);
@@ -82,6 +120,7 @@ public sealed class IngestApiTests : IAsyncLifetime
         await _network.DisposeAsync();
         await _engine.DisposeAsync();
         await _store.DisposeAsync();
+        await _extractor.DisposeAsync();
         Directory.Delete(ImagesFolder, recursive: true);
     }
 
@@ -93,6 +132,88 @@ public sealed class IngestApiTests : IAsyncLifetime
 
     private Task<HttpResponseMessage> UploadAsync(string name, byte[] content) =>
         _http.PostAsync($"/images?name={Uri.EscapeDataString(name)}", new ByteArrayContent(content));
+
+    private static ImageMetadata Metadata(BlobReference blob) => new()
+    {
+        Format = ImageFormats.Png,
+        MimeType = "image/png",
+        Width = 3,
+        Height = 2,
+        DisplayWidth = 3,
+        DisplayHeight = 2,
+        FrameCount = 1,
+        HasAlpha = false,
+        ColorType = "rgba8888",
+        Orientation = 1,
+        ByteSize = blob.Size ?? 0,
+        Sha256 = new string('0', 64),
+    };
+
+    private async Task<JsonElement> UploadAndWaitForWorkflowAsync(string name)
+    {
+        using var upload = await UploadAsync(name, Encoding.UTF8.GetBytes("bytes of " + name));
+        Assert.Equal(HttpStatusCode.Accepted, upload.StatusCode);
+        var id = (await upload.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await _engine.WaitForTerminalAsync(id, TimeSpan.FromSeconds(30));
+        using var status = await _http.GetAsync($"/images/{id}/status");
+        return await status.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    [Fact]
+    public async Task A_permanent_extraction_failure_is_saved_as_a_failed_record_after_one_call()
+    {
+        _extractAnswer = (StatusCodes.Status422UnprocessableEntity, FailureClass.Corrupt);
+
+        var status = await UploadAndWaitForWorkflowAsync("broken.jpg");
+
+        Assert.Equal("COMPLETED", status.GetProperty("workflow").GetProperty("runtimeStatus").GetString());
+        var record = Assert.Single(_saved);
+        Assert.Equal((ImageStatus.Failed, FailureClass.Corrupt), (record.Status, record.Failure?.Class));
+        Assert.Contains("stand-in extractor", record.Failure!.Message, StringComparison.Ordinal);
+        Assert.Equal(1, _extractCalls);
+    }
+
+    [Fact]
+    public async Task An_extractor_that_stays_unavailable_is_retried_then_recorded_as_unavailable()
+    {
+        _extractAnswer = (StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable);
+
+        await UploadAndWaitForWorkflowAsync("later.jpg");
+
+        var record = Assert.Single(_saved);
+        Assert.Equal((ImageStatus.Failed, FailureClass.Unavailable), (record.Status, record.Failure?.Class));
+        Assert.Equal(3, _extractCalls);
+    }
+
+    [Fact]
+    public async Task A_store_that_keeps_failing_fails_the_workflow_with_its_reason_in_the_status()
+    {
+        _extractAnswer = (StatusCodes.Status200OK, null);
+        _storePutStatus = StatusCodes.Status503ServiceUnavailable;
+
+        var status = await UploadAndWaitForWorkflowAsync("unsaved.png");
+
+        var workflow = status.GetProperty("workflow");
+        Assert.Equal("FAILED", workflow.GetProperty("runtimeStatus").GetString());
+        Assert.Contains("SaveMetadata", workflow.GetProperty("failureMessage").GetString(), StringComparison.Ordinal);
+        Assert.Contains("503", workflow.GetProperty("failureMessage").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, status.TryGetProperty("record", out var r) ? r.ValueKind : JsonValueKind.Null);
+        Assert.Empty(_saved);
+    }
+
+    [Fact]
+    public async Task A_good_image_is_saved_as_succeeded_with_the_extractor_s_metadata()
+    {
+        _extractAnswer = (StatusCodes.Status200OK, null);
+
+        var status = await UploadAndWaitForWorkflowAsync("fine.png");
+
+        Assert.Equal("COMPLETED", status.GetProperty("workflow").GetProperty("runtimeStatus").GetString());
+        var record = Assert.Single(_saved);
+        Assert.Equal(ImageStatus.Succeeded, record.Status);
+        Assert.Equal((ImageFormats.Png, 3, 2), (record.Metadata?.Format, record.Metadata?.Width, record.Metadata?.Height));
+        Assert.Equal("fine.png", record.Blob.Name);
+    }
 
     private string[] FilesWritten() => [.. Directory.EnumerateFiles(ImagesFolder, "*", SearchOption.AllDirectories)];
 

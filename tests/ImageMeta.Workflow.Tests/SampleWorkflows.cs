@@ -101,6 +101,14 @@ public sealed class RetryingWorkflow : Workflow<FlakyInput, int>
             new WorkflowRetryPolicy(input.MaxAttempts, TimeSpan.FromMilliseconds(100), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMilliseconds(300))));
 }
 
+/// <summary>Retries every 200 ms with a generous attempt limit, but only within 1.5 s of the first attempt.</summary>
+public sealed class RetryWindowWorkflow : Workflow<FlakyInput, int>
+{
+    public override Task<int> RunAsync(WorkflowContext context, FlakyInput input) =>
+        context.CallActivityAsync<int>(nameof(FlakyActivity), input, new WorkflowTaskOptions(
+            new WorkflowRetryPolicy(100, TimeSpan.FromMilliseconds(200), retryTimeout: TimeSpan.FromMilliseconds(1500))));
+}
+
 /// <summary>Catches a non-retriable failure and reports its type.</summary>
 public sealed class RejectingWorkflow : Workflow<string, string>
 {

@@ -82,6 +82,7 @@ public sealed class WorkflowHarness : IAsyncDisposable
             o.RegisterWorkflow<ChainWorkflow>();
             o.RegisterWorkflow<EchoWorkflow>();
             o.RegisterWorkflow<RetryingWorkflow>();
+            o.RegisterWorkflow<RetryWindowWorkflow>();
             o.RegisterWorkflow<RejectingWorkflow>();
             o.RegisterWorkflow<TimerWorkflow>();
             o.RegisterWorkflow<ApprovalWorkflow>();

@@ -86,6 +86,19 @@ public sealed class WorkflowWorkerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_retry_timeout_stops_retrying_long_before_the_attempt_limit()
+    {
+        await _h.Client.ScheduleNewWorkflowAsync(nameof(RetryWindowWorkflow), "retry-window", new FlakyInput(FailuresBeforeSuccess: 1000, MaxAttempts: 100));
+
+        var state = await _h.CompletionOf("retry-window");
+
+        // At most one attempt per 200 ms inside the 1.5 s window (8), however slow the machine; far below 100.
+        Assert.Equal(WorkflowRuntimeStatus.Failed, state.RuntimeStatus);
+        Assert.InRange(_h.Probe.Count("retry-window/flaky"), 2, 8);
+        Assert.Contains("FlakyActivity", state.FailureDetails?.ErrorMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_non_retriable_failure_is_not_retried_and_reaches_the_workflow_with_its_type()
     {
         await _h.Client.ScheduleNewWorkflowAsync(nameof(RejectingWorkflow), "reject-1", "bad");
