@@ -39,6 +39,8 @@ public sealed class RealDaprPipeline : IAsyncDisposable
     public static async Task<RealDaprPipeline> StartAsync(TimeSpan timeout)
     {
         var dapr = FindOnPath("dapr") ?? throw new InvalidOperationException("dapr CLI not found on PATH.");
+        // As scripts/run-local.sh does: the SQLite workflow state and the images folder live under .data.
+        Directory.CreateDirectory(Path.Combine(RepositoryLayout.Root, ".data", "images"));
         var run = new ServiceProcess("dapr-run", dapr, ["run", "-f", "."], RepositoryLayout.Root, DaprTopology.AppPorts.Ingest, new Dictionary<string, string>());
         var pipeline = new RealDaprPipeline(run);
         try
