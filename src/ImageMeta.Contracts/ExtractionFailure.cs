@@ -14,6 +14,9 @@ public sealed record ExtractionFailure(string Class, string Message);
 /// </summary>
 public static class FailureClass
 {
+    /// <summary>The problem-details extension member that carries the class over HTTP (extractor to ingest, ingest to clients).</summary>
+    public const string ProblemMember = "failureClass";
+
     /// <summary>The content has no bytes.</summary>
     public const string Empty = "empty";
 

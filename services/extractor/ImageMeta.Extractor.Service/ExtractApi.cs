@@ -1,5 +1,6 @@
 using ImageMeta.Blobs;
 using ImageMeta.Contracts;
+using ImageMeta.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -13,9 +14,6 @@ namespace ImageMeta.Extractor.Service;
 /// </summary>
 public static class ExtractApi
 {
-    /// <summary>The problem-details extension member holding the <see cref="FailureClass"/>.</summary>
-    public const string FailureClassMember = "failureClass";
-
     public static RouteGroupBuilder MapExtractApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/" + DaprTopology.Methods.Extract);
@@ -84,9 +82,5 @@ public static class ExtractApi
                 result.Failure.Class, result.Failure.Message);
 
     private static ProblemHttpResult Problem(int status, string failureClass, string detail) =>
-        TypedResults.Problem(
-            statusCode: status,
-            title: $"Extraction failed: {failureClass}",
-            detail: detail,
-            extensions: new Dictionary<string, object?> { [FailureClassMember] = failureClass });
+        FailureProblems.Problem(status, failureClass, detail, title: $"Extraction failed: {failureClass}");
 }

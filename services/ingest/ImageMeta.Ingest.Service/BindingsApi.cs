@@ -1,6 +1,7 @@
 using Grpc.Core;
 using ImageMeta.Blobs;
 using ImageMeta.Contracts;
+using ImageMeta.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ImageMeta.Ingest.Service;
@@ -79,7 +80,7 @@ public static partial class BindingsApi
         catch (Exception e) when (e is BlobBindingUnavailableException or RpcException or HttpRequestException or TimeoutException)
         {
             // Redelivery is safe: starts already made are recognised as known next time.
-            return ImagesApi.Problem(StatusCodes.Status500InternalServerError, FailureClass.Unavailable, $"Events not processed, deliver again: {e.Message}");
+            return FailureProblems.Problem(StatusCodes.Status500InternalServerError, FailureClass.Unavailable, $"Events not processed, deliver again: {e.Message}");
         }
 
         return TypedResults.Ok(new EventsHandled(started, known, batch.Ignored, other, vanished, null));
@@ -95,7 +96,7 @@ public static partial class BindingsApi
         }
         catch (Exception e) when (e is BlobBindingUnavailableException or RpcException or HttpRequestException or TimeoutException)
         {
-            return ImagesApi.Problem(StatusCodes.Status500InternalServerError, FailureClass.Unavailable, $"Sweep stopped: {e.Message}");
+            return FailureProblems.Problem(StatusCodes.Status500InternalServerError, FailureClass.Unavailable, $"Sweep stopped: {e.Message}");
         }
     }
 

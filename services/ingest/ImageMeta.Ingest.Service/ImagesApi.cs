@@ -1,6 +1,7 @@
 using Grpc.Core;
 using ImageMeta.Blobs;
 using ImageMeta.Contracts;
+using ImageMeta.ServiceDefaults;
 using ImageMeta.Workflow;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -40,14 +41,14 @@ public static partial class ImagesApi
                 var form = await request.ReadFormAsync(cancellationToken);
                 if (form.Files.Count != 1)
                 {
-                    return Problem(StatusCodes.Status400BadRequest, "invalid-upload", "A multipart upload must carry exactly one file.");
+                    return FailureProblems.Problem(StatusCodes.Status400BadRequest, "invalid-upload", "A multipart upload must carry exactly one file.");
                 }
 
                 var file = form.Files[0];
                 name ??= file.FileName;
                 if (BlobNameRules.Problem(name) is { } nameProblem)
                 {
-                    return Problem(StatusCodes.Status400BadRequest, "invalid-name", nameProblem);
+                    return FailureProblems.Problem(StatusCodes.Status400BadRequest, "invalid-name", nameProblem);
                 }
 
                 await using var stream = file.OpenReadStream();
@@ -58,7 +59,7 @@ public static partial class ImagesApi
             {
                 if (BlobNameRules.Problem(name) is { } nameProblem)
                 {
-                    return Problem(StatusCodes.Status400BadRequest, "invalid-name", nameProblem);
+                    return FailureProblems.Problem(StatusCodes.Status400BadRequest, "invalid-name", nameProblem);
                 }
 
                 content = await ReadBoundedAsync(request.Body, limit, cancellationToken);
@@ -67,20 +68,20 @@ public static partial class ImagesApi
         }
         catch (UploadTooLargeException)
         {
-            return Problem(StatusCodes.Status413PayloadTooLarge, FailureClass.TooLarge, $"The upload is larger than the limit of {limit} bytes.");
+            return FailureProblems.Problem(StatusCodes.Status413PayloadTooLarge, FailureClass.TooLarge, $"The upload is larger than the limit of {limit} bytes.");
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return Problem(StatusCodes.Status413PayloadTooLarge, FailureClass.TooLarge, $"The upload is larger than the limit of {limit} bytes.");
+            return FailureProblems.Problem(StatusCodes.Status413PayloadTooLarge, FailureClass.TooLarge, $"The upload is larger than the limit of {limit} bytes.");
         }
         catch (InvalidDataException e)
         {
-            return Problem(StatusCodes.Status400BadRequest, "invalid-upload", e.Message);
+            return FailureProblems.Problem(StatusCodes.Status400BadRequest, "invalid-upload", e.Message);
         }
 
         if (content.Length == 0)
         {
-            return Problem(StatusCodes.Status400BadRequest, FailureClass.Empty, "The upload is empty.");
+            return FailureProblems.Problem(StatusCodes.Status400BadRequest, FailureClass.Empty, "The upload is empty.");
         }
 
         BlobReference blob;
@@ -90,7 +91,7 @@ public static partial class ImagesApi
         }
         catch (BlobBindingUnavailableException e)
         {
-            return Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, $"The blob could not be written: {e.Message}");
+            return FailureProblems.Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, $"The blob could not be written: {e.Message}");
         }
 
         string workflow;
@@ -113,7 +114,7 @@ public static partial class ImagesApi
     {
         if (!ImageId.TryParse(id, out var imageId))
         {
-            return Problem(StatusCodes.Status400BadRequest, "invalid-id", $"'{id}' is not an image id (32 lowercase hex characters).");
+            return FailureProblems.Problem(StatusCodes.Status400BadRequest, "invalid-id", $"'{id}' is not an image id (32 lowercase hex characters).");
         }
 
         WorkflowState? state;
@@ -125,12 +126,12 @@ public static partial class ImagesApi
         }
         catch (Exception e) when (e is RpcException or HttpRequestException or TimeoutException)
         {
-            return Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, $"The status could not be read: {e.Message}");
+            return FailureProblems.Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, $"The status could not be read: {e.Message}");
         }
 
         if (state is null && record is null)
         {
-            return Problem(StatusCodes.Status404NotFound, FailureClass.NotFound, $"No workflow and no record for image '{imageId}'.");
+            return FailureProblems.Problem(StatusCodes.Status404NotFound, FailureClass.NotFound, $"No workflow and no record for image '{imageId}'.");
         }
 
         var workflow = state is null ? null : new WorkflowStatusView(
@@ -156,9 +157,6 @@ public static partial class ImagesApi
 
         return buffer.ToArray();
     }
-
-    internal static ProblemHttpResult Problem(int status, string failureClass, string detail) =>
-        TypedResults.Problem(statusCode: status, detail: detail, extensions: new Dictionary<string, object?> { ["failureClass"] = failureClass });
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stored '{Name}' but could not start its workflow ({Reason}); the next sweep will")]
     private static partial void LogStartDeferred(ILogger logger, string name, string reason);

@@ -127,7 +127,7 @@ public sealed class PipelineCalls : IDisposable
             var root = problem.RootElement;
             if (root.ValueKind == JsonValueKind.Object)
             {
-                var failureClass = root.TryGetProperty("failureClass", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+                var failureClass = root.TryGetProperty(FailureClass.ProblemMember, out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
                 var detail = root.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()
                     : root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
                 return (failureClass, detail ?? Truncate(text));
