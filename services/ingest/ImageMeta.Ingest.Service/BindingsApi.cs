@@ -55,25 +55,17 @@ public static partial class BindingsApi
                     continue;
                 }
 
-                BlobReference blob;
-                try
+                switch (await starter.StartCurrentAsync(notice.Name, "event", cancellationToken))
                 {
-                    // The adapter is the authority on versions, so an event and a sweep name the same id.
-                    blob = await blobs.DescribeAsync(notice.Name, cancellationToken);
-                }
-                catch (BlobNotFoundException)
-                {
-                    vanished++;
-                    continue;
-                }
-
-                if (await starter.StartAsync(blob, "event", cancellationToken) == StartOutcome.Started)
-                {
-                    started++;
-                }
-                else
-                {
-                    known++;
+                    case StartOutcome.Started:
+                        started++;
+                        break;
+                    case StartOutcome.AlreadyKnown:
+                        known++;
+                        break;
+                    default:
+                        vanished++;
+                        break;
                 }
             }
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using ImageMeta.Blobs;
 using ImageMeta.Contracts;
 using ImageMeta.Workflow;
 using Microsoft.Extensions.Logging;
@@ -13,6 +14,9 @@ public enum StartOutcome
 
     /// <summary>An instance with this id exists (running or finished) or the store has its record: nothing to do.</summary>
     AlreadyKnown,
+
+    /// <summary>The named blob no longer exists (deleted after it was announced or listed): nothing to do.</summary>
+    Vanished,
 }
 
 /// <summary>
@@ -22,8 +26,27 @@ public enum StartOutcome
 /// store's record) and a conflict answer counts as "already running". The race left (two triggers between
 /// check and start) is harmless: the store's upsert is idempotent.
 /// </summary>
-public sealed partial class ImageWorkflowStarter(DaprWorkflowClient workflows, PipelineCalls calls, IngestMetrics metrics, ILogger<ImageWorkflowStarter> logger)
+public sealed partial class ImageWorkflowStarter(IBlobBinding blobs, DaprWorkflowClient workflows, PipelineCalls calls, IngestMetrics metrics, ILogger<ImageWorkflowStarter> logger)
 {
+    /// <summary>
+    /// Starts the blob named <paramref name="name"/> at its current version, which the blob adapter reports: it is
+    /// the authority on versions, so an event and a sweep that name the same blob derive the same id.
+    /// </summary>
+    public async Task<StartOutcome> StartCurrentAsync(string name, string trigger, CancellationToken cancellationToken)
+    {
+        BlobReference blob;
+        try
+        {
+            blob = await blobs.DescribeAsync(name, cancellationToken);
+        }
+        catch (BlobNotFoundException)
+        {
+            return StartOutcome.Vanished;
+        }
+
+        return await StartAsync(blob, trigger, cancellationToken);
+    }
+
     public async Task<StartOutcome> StartAsync(BlobReference blob, string trigger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);

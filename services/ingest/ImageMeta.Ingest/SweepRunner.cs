@@ -1,5 +1,4 @@
 using ImageMeta.Blobs;
-using ImageMeta.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -38,25 +37,21 @@ public sealed partial class SweepRunner(IBlobBinding blobs, ImageWorkflowStarter
                 var page = await blobs.ListAsync(_continuation, Math.Min(o.SweepPageSize, o.SweepMaxBlobsPerRun - examined), cancellationToken);
                 await Parallel.ForEachAsync(page.Items, new ParallelOptions { MaxDegreeOfParallelism = o.SweepParallelism, CancellationToken = cancellationToken }, async (item, ct) =>
                 {
-                    BlobReference blob;
-                    try
+                    // Listings of some bindings carry no version: then the current one is asked for.
+                    var outcome = item.Version is null
+                        ? await starter.StartCurrentAsync(item.Name, "sweep", ct)
+                        : await starter.StartAsync(item, "sweep", ct);
+                    switch (outcome)
                     {
-                        // Listings of some bindings carry no version: the adapter's describe is the authority.
-                        blob = item.Version is null ? await blobs.DescribeAsync(item.Name, ct) : item;
-                    }
-                    catch (BlobNotFoundException)
-                    {
-                        Interlocked.Increment(ref vanished);
-                        return;
-                    }
-
-                    if (await starter.StartAsync(blob, "sweep", ct) == StartOutcome.Started)
-                    {
-                        Interlocked.Increment(ref started);
-                    }
-                    else
-                    {
-                        Interlocked.Increment(ref known);
+                        case StartOutcome.Started:
+                            Interlocked.Increment(ref started);
+                            break;
+                        case StartOutcome.AlreadyKnown:
+                            Interlocked.Increment(ref known);
+                            break;
+                        default:
+                            Interlocked.Increment(ref vanished);
+                            break;
                     }
                 });
                 examined += page.Items.Count;
