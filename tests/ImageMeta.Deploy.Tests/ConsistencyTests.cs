@@ -252,6 +252,17 @@ public sealed partial class ConsistencyTests
         }
     }
 
+    [Fact]
+    public void The_cluster_resiliency_is_the_local_one()
+    {
+        // kustomize loads nothing outside its folder, so deploy/k8s/base keeps a copy; it must not drift.
+        var serializer = new YamlDotNet.Serialization.SerializerBuilder().Build();
+        var local = Documents(File.ReadAllText(Path.Combine(Root, "components", "resiliency.yaml"))).Single();
+        var cluster = Load("deploy/k8s/base/resiliency.yaml").Single();
+
+        Assert.Equal(serializer.Serialize(At(local, "spec")), serializer.Serialize(At(cluster, "spec")));
+    }
+
     private static string? Type(IEnumerable<Dictionary<object, object?>> objects, string component) =>
         Text(objects.OfKind("Component").Single(c => Name(c) == component), "spec", "type");
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ImageMeta.Testing.Dapr.Pipeline;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 
@@ -7,7 +8,7 @@ namespace ImageMeta.Deploy.Tests;
 /// <summary>The repository's YAML read as plain maps and lists, and the kustomize renders of the overlays.</summary>
 public static class Manifests
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => RepositoryLayout.Root;
 
     public static IEnumerable<string> YamlFiles() =>
         new[] { "components", "deploy" }.SelectMany(d => Directory.EnumerateFiles(Path.Combine(Root, d), "*.yaml", SearchOption.AllDirectories))
@@ -40,7 +41,7 @@ public static class Manifests
     /// <summary>The objects <c>kubectl kustomize</c> renders for an overlay; null (test skipped) only outside CI when kubectl is missing.</summary>
     public static List<Dictionary<object, object?>>? Render(string overlay)
     {
-        var kubectl = Environment.GetEnvironmentVariable("PATH")!.Split(':').Select(p => Path.Combine(p, "kubectl")).FirstOrDefault(System.IO.File.Exists);
+        var kubectl = ExecutablesOnPath.Find("kubectl");
         if (kubectl is null)
         {
             return Environment.GetEnvironmentVariable("CI") == "true"
@@ -114,18 +115,5 @@ public static class Manifests
 
                 break;
         }
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (System.IO.File.Exists(Path.Combine(dir.FullName, "ImageMeta.Dapr.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("ImageMeta.Dapr.sln not found above the test binaries.");
     }
 }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ImageMeta.Testing.Dapr;
 
 /// <summary>How one sidecar double is set up: the daprd flags and environment that matter to our apps.</summary>
-public sealed class SidecarOptions
+public sealed record SidecarOptions
 {
     /// <summary>daprd's default <c>--max-body-size</c> (4Mi), for HTTP bodies and gRPC messages alike.</summary>
     public const long DaprdDefaultMaxBodyBytes = 4 * 1024 * 1024;

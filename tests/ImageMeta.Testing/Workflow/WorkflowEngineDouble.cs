@@ -124,17 +124,8 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
         var extraEndpoints = ingestSidecar.MapExtraEndpoints;
         _zipkin = ingestSidecar.ZipkinEndpoint;
         _serviceName = ingestSidecar.AppId;
-        return new SidecarOptions
+        return ingestSidecar with
         {
-            AppId = ingestSidecar.AppId,
-            AppPort = ingestSidecar.AppPort,
-            AppApiToken = ingestSidecar.AppApiToken,
-            DaprApiToken = ingestSidecar.DaprApiToken,
-            MaxBodyBytes = ingestSidecar.MaxBodyBytes,
-            HttpPort = ingestSidecar.HttpPort,
-            GrpcPort = ingestSidecar.GrpcPort,
-            Components = ingestSidecar.Components,
-            ZipkinEndpoint = ingestSidecar.ZipkinEndpoint,
             Workflows = this,
             ConfigureExtraServices = services =>
             {

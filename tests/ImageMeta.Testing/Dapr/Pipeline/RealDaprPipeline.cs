@@ -26,7 +26,7 @@ public sealed class RealDaprPipeline : IAsyncDisposable
                 return $"Real-Dapr end-to-end tests run only with {SwitchVariable}=1 and the dapr CLI on PATH (after 'dapr init').";
             }
 
-            return FindOnPath("dapr") is null ? $"{SwitchVariable}=1 but no 'dapr' on PATH." : null;
+            return ExecutablesOnPath.Find("dapr") is null ? $"{SwitchVariable}=1 but no 'dapr' on PATH." : null;
         }
     }
 
@@ -38,7 +38,7 @@ public sealed class RealDaprPipeline : IAsyncDisposable
 
     public static async Task<RealDaprPipeline> StartAsync(TimeSpan timeout)
     {
-        var dapr = FindOnPath("dapr") ?? throw new InvalidOperationException("dapr CLI not found on PATH.");
+        var dapr = ExecutablesOnPath.Find("dapr") ?? throw new InvalidOperationException("dapr CLI not found on PATH.");
         // As scripts/run-local.sh does: the SQLite workflow state and the images folder live under .data.
         Directory.CreateDirectory(Path.Combine(RepositoryLayout.Root, ".data", "images"));
         var run = new ServiceProcess("dapr-run", dapr, ["run", "-f", "."], RepositoryLayout.Root, DaprTopology.AppPorts.Ingest, new Dictionary<string, string>());
@@ -89,7 +89,7 @@ public sealed class RealDaprPipeline : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // 'dapr stop -f .' ends the apps and sidecars of this run file; killing the CLI's tree is the fallback.
-        if (FindOnPath("dapr") is { } dapr)
+        if (ExecutablesOnPath.Find("dapr") is { } dapr)
         {
             using var stop = Process.Start(new ProcessStartInfo(dapr, ["stop", "-f", "."]) { WorkingDirectory = RepositoryLayout.Root, UseShellExecute = false });
             if (stop is not null)
@@ -108,10 +108,4 @@ public sealed class RealDaprPipeline : IAsyncDisposable
 
         await _run.DisposeAsync();
     }
-
-    private static string? FindOnPath(string command) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, command))
-            .FirstOrDefault(File.Exists);
 }
