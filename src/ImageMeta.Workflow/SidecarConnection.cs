@@ -2,6 +2,7 @@ using System.Globalization;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using ImageMeta.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -56,17 +57,10 @@ public sealed class SidecarConnection : IDisposable
 
     internal static Uri ResolveEndpoint(string? configured, IConfiguration configuration)
     {
-        var endpoint = configured;
-        if (string.IsNullOrEmpty(endpoint))
-        {
-            endpoint = configuration["DAPR_GRPC_ENDPOINT"];
-        }
-
-        if (string.IsNullOrEmpty(endpoint))
-        {
-            var port = configuration["DAPR_GRPC_PORT"] is { Length: > 0 } p ? p : DefaultGrpcPort.ToString(CultureInfo.InvariantCulture);
-            endpoint = $"http://127.0.0.1:{port}";
-        }
+        // The same rule every service's Dapr client follows; daprd's own default port when nothing is set.
+        var endpoint = configured is { Length: > 0 }
+            ? configured
+            : ServiceDefaultsExtensions.SidecarEndpoint(configuration, "GRPC") ?? $"http://127.0.0.1:{DefaultGrpcPort.ToString(CultureInfo.InvariantCulture)}";
 
         // DAPR_GRPC_ENDPOINT may be given as host:port; without a scheme, loopback means cleartext h2c.
         if (!endpoint.Contains("://", StringComparison.Ordinal))
