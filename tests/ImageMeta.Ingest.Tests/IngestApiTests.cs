@@ -45,39 +45,27 @@ public sealed class IngestApiTests : IAsyncLifetime
     {
         _engine = new WorkflowEngineDouble();
         _network = new SidecarNetwork(Directory.CreateTempSubdirectory("ingest-tests-").FullName);
-        var storePort = LoopbackPorts.Free();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{storePort}");
-        _store = builder.Build();
-        _store.MapGet("/images/{id}", () => Results.NotFound());
-        _store.MapPut("/images/{id}", (string id, ImageRecord record) =>
+        _store = await StartStandInAsync(DaprTopology.AppIds.Store, daprToken, app =>
         {
-            if (_storePutStatus is >= 200 and < 300)
+            app.MapGet("/images/{id}", () => Results.NotFound());
+            app.MapPut("/images/{id}", (string id, ImageRecord record) =>
             {
-                _saved.Enqueue(record);
-            }
+                if (_storePutStatus is >= 200 and < 300)
+                {
+                    _saved.Enqueue(record);
+                }
 
-            return Results.Problem(statusCode: _storePutStatus, detail: $"stand-in store answers {_storePutStatus}");
+                return Results.Problem(statusCode: _storePutStatus, detail: $"stand-in store answers {_storePutStatus}");
+            });
         });
-        await _store.StartAsync();
-        await _network.StartSidecarAsync(new SidecarOptions { AppId = DaprTopology.AppIds.Store, AppPort = storePort, DaprApiToken = daprToken });
-
-        var extractorPort = LoopbackPorts.Free();
-        var extractorBuilder = WebApplication.CreateSlimBuilder();
-        extractorBuilder.Logging.ClearProviders();
-        extractorBuilder.WebHost.UseUrls($"http://127.0.0.1:{extractorPort}");
-        _extractor = extractorBuilder.Build();
-        _extractor.MapPost("/extract", (BlobReference blob) =>
+        _extractor = await StartStandInAsync(DaprTopology.AppIds.Extractor, daprToken, app => app.MapPost("/extract", (BlobReference blob) =>
         {
             Interlocked.Increment(ref _extractCalls);
             var (status, failureClass) = _extractAnswer;
             return status == StatusCodes.Status200OK
                 ? Results.Json(Metadata(blob), ContractJson.Options)
                 : Results.Problem(statusCode: status, detail: $"stand-in extractor: {failureClass}", extensions: new Dictionary<string, object?> { ["failureClass"] = failureClass });
-        });
-        await _extractor.StartAsync();
-        await _network.StartSidecarAsync(new SidecarOptions { AppId = DaprTopology.AppIds.Extractor, AppPort = extractorPort, DaprApiToken = daprToken });
+        }));
         _ingestSidecar = await _network.StartSidecarAsync(_engine.Attach(new SidecarOptions { AppId = DaprTopology.AppIds.Ingest, AppPort = LoopbackPorts.Free(), DaprApiToken = daprToken }));
 
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
@@ -111,6 +99,20 @@ public sealed class IngestApiTests : IAsyncLifetime
         {
             _http.DefaultRequestHeaders.Add("dapr-api-token", appToken);
         }
+    }
+
+    /// <summary>A loopback app standing in for <paramref name="appId"/>, with its own sidecar double on the network.</summary>
+    private async Task<WebApplication> StartStandInAsync(string appId, string? daprToken, Action<WebApplication> map)
+    {
+        var port = LoopbackPorts.Free();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        var app = builder.Build();
+        map(app);
+        await app.StartAsync();
+        await _network.StartSidecarAsync(new SidecarOptions { AppId = appId, AppPort = port, DaprApiToken = daprToken });
+        return app;
     }
 
     public async Task DisposeAsync()
