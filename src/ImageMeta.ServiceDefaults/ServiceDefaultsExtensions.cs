@@ -26,6 +26,13 @@ public static class ServiceDefaultsExtensions
     /// <summary>The variable Dapr uses to hand the app its expected token.</summary>
     public const string AppApiTokenVariable = "APP_API_TOKEN";
 
+    /// <summary>The variable that holds the token the sidecar demands on every call to its API.</summary>
+    public const string DaprApiTokenVariable = "DAPR_API_TOKEN";
+
+    /// <summary>The sidecar API token from configuration (environment included), or null when none is set.</summary>
+    public static string? DaprApiToken(IConfiguration configuration) =>
+        configuration[DaprApiTokenVariable] is { Length: > 0 } token ? token : null;
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
@@ -87,7 +94,7 @@ public static class ServiceDefaultsExtensions
                 client.UseGrpcEndpoint(grpc);
             }
 
-            if (configuration["DAPR_API_TOKEN"] is { Length: > 0 } token)
+            if (DaprApiToken(configuration) is { } token)
             {
                 client.UseDaprApiToken(token);
             }

@@ -39,8 +39,8 @@ public sealed class SidecarConnection : IDisposable
                 ConnectTimeout = TimeSpan.FromSeconds(5),
             },
         });
-        var token = configuration["DAPR_API_TOKEN"];
-        Invoker = string.IsNullOrEmpty(token)
+        var token = ServiceDefaultsExtensions.DaprApiToken(configuration);
+        Invoker = token is null
             ? _channel.CreateCallInvoker()
             : _channel.CreateCallInvoker().Intercept(metadata =>
             {

@@ -27,7 +27,7 @@ public sealed class PipelineCalls : IDisposable
         // Dapr's recommended form of HTTP service invocation: an HttpClient whose handler sends each request
         // to the sidecar's /v1.0/invoke/{appId}/method/... with dapr-api-token when DAPR_API_TOKEN is set.
         var endpoint = ServiceDefaultsExtensions.SidecarEndpoint(configuration, "HTTP");
-        var token = configuration["DAPR_API_TOKEN"] is { Length: > 0 } t ? t : null;
+        var token = ServiceDefaultsExtensions.DaprApiToken(configuration);
         _apps = new Dictionary<string, HttpClient>(StringComparer.Ordinal)
         {
             [DaprTopology.AppIds.Extractor] = Client(DaprTopology.AppIds.Extractor, endpoint, token),
