@@ -99,7 +99,14 @@ public sealed class SidecarDoublePipeline : IAsyncDisposable
             Store.StartAsync(_settings.StartTimeout, cancellationToken),
             Extractor.StartAsync(_settings.StartTimeout, cancellationToken));
         await Ingest.StartAsync(_settings.StartTimeout, cancellationToken);
-        await Workflows.WaitForWorkerAsync(_settings.StartTimeout, cancellationToken);
+        try
+        {
+            await Workflows.WaitForWorkerAsync(_settings.StartTimeout, cancellationToken);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"ingest's workflow worker did not open its work-item stream within {_settings.StartTimeout}.\n--- recent service output ---\n{RecentOutput}", e);
+        }
     }
 
     private SidecarOptions SidecarFor(string appId, Dictionary<string, int> ports) => new()
@@ -136,6 +143,9 @@ public sealed class SidecarDoublePipeline : IAsyncDisposable
     {
         ["Blobs__BindingType"] = "localstorage",
         ["Blobs__LocalRootPath"] = Network.Images.RootPath,
+        // Test blobs are small: a binding answer lost on the way (see SidecarDouble.LoseNextBindingResponses)
+        // costs a quarter of a minute here, not the production default's two.
+        ["Blobs__CallTimeout"] = "00:00:15",
     };
 
     private ServiceProcess CreateProcess(string appId, SidecarDouble sidecar, Dictionary<string, int> ports, Dictionary<string, string> own)
