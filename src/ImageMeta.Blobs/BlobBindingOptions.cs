@@ -34,6 +34,20 @@ public sealed class BlobBindingOptions
     /// </summary>
     public string? LocalRootPath { get; set; }
 
+    /// <summary>Default of <see cref="CallTimeout"/>: room for a 256 MiB blob on a slow link.</summary>
+    public static readonly TimeSpan DefaultCallTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>Default of <see cref="CallAttempts"/>.</summary>
+    public const int DefaultCallAttempts = 3;
+
+    /// <summary>How long one binding call may take before it is given up and sent again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "01:00:00")]
+    public TimeSpan CallTimeout { get; set; } = DefaultCallTimeout;
+
+    /// <summary>How many times a binding call that runs out of time is sent in all.</summary>
+    [Range(1, 10)]
+    public int CallAttempts { get; set; } = DefaultCallAttempts;
+
     /// <summary>Largest blob read or written, in bytes (default 256 MiB).</summary>
     [Range(1, int.MaxValue)]
     public long MaxBlobBytes { get; set; } = 256L * 1024 * 1024;

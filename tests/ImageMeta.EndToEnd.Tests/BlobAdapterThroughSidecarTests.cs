@@ -15,16 +15,77 @@ namespace ImageMeta.EndToEnd.Tests;
 public sealed class BlobAdapterThroughSidecarTests : IAsyncLifetime
 {
     private readonly SidecarNetwork _network = new();
+    private SidecarDouble _sidecar = null!;
     private DaprClient _dapr = null!;
     private LocalStorageBlobBinding _blobs = null!;
 
     public async Task InitializeAsync()
     {
-        var sidecar = await _network.StartSidecarAsync(new SidecarOptions { AppId = DaprTopology.AppIds.Ingest, AppPort = LoopbackPorts.Free() });
-        _dapr = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).Build();
-        _blobs = new LocalStorageBlobBinding(
-            new DaprBindingInvoker(_dapr),
-            Options.Create(new BlobBindingOptions { BindingType = BlobBindingOptions.LocalStorage, LocalRootPath = _network.Images.RootPath }));
+        _sidecar = await _network.StartSidecarAsync(new SidecarOptions { AppId = DaprTopology.AppIds.Ingest, AppPort = LoopbackPorts.Free() });
+        _dapr = new DaprClientBuilder().UseGrpcEndpoint(_sidecar.GrpcEndpoint).UseHttpEndpoint(_sidecar.HttpEndpoint).Build();
+        _blobs = Adapter(new BlobBindingOptions());
+    }
+
+    private LocalStorageBlobBinding Adapter(BlobBindingOptions options)
+    {
+        options.BindingType = BlobBindingOptions.LocalStorage;
+        options.LocalRootPath = _network.Images.RootPath;
+        var wrapped = Options.Create(options);
+        return new LocalStorageBlobBinding(new DaprBindingInvoker(_dapr, wrapped), wrapped);
+    }
+
+    /// <summary>An image stored through a fresh adapter with these call settings, and the gRPC binding calls seen so far.</summary>
+    private async Task<(LocalStorageBlobBinding Blobs, TestImage Image, int CallsBefore)> StoredImageAsync(TimeSpan callTimeout, int attempts, int seed)
+    {
+        var image = TestImages.Mixed(1, seed, prefix: $"calls-{seed}")[0];
+        var blobs = Adapter(new BlobBindingOptions { CallTimeout = callTimeout, CallAttempts = attempts });
+        await blobs.CreateAsync(image.Name, image.Content, "application/octet-stream", CancellationToken.None);
+        return (blobs, image, _sidecar.BindingCallsOverGrpc);
+    }
+
+    [Fact]
+    public async Task A_binding_call_whose_answer_is_lost_is_sent_again_after_its_deadline()
+    {
+        var (blobs, image, callsBefore) = await StoredImageAsync(TimeSpan.FromSeconds(3), attempts: 3, seed: 32);
+
+        _sidecar.LoseNextBindingResponses(2);
+        var content = await blobs.GetAsync(image.Name, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(image.Content, content.Content.ToArray());
+        Assert.Equal(3, _sidecar.BindingCallsOverGrpc - callsBefore);
+    }
+
+    [Fact]
+    public async Task A_binding_call_that_never_gets_an_answer_ends_in_a_typed_error_after_its_attempts()
+    {
+        var (blobs, image, callsBefore) = await StoredImageAsync(TimeSpan.FromMilliseconds(300), attempts: 2, seed: 33);
+
+        _sidecar.LoseNextBindingResponses(int.MaxValue);
+        try
+        {
+            var error = await Assert.ThrowsAsync<BlobBindingUnavailableException>(
+                () => blobs.GetAsync(image.Name, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains("did not answer the 'get' call", error.Message, StringComparison.Ordinal);
+            Assert.Equal(2, _sidecar.BindingCallsOverGrpc - callsBefore);
+        }
+        finally
+        {
+            _sidecar.LoseNextBindingResponses(0);
+        }
+    }
+
+    [Fact]
+    public async Task A_caller_that_cancels_is_not_retried()
+    {
+        var (blobs, image, callsBefore) = await StoredImageAsync(TimeSpan.FromSeconds(20), attempts: 3, seed: 34);
+
+        _sidecar.LoseNextBindingResponses(1);
+        using var caller = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var error = await Record.ExceptionAsync(() => blobs.GetAsync(image.Name, caller.Token).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.NotNull(error);
+        Assert.IsNotType<TimeoutException>(error);
+        Assert.Equal(1, _sidecar.BindingCallsOverGrpc - callsBefore);
     }
 
     public async Task DisposeAsync()

@@ -80,8 +80,16 @@ public class DaprGrpcApi(SidecarDouble sidecar)
     }
 
     /// <summary>dapr/dapr pkg/api/grpc/grpc.go InvokeBinding: component errors are Internal with ERR_INVOKE_OUTPUT_BINDING's text.</summary>
-    public virtual Task<InvokeBindingResponse> InvokeBinding(InvokeBindingRequest request, ServerCallContext context)
+    public virtual async Task<InvokeBindingResponse> InvokeBinding(InvokeBindingRequest request, ServerCallContext context)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        if (sidecar.ArriveOverGrpcAndLoseAnswer())
+        {
+            // Ends only when the caller cancels the call.
+            await Task.Delay(Timeout.Infinite, context.CancellationToken);
+        }
+
         try
         {
             var data = sidecar.InvokeOutputBinding(request.Name, request.Operation, request.Data.ToByteArray(), request.Metadata);
@@ -91,7 +99,7 @@ public class DaprGrpcApi(SidecarDouble sidecar)
                 response.Data = ByteString.CopyFrom(data);
             }
 
-            return Task.FromResult(response);
+            return response;
         }
         catch (BindingOperationException e)
         {

@@ -242,6 +242,38 @@ public sealed partial class SidecarDouble
         }
     }
 
+    private int _bindingResponsesToLose;
+    private int _bindingCallsOverGrpc;
+
+    /// <summary>Output-binding calls that arrived over gRPC, answered or not.</summary>
+    public int BindingCallsOverGrpc => Volatile.Read(ref _bindingCallsOverGrpc);
+
+    /// <summary>
+    /// Fault injection, not a daprd behaviour: the next <paramref name="count"/> output-binding calls over gRPC get
+    /// no answer until the caller gives up, as when a response is lost between sidecar and app (Kestrel itself
+    /// loses one now and then, dotnet/aspnetcore#53736) or a sidecar hangs.
+    /// </summary>
+    public void LoseNextBindingResponses(int count) => Volatile.Write(ref _bindingResponsesToLose, count);
+
+    /// <summary>Counts a gRPC binding call and says whether its answer is to be lost.</summary>
+    internal bool ArriveOverGrpcAndLoseAnswer()
+    {
+        Interlocked.Increment(ref _bindingCallsOverGrpc);
+        while (true)
+        {
+            var left = Volatile.Read(ref _bindingResponsesToLose);
+            if (left <= 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _bindingResponsesToLose, left - 1, left) == left)
+            {
+                return true;
+            }
+        }
+    }
+
     /// <summary>Output bindings this sidecar has (the local profile's <c>images</c>); others fail as daprd does.</summary>
     internal byte[]? InvokeOutputBinding(string name, string operation, byte[] data, IReadOnlyDictionary<string, string> metadata)
     {
