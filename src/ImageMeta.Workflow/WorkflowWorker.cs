@@ -27,6 +27,7 @@ internal sealed partial class WorkflowWorker : BackgroundService
     private readonly SemaphoreSlim _workflowSlots;
     private readonly SemaphoreSlim _activitySlots;
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
+    private static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(10);
     private readonly Uri _endpoint;
     private ConnectionState _state = ConnectionState.Starting;
 
@@ -56,7 +57,8 @@ internal sealed partial class WorkflowWorker : BackgroundService
         {
             try
             {
-                await _sidecar.HelloAsync(new Google.Protobuf.WellKnownTypes.Empty(), cancellationToken: stoppingToken);
+                // A deadline, because a half-open connection would otherwise hold the worker here forever.
+                await _sidecar.HelloAsync(new Google.Protobuf.WellKnownTypes.Empty(), deadline: DateTime.UtcNow + HelloTimeout, cancellationToken: stoppingToken);
                 using var stream = _sidecar.GetWorkItems(new GetWorkItemsRequest(), cancellationToken: stoppingToken);
                 ChangeState(ConnectionState.Connected, null);
                 delay = _options.ReconnectMinDelay;
@@ -75,9 +77,10 @@ internal sealed partial class WorkflowWorker : BackgroundService
             {
                 ChangeState(ConnectionState.Disconnected, $"{e.StatusCode}: {e.Status.Detail}");
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or InvalidOperationException)
+            catch (Exception e)
             {
-                ChangeState(ConnectionState.Disconnected, e.Message);
+                // Whatever broke the stream, the worker must outlive it: a background service that throws stops the host.
+                ChangeState(ConnectionState.Disconnected, $"{e.GetType().Name}: {e.Message}");
             }
 
             try
