@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using ImageMeta.Contracts;
 using static ImageMeta.Deploy.Tests.Manifests;
@@ -35,6 +36,7 @@ public sealed partial class ConsistencyTests
     [Theory]
     [InlineData("dapr.yaml")]
     [InlineData("dapr.azurite.yaml")]
+    [InlineData("dapr.azurite-postgres.yaml")]
     public void Run_files_name_the_app_ids_and_ports_of_the_code(string runFile)
     {
         var apps = Items(Load(runFile)[0], "apps").Cast<Dictionary<object, object?>>().ToList();
@@ -52,16 +54,32 @@ public sealed partial class ConsistencyTests
     }
 
     [Theory]
-    [InlineData("dapr.yaml", "./components/local")]
-    [InlineData("dapr.azurite.yaml", "./components/azurite")]
-    public void Run_files_load_their_profile_the_shared_resiliency_and_a_body_limit_above_the_image_limit(string runFile, string profile)
+    [InlineData("dapr.yaml", "./components/local", null)]
+    [InlineData("dapr.azurite.yaml", "./components/azurite", "./components/azurite/state-sqlite")]
+    [InlineData("dapr.azurite-postgres.yaml", "./components/azurite", "./components/azurite/state-postgres")]
+    public void Run_files_load_their_profile_the_shared_resiliency_and_a_body_limit_above_the_image_limit(string runFile, string profile, string? stateFolder)
     {
         var common = At(Load(runFile)[0], "common");
 
-        Assert.Equal([profile, "./components"], Items(common, "resourcesPaths").Select(p => p?.ToString()));
+        string[] expected = stateFolder is null ? [profile, "./components"] : [profile, stateFolder, "./components"];
+        Assert.Equal(expected, Items(common, "resourcesPaths").Select(p => p?.ToString()));
         Assert.Equal("./components/config.yaml", Text(common, "configFilePath"));
         var mebibytes = int.Parse(MebibytesPattern().Match(Text(common, "maxBodySize") ?? string.Empty).Groups[1].Value, CultureInfo.InvariantCulture);
         Assert.True(mebibytes * 1024L * 1024 > 256L * 1024 * 1024 * 4 / 3, $"maxBodySize {mebibytes}Mi cannot carry a base64 image at the 256 MiB limit");
+    }
+
+    [Fact]
+    public void The_two_azurite_run_files_differ_only_in_the_folder_of_the_state_store()
+    {
+        var sqlite = Load("dapr.azurite.yaml")[0];
+        var postgres = Load("dapr.azurite-postgres.yaml")[0];
+        foreach (var template in new[] { sqlite, postgres })
+        {
+            var paths = (List<object?>)((Dictionary<object, object?>)At(template, "common")!)["resourcesPaths"]!;
+            paths.RemoveAll(p => p?.ToString()?.StartsWith("./components/azurite/state-", StringComparison.Ordinal) == true);
+        }
+
+        Assert.Equal(JsonSerializer.Serialize(sqlite), JsonSerializer.Serialize(postgres));
     }
 
     [Fact]
@@ -69,9 +87,18 @@ public sealed partial class ConsistencyTests
     {
         var local = Folder("components/local").OfKind("Component").Select(Name).ToList();
         var azurite = Folder("components/azurite").OfKind("Component").Select(Name).ToList();
+        foreach (var (folder, type) in new[] { ("components/azurite/state-sqlite", "state.sqlite"), ("components/azurite/state-postgres", "state.postgresql") })
+        {
+            var state = Assert.Single(Folder(folder).OfKind("Component"));
+            Assert.Equal(DaprTopology.Components.WorkflowState, Name(state));
+            Assert.Equal(type, Text(state, "spec", "type"));
+            Assert.Equal("true", Metadata(state, "actorStateStore"));
+        }
 
+        azurite.Add(DaprTopology.Components.WorkflowState);
         Assert.Equal(AllComponents.Where(c => c != DaprTopology.Components.ImageEvents).Order(), local.Order());
-        Assert.All(AllComponents, c => Assert.Contains(c, azurite));
+        // Besides the pipeline's components, the Azurite profile has only its secret store.
+        Assert.Equal(AllComponents.Append("envsecrets").Order(), azurite.Order());
         Assert.Equal("bindings.localstorage", Type(Folder("components/local"), DaprTopology.Components.Images));
         Assert.Equal("bindings.azure.blobstorage", Type(Folder("components/azurite"), DaprTopology.Components.Images));
         Assert.Equal("true", Metadata(Folder("components/local").OfKind("Component").Single(c => Name(c) == DaprTopology.Components.WorkflowState), "actorStateStore"));

@@ -69,6 +69,7 @@ public sealed class DaprFieldNameTests
     [Theory]
     [InlineData("dapr.yaml")]
     [InlineData("dapr.azurite.yaml")]
+    [InlineData("dapr.azurite-postgres.yaml")]
     public void Run_templates_use_only_keys_the_dapr_cli_reads(string runFile)
     {
         var template = Load(runFile)[0];
@@ -85,7 +86,7 @@ public sealed class DaprFieldNameTests
     [Fact]
     public void Every_component_uses_a_known_type_and_only_its_metadata_names()
     {
-        var components = new[] { "components/local", "components/azurite", "deploy/k8s/base", "deploy/k8s/overlays/postgres", "deploy/k8s/overlays/sqlserver" }
+        var components = new[] { "components/local", "components/azurite", "components/azurite/state-sqlite", "components/azurite/state-postgres", "deploy/k8s/base", "deploy/k8s/overlays/postgres", "deploy/k8s/overlays/sqlserver" }
             .SelectMany(folder => Folder(folder).OfKind("Component").Select(c => (folder, c)))
             .ToList();
 
