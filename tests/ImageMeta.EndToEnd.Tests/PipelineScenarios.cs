@@ -116,7 +116,7 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         var images = TestImages.Mixed(20, seed: 3, prefix: Unique("no-extractor"));
-        var failuresBefore = Pipeline.Network.Invocations.To("extractor").Count(r => r.StatusCode >= 500);
+        var failuresBefore = FailedExtractorCalls();
 
         await Pipeline.Extractor.KillAsync();
         List<UploadResult> uploads;
@@ -134,7 +134,7 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
         AssertAllStored(uploads.Select(u => u.Id), records);
         Assert.All(records.Values, r => Assert.Equal(ImageStatus.Succeeded, r.Status));
         // The outage was real: calls failed while it lasted, and the workflows retried past it.
-        Assert.True(Pipeline.Network.Invocations.To("extractor").Count(r => r.StatusCode >= 500) > failuresBefore);
+        Assert.True(FailedExtractorCalls() > failuresBefore);
     }
 
     [SkippableFact]
@@ -165,7 +165,7 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         var images = TestImages.Mixed(10, seed: 5, prefix: Unique("resume"));
-        var extractorFailuresBefore = Pipeline.Network.Invocations.To("extractor").Count(r => r.StatusCode >= 500);
+        var extractorFailuresBefore = FailedExtractorCalls();
 
         // Park the workflows in their retry of ExtractMetadata: the extractor is down.
         await Pipeline.Extractor.KillAsync();
@@ -174,7 +174,7 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
         {
             uploads = [.. await Task.WhenAll(images.Select(i => Client.UploadAsync(i.Name, i.Content)))];
             await WaitForAsync(
-                () => Pipeline.Network.Invocations.To("extractor").Count(r => r.StatusCode >= 500) - extractorFailuresBefore,
+                () => FailedExtractorCalls() - extractorFailuresBefore,
                 failures => failures >= images.Count,
                 TimeSpan.FromSeconds(60));
             await Pipeline.Ingest.KillAsync();
@@ -338,29 +338,29 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
 
     private static string Json<T>(T value) => JsonSerializer.Serialize(value, ContractJson.Options);
 
-    /// <summary>The workflow's state once it reports COMPLETED, or its last state after the bound.</summary>
-    private async Task<WorkflowInstanceView?> WaitForCompletionAsync(ImageId id)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        var instance = await Pipeline.Workflows.GetAsync(id.Value, CancellationToken.None);
-        while (instance?.RuntimeStatus != "COMPLETED" && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-            instance = await Pipeline.Workflows.GetAsync(id.Value, CancellationToken.None);
-        }
+    /// <summary>Calls to the extractor that failed with a 5xx (its outage as the sidecar saw it), so far.</summary>
+    private int FailedExtractorCalls() => Pipeline.Network.Invocations.To("extractor").Count(r => r.StatusCode >= 500);
 
-        return instance;
-    }
+    /// <summary>The workflow's state once it reports COMPLETED, or its last state after the bound.</summary>
+    private Task<WorkflowInstanceView?> WaitForCompletionAsync(ImageId id) =>
+        WaitForAsync(
+            () => Pipeline.Workflows.GetAsync(id.Value, CancellationToken.None),
+            instance => instance?.RuntimeStatus == "COMPLETED",
+            TimeSpan.FromSeconds(30));
 
     /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> or the bound; returns the last value read.</summary>
-    private static async Task<T> WaitForAsync<T>(Func<T> read, Func<T, bool> done, TimeSpan bound)
+    private static Task<T> WaitForAsync<T>(Func<T> read, Func<T, bool> done, TimeSpan bound) =>
+        WaitForAsync(() => Task.FromResult(read()), done, bound);
+
+    /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> or the bound; returns the last value read.</summary>
+    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan bound)
     {
         var deadline = DateTime.UtcNow + bound;
-        var value = read();
+        var value = await read();
         while (!done(value) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200);
-            value = read();
+            value = await read();
         }
 
         return value;
