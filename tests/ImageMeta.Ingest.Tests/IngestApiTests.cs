@@ -28,6 +28,7 @@ public sealed class IngestApiTests : IAsyncLifetime
     private WebApplication _extractor = null!;
     private readonly System.Collections.Concurrent.ConcurrentQueue<ImageRecord> _saved = new();
     private int _extractCalls;
+    private int _storePuts;
 
     /// <summary>What the stand-in store answers to PUT (the record is kept only on 2xx).</summary>
     private int _storePutStatus = StatusCodes.Status200OK;
@@ -50,6 +51,7 @@ public sealed class IngestApiTests : IAsyncLifetime
             app.MapGet("/images/{id}", () => Results.NotFound());
             app.MapPut("/images/{id}", (string id, ImageRecord record) =>
             {
+                Interlocked.Increment(ref _storePuts);
                 if (_storePutStatus is >= 200 and < 300)
                 {
                     _saved.Enqueue(record);
@@ -201,6 +203,56 @@ public sealed class IngestApiTests : IAsyncLifetime
         Assert.Contains("503", workflow.GetProperty("failureMessage").GetString(), StringComparison.Ordinal);
         Assert.Equal(JsonValueKind.Null, status.TryGetProperty("record", out var r) ? r.ValueKind : JsonValueKind.Null);
         Assert.Empty(_saved);
+    }
+
+    [Fact]
+    public async Task A_record_the_store_refuses_fails_the_workflow_after_one_call_with_the_store_s_reason()
+    {
+        // The SDK's retry policy retries every failed activity; a refusal is therefore a typed outcome, not an exception.
+        _extractAnswer = (StatusCodes.Status200OK, null);
+        _storePutStatus = StatusCodes.Status400BadRequest;
+
+        var status = await UploadAndWaitForWorkflowAsync("refused.png");
+
+        var workflow = status.GetProperty("workflow");
+        Assert.Equal("FAILED", workflow.GetProperty("runtimeStatus").GetString());
+        Assert.Contains("refused the record", workflow.GetProperty("failureMessage").GetString(), StringComparison.Ordinal);
+        Assert.Contains("stand-in store answers 400", workflow.GetProperty("failureMessage").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, Volatile.Read(ref _storePuts));
+    }
+
+    [Fact]
+    public async Task The_workflow_input_carries_the_retry_policy_it_was_started_with()
+    {
+        _extractAnswer = (StatusCodes.Status200OK, null);
+
+        var status = await UploadAndWaitForWorkflowAsync("policy.png");
+
+        var input = JsonDocument.Parse(_engine.InputOf(status.GetProperty("id").GetString()!)!).RootElement;
+        Assert.Equal("policy.png", input.GetProperty("blob").GetProperty("name").GetString());
+        var retry = input.GetProperty("retry");
+        Assert.Equal(3, retry.GetProperty("maxAttempts").GetInt32());
+        Assert.Equal(TimeSpan.FromMilliseconds(100), TimeSpan.Parse(retry.GetProperty("firstInterval").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Concurrent_uploads_of_the_same_bytes_start_exactly_one_workflow()
+    {
+        // Both requests may pass the "is it known?" check before either starts; the engine then refuses the second
+        // start (daprd's rule for a running id), which the starter must count as "already known", not as an error.
+        _extractAnswer = (StatusCodes.Status200OK, null);
+        var content = Encoding.UTF8.GetBytes("the same bytes, twice at once");
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            using var response = await UploadAsync("twins.png", content);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("workflow").GetString();
+        }));
+
+        Assert.Equal(1, answers.Count(a => a == "started"));
+        Assert.Equal(7, answers.Count(a => a == "already-known"));
+        Assert.Single(_engine.StartedInstanceIds);
     }
 
     [Fact]

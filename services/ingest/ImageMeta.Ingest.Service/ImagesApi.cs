@@ -1,8 +1,8 @@
+using Dapr.Workflow;
 using Grpc.Core;
 using ImageMeta.Blobs;
 using ImageMeta.Contracts;
 using ImageMeta.ServiceDefaults;
-using ImageMeta.Workflow;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -110,7 +110,7 @@ public static partial class ImagesApi
     }
 
     private static async Task<Results<Ok<ImageStatusView>, ProblemHttpResult>> StatusAsync(
-        string id, DaprWorkflowClient workflows, PipelineCalls calls, CancellationToken cancellationToken)
+        string id, IDaprWorkflowClient workflows, PipelineCalls calls, CancellationToken cancellationToken)
     {
         if (!ImageId.TryParse(id, out var imageId))
         {
@@ -121,7 +121,8 @@ public static partial class ImagesApi
         ImageRecord? record;
         try
         {
-            state = await workflows.GetWorkflowStateAsync(imageId.Value, getInputsAndOutputs: false, cancellationToken);
+            var found = await workflows.GetWorkflowStateAsync(imageId.Value, getInputsAndOutputs: false, cancellationToken);
+            state = found is { Exists: true } ? found : null;
             record = await calls.FindRecordAsync(imageId, cancellationToken);
         }
         catch (Exception e) when (e is RpcException or HttpRequestException or TimeoutException)
@@ -135,9 +136,16 @@ public static partial class ImagesApi
         }
 
         var workflow = state is null ? null : new WorkflowStatusView(
-            state.RuntimeStatus.ToString().ToUpperInvariant(), state.CreatedAt, state.LastUpdatedAt, state.FailureDetails?.ErrorType, state.FailureDetails?.ErrorMessage);
+            RuntimeStatusName(state.RuntimeStatus), state.CreatedAt, state.LastUpdatedAt, state.FailureDetails?.ErrorType, state.FailureDetails?.ErrorMessage);
         return TypedResults.Ok(new ImageStatusView(imageId, workflow, record));
     }
+
+    /// <summary>The status name daprd's workflow API reports (<c>RUNNING</c>, <c>CONTINUED_AS_NEW</c>, …), so callers see one vocabulary.</summary>
+    internal static string RuntimeStatusName(WorkflowRuntimeStatus status) => status switch
+    {
+        WorkflowRuntimeStatus.ContinuedAsNew => "CONTINUED_AS_NEW",
+        _ => status.ToString().ToUpperInvariant(),
+    };
 
     /// <summary>Reads at most <paramref name="limit"/> bytes; more is an error, detected without buffering it.</summary>
     internal static async Task<byte[]> ReadBoundedAsync(Stream source, long limit, CancellationToken cancellationToken)

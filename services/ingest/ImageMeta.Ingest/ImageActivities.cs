@@ -1,25 +1,40 @@
+using Dapr.Workflow;
 using ImageMeta.Contracts;
-using ImageMeta.Workflow;
 
 namespace ImageMeta.Ingest;
 
-/// <summary>Activity <c>ExtractMetadata</c>: the extractor's metadata for a blob version.</summary>
-public sealed class ExtractMetadataActivity(PipelineCalls calls) : WorkflowActivity<BlobReference, ImageMetadata>
+/// <summary>
+/// What <c>ExtractMetadata</c> returns: the metadata, or a permanent failure that no retry can change. The
+/// official SDK's retry policy retries every failed activity, so a bad image comes back as a value, and only
+/// transient faults (the extractor or the sidecar unreachable) are thrown for the policy to retry.
+/// </summary>
+public sealed record ExtractionOutcome(ImageMetadata? Metadata, ExtractionFailure? Failure)
 {
-    public override Task<ImageMetadata> RunAsync(WorkflowActivityContext context, BlobReference input)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return calls.ExtractAsync(input, context.CancellationToken);
-    }
+    public static ExtractionOutcome Extracted(ImageMetadata metadata) => new(metadata, null);
+
+    public static ExtractionOutcome Failed(ExtractionFailure failure) => new(null, failure);
+}
+
+/// <summary>
+/// What <c>SaveMetadata</c> returns: null when the record is stored, or the store's reason for refusing the
+/// record itself (a 400/422 answer), which sending it again cannot change.
+/// </summary>
+public sealed record SaveOutcome(string? Rejection)
+{
+    public static SaveOutcome Stored { get; } = new((string?)null);
+}
+
+/// <summary>Activity <c>ExtractMetadata</c>: the extractor's metadata for a blob version.</summary>
+public sealed class ExtractMetadataActivity(PipelineCalls calls) : WorkflowActivity<BlobReference, ExtractionOutcome>
+{
+    public override Task<ExtractionOutcome> RunAsync(WorkflowActivityContext context, BlobReference input) =>
+        // The SDK's activity context carries no cancellation token; each call is bounded by Ingest:InvocationTimeout.
+        calls.ExtractAsync(input, CancellationToken.None);
 }
 
 /// <summary>Activity <c>SaveMetadata</c>: upserts the record in the store (idempotent, so a repeated run is harmless).</summary>
-public sealed class SaveMetadataActivity(PipelineCalls calls) : WorkflowActivity<ImageRecord, bool>
+public sealed class SaveMetadataActivity(PipelineCalls calls) : WorkflowActivity<ImageRecord, SaveOutcome>
 {
-    public override async Task<bool> RunAsync(WorkflowActivityContext context, ImageRecord input)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        await calls.SaveAsync(input, context.CancellationToken);
-        return true;
-    }
+    public override Task<SaveOutcome> RunAsync(WorkflowActivityContext context, ImageRecord input) =>
+        calls.SaveAsync(input, CancellationToken.None);
 }

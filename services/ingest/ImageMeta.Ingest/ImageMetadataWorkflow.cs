@@ -1,61 +1,70 @@
+using Dapr.Workflow;
 using ImageMeta.Contracts;
-using ImageMeta.Workflow;
-using Microsoft.Extensions.Options;
 
 namespace ImageMeta.Ingest;
+
+/// <summary>
+/// The workflow's input: the blob version, and the retry policy in force when it was started. The policy travels
+/// in the input because workflow code may not take dependencies (the SDK's DAPR1305), and because history then
+/// holds it: a replay after a configuration change follows the schedule the instance began with.
+/// </summary>
+public sealed record ImageWorkflowInput(BlobReference Blob, ActivityRetry Retry);
+
+/// <summary>The activities' retry policy as data (see <see cref="IngestOptions"/>' <c>Retry*</c> settings).</summary>
+public sealed record ActivityRetry(int MaxAttempts, TimeSpan FirstInterval, double BackoffCoefficient, TimeSpan MaxInterval)
+{
+    /// <summary>The SDK's task options: retries wait on durable timers, with exponential backoff up to the cap.</summary>
+    public WorkflowTaskOptions ToTaskOptions() => new(new WorkflowRetryPolicy(MaxAttempts, FirstInterval, BackoffCoefficient, MaxInterval));
+}
 
 /// <summary>What the workflow reports when it ends: small, so history stays small.</summary>
 public sealed record ImageWorkflowResult(ImageId Id, string Status, string? Format, int? Width, int? Height, string? FailureClass);
 
 /// <summary>
 /// One image version: extract its metadata through the extractor, then store the record through the store.
-/// A bad image (a permanent extraction failure) is not retried and is stored as a failed record with its
-/// class; transient faults are retried by the policy, and if extraction still cannot be done the outcome is
-/// stored as failed/unavailable. If storing keeps failing, the workflow fails and its status says why.
-/// The input is a blob reference and the output a summary: image bytes never enter workflow history.
+/// A bad image (a permanent extraction failure) comes back as a typed outcome, is not retried, and is stored
+/// as a failed record with its class; transient faults are retried by the policy, and if extraction still
+/// cannot be done the outcome is stored as failed/unavailable. If storing keeps failing, or the store refuses
+/// the record, the workflow fails and its status says why. The input is a blob reference and the output a
+/// summary: image bytes never enter workflow history.
 /// </summary>
-public sealed class ImageMetadataWorkflow(IOptions<IngestOptions> options) : Workflow<BlobReference, ImageWorkflowResult>
+public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWorkflowResult>
 {
-    public override async Task<ImageWorkflowResult> RunAsync(WorkflowContext context, BlobReference input)
+    public override async Task<ImageWorkflowResult> RunAsync(WorkflowContext context, ImageWorkflowInput input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
-        var retry = options.Value.ActivityOptions();
-        var id = input.ImageId;
+        var retry = input.Retry.ToTaskOptions();
+        var blob = input.Blob;
+        var id = blob.ImageId;
         ImageRecord record;
         try
         {
-            var metadata = await context.CallActivityAsync<ImageMetadata>(DaprTopology.Workflows.ExtractMetadataActivity, input, retry);
-            record = new ImageRecord { Id = id, Blob = input, Status = ImageStatus.Succeeded, Metadata = metadata, ProcessedAt = context.CurrentUtcDateTime };
+            var outcome = await context.CallActivityAsync<ExtractionOutcome>(DaprTopology.Workflows.ExtractMetadataActivity, blob, retry);
+            record = outcome switch
+            {
+                { Metadata: { } metadata } => new ImageRecord { Id = id, Blob = blob, Status = ImageStatus.Succeeded, Metadata = metadata, ProcessedAt = context.CurrentUtcDateTime },
+                { Failure: { } failure } => new ImageRecord { Id = id, Blob = blob, Status = ImageStatus.Failed, Failure = failure, ProcessedAt = context.CurrentUtcDateTime },
+                _ => throw new InvalidOperationException("ExtractMetadata returned neither metadata nor a failure."),
+            };
         }
         catch (WorkflowTaskFailedException e)
         {
-            var failure = ExtractionFailures.FromTaskFailure(e.FailureDetails);
-            record = new ImageRecord { Id = id, Blob = input, Status = ImageStatus.Failed, Failure = failure, ProcessedAt = context.CurrentUtcDateTime };
+            // The retries ran out on a transient fault (extractor or storage unreachable): record it, so nothing is left unaccounted for.
+            var failure = new ExtractionFailure(FailureClass.Unavailable, e.FailureDetails.ErrorMessage);
+            record = new ImageRecord { Id = id, Blob = blob, Status = ImageStatus.Failed, Failure = failure, ProcessedAt = context.CurrentUtcDateTime };
         }
 
         // A failure here (after retries) fails the workflow: its status then carries the store's reason.
-        await context.CallActivityAsync(DaprTopology.Workflows.SaveMetadataActivity, record, retry);
+        var saved = await context.CallActivityAsync<SaveOutcome>(DaprTopology.Workflows.SaveMetadataActivity, record, retry);
+        if (saved.Rejection is { } rejection)
+        {
+            throw new RecordRejectedException(rejection);
+        }
+
         return new ImageWorkflowResult(id, record.Status, record.Metadata?.Format, record.Metadata?.Width, record.Metadata?.Height, record.Failure?.Class);
     }
 }
 
-/// <summary>How an extraction failure travels through workflow history: as the failure details' error type.</summary>
-public static class ExtractionFailures
-{
-    /// <summary>Prefix of the error type of a permanent extraction failure; the failure class follows it.</summary>
-    public const string ErrorTypePrefix = "ExtractionFailure.";
-
-    /// <summary>The failure to record for an extraction that did not succeed.</summary>
-    public static ExtractionFailure FromTaskFailure(WorkflowTaskFailureDetails details)
-    {
-        ArgumentNullException.ThrowIfNull(details);
-        if (details.ErrorType.StartsWith(ErrorTypePrefix, StringComparison.Ordinal))
-        {
-            return new ExtractionFailure(details.ErrorType[ErrorTypePrefix.Length..], details.ErrorMessage);
-        }
-
-        // Retries ran out on a transient fault (extractor or storage unreachable).
-        return new ExtractionFailure(FailureClass.Unavailable, details.ErrorMessage);
-    }
-}
+/// <summary>The store refused a record as invalid (400/422): the workflow fails with the store's reason in its status.</summary>
+public sealed class RecordRejectedException(string reason) : Exception($"The store refused the record: {reason}");

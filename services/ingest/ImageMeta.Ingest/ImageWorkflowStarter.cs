@@ -1,8 +1,10 @@
 using System.Diagnostics.Metrics;
 using ImageMeta.Blobs;
 using ImageMeta.Contracts;
-using ImageMeta.Workflow;
+using Dapr.Workflow;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ImageMeta.Ingest;
 
@@ -26,7 +28,7 @@ public enum StartOutcome
 /// store's record) and a conflict answer counts as "already running". The race left (two triggers between
 /// check and start) is harmless: the store's upsert is idempotent.
 /// </summary>
-public sealed partial class ImageWorkflowStarter(IBlobBinding blobs, DaprWorkflowClient workflows, PipelineCalls calls, IngestMetrics metrics, ILogger<ImageWorkflowStarter> logger)
+public sealed partial class ImageWorkflowStarter(IBlobBinding blobs, IDaprWorkflowClient workflows, PipelineCalls calls, IOptions<IngestOptions> options, IngestMetrics metrics, ILogger<ImageWorkflowStarter> logger)
 {
     /// <summary>
     /// Starts the blob named <paramref name="name"/> at its current version, which the blob adapter reports: it is
@@ -51,8 +53,7 @@ public sealed partial class ImageWorkflowStarter(IBlobBinding blobs, DaprWorkflo
     {
         ArgumentNullException.ThrowIfNull(blob);
         var id = blob.ImageId;
-        if (await workflows.GetWorkflowStateAsync(id.Value, getInputsAndOutputs: false, cancellationToken) is not null
-            || await HasRecordAsync(id, cancellationToken))
+        if (await InstanceExistsAsync(id, cancellationToken) || await HasRecordAsync(id, cancellationToken))
         {
             metrics.Duplicates.Add(1, new KeyValuePair<string, object?>("trigger", trigger));
             return StartOutcome.AlreadyKnown;
@@ -60,10 +61,18 @@ public sealed partial class ImageWorkflowStarter(IBlobBinding blobs, DaprWorkflo
 
         try
         {
-            await workflows.ScheduleNewWorkflowAsync(DaprTopology.Workflows.ImageMetadata, id.Value, blob, cancellationToken);
+            await workflows.ScheduleNewWorkflowAsync(DaprTopology.Workflows.ImageMetadata, id.Value, new ImageWorkflowInput(blob, options.Value.ActivityRetry()), startTime: null, cancellationToken);
         }
-        catch (WorkflowInstanceAlreadyExistsException)
+        catch (RpcException e) when (e.StatusCode is not (StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled))
         {
+            // daprd refuses to start an id whose instance is still running (another trigger won the race). The status
+            // code it answers with is not part of the SDK's contract, so the instance's presence decides: if it exists
+            // now, this start is a duplicate; if not, the refusal was something else and is the caller's to handle.
+            if (!await InstanceExistsAsync(id, cancellationToken))
+            {
+                throw;
+            }
+
             metrics.Duplicates.Add(1, new KeyValuePair<string, object?>("trigger", trigger));
             return StartOutcome.AlreadyKnown;
         }
@@ -72,6 +81,10 @@ public sealed partial class ImageWorkflowStarter(IBlobBinding blobs, DaprWorkflo
         LogStarted(logger, id.Value, blob.Container, blob.Name, trigger);
         return StartOutcome.Started;
     }
+
+    /// <summary>Whether the workflow engine has an instance with this id, in any state.</summary>
+    private async Task<bool> InstanceExistsAsync(ImageId id, CancellationToken cancellationToken) =>
+        await workflows.GetWorkflowStateAsync(id.Value, getInputsAndOutputs: false, cancellationToken) is { Exists: true };
 
     /// <summary>
     /// Whether the store already has the image's record (an instance purged after it finished). Advisory: when

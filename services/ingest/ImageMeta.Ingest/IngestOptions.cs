@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using ImageMeta.Workflow;
 
 namespace ImageMeta.Ingest;
 
@@ -41,7 +40,6 @@ public sealed class IngestOptions
     /// <summary>Time limit for one call to the extractor or the store through Dapr.</summary>
     public TimeSpan InvocationTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>The activities' retry policy.</summary>
-    public WorkflowTaskOptions ActivityOptions() => new(new WorkflowRetryPolicy(
-        RetryMaxAttempts, RetryFirstInterval, RetryBackoffCoefficient, RetryMaxInterval));
+    /// <summary>The activities' retry policy, handed to each workflow in its input.</summary>
+    public ActivityRetry ActivityRetry() => new(RetryMaxAttempts, RetryFirstInterval, RetryBackoffCoefficient, RetryMaxInterval);
 }

@@ -1,14 +1,19 @@
 using ImageMeta.Blobs;
 using ImageMeta.Contracts;
-using ImageMeta.Workflow;
+using Dapr.Workflow;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Trace;
 
 namespace ImageMeta.Ingest;
 
 /// <summary>Ingest's services: options, the blob binding, the calls to the other apps, the starter, the sweep, and the hosted workflow.</summary>
 public static class IngestRegistration
 {
+    /// <summary>The ActivitySource of the official Dapr.Workflow SDK (its worker's workflow and activity spans).</summary>
+    public const string WorkflowActivitySourceName = "Dapr.Workflow";
+
     public static IServiceCollection AddIngestCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<IngestOptions>()
@@ -22,15 +27,21 @@ public static class IngestRegistration
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton<ImageWorkflowStarter>();
         services.AddSingleton<SweepRunner>();
-        services.AddDaprWorkflow(o =>
-        {
-            o.RegisterWorkflow<ImageMetadataWorkflow>(DaprTopology.Workflows.ImageMetadata);
-            o.RegisterActivity<ExtractMetadataActivity>(DaprTopology.Workflows.ExtractMetadataActivity);
-            o.RegisterActivity<SaveMetadataActivity>(DaprTopology.Workflows.SaveMetadataActivity);
-            o.JsonSerializerOptions = ContractJson.Options;
-            // Work-item concurrency of the hosted worker (section Workflow); the defaults suit one ingest replica.
-            configuration.GetSection("Workflow").Bind(o);
-        });
+        // The official SDK hosts the worker (a hosted service holding the sidecar's work-item stream) and registers
+        // DaprWorkflowClient. It finds the sidecar by DAPR_GRPC_ENDPOINT / DAPR_GRPC_PORT and sends DAPR_API_TOKEN,
+        // the same rule ServiceDefaults applies to every other Dapr client here. How many workflow steps and
+        // activities run at once is the sidecar's setting (Configuration spec.workflow), not the app's.
+        services.AddDaprWorkflowBuilder(o =>
+            {
+                o.RegisterWorkflow<ImageMetadataWorkflow>(DaprTopology.Workflows.ImageMetadata);
+                o.RegisterActivity<ExtractMetadataActivity>(DaprTopology.Workflows.ExtractMetadataActivity);
+                o.RegisterActivity<SaveMetadataActivity>(DaprTopology.Workflows.SaveMetadataActivity);
+            })
+            .WithJsonSerializer(ContractJson.Options);
+        services.TryAddSingleton<IDaprWorkflowClient>(sp => sp.GetRequiredService<DaprWorkflowClient>());
+        // The SDK's worker continues the trace the start call carried (execution-started event, then each activity
+        // request) under its own ActivitySource: listening to it keeps one trace per image across the workflow.
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(WorkflowActivitySourceName));
         return services;
     }
 }

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Dapr.Client;
 using ImageMeta.Contracts;
 using ImageMeta.ServiceDefaults;
-using ImageMeta.Workflow;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -13,8 +12,8 @@ namespace ImageMeta.Ingest;
 /// <summary>
 /// Ingest's calls to the other services, through Dapr service invocation (HTTP through the sidecar), each
 /// bounded by <see cref="IngestOptions.InvocationTimeout"/>. Answers are classified once here: a permanent
-/// answer becomes <see cref="NonRetriableActivityException"/>, anything else an exception the workflow's
-/// retry policy retries.
+/// answer becomes a typed outcome (<see cref="ExtractionOutcome"/>, <see cref="SaveOutcome"/>), anything else
+/// an exception the workflow's retry policy retries.
 /// </summary>
 public sealed class PipelineCalls : IDisposable
 {
@@ -42,40 +41,44 @@ public sealed class PipelineCalls : IDisposable
         return client;
     }
 
-    /// <summary>Extractor: metadata of a blob version.</summary>
-    /// <exception cref="NonRetriableActivityException">The image can never be extracted (its class is in the error type).</exception>
-    public async Task<ImageMetadata> ExtractAsync(BlobReference blob, CancellationToken cancellationToken)
+    /// <summary>Extractor: metadata of a blob version, or the permanent failure that says why there is none.</summary>
+    /// <exception cref="HttpRequestException">A transient answer (5xx, or a 4xx without a permanent class).</exception>
+    /// <exception cref="TimeoutException">No answer within the invocation timeout.</exception>
+    public async Task<ExtractionOutcome> ExtractAsync(BlobReference blob, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(HttpMethod.Post, DaprTopology.AppIds.Extractor, DaprTopology.Methods.Extract, blob, cancellationToken);
         if (response.IsSuccessStatusCode)
         {
-            return await response.Content.ReadFromJsonAsync<ImageMetadata>(ContractJson.Options, cancellationToken)
+            var metadata = await response.Content.ReadFromJsonAsync<ImageMetadata>(ContractJson.Options, cancellationToken)
                 ?? throw new InvalidOperationException("The extractor answered success with an empty body.");
+            return ExtractionOutcome.Extracted(metadata);
         }
 
         var (failureClass, detail) = await ReadProblemAsync(response, cancellationToken);
         if ((int)response.StatusCode is >= 400 and < 500 && failureClass is not null && FailureClass.Permanent.Contains(failureClass))
         {
-            throw new NonRetriableActivityException(ExtractionFailures.ErrorTypePrefix + failureClass, detail);
+            return ExtractionOutcome.Failed(new ExtractionFailure(failureClass, detail));
         }
 
         throw new HttpRequestException($"The extractor answered {(int)response.StatusCode}: {detail}", null, response.StatusCode);
     }
 
-    /// <summary>Store: upsert a record.</summary>
-    public async Task SaveAsync(ImageRecord record, CancellationToken cancellationToken)
+    /// <summary>Store: upsert a record; the outcome carries the store's reason when it refuses the record itself.</summary>
+    /// <exception cref="HttpRequestException">A transient answer (5xx, or another unexpected status).</exception>
+    /// <exception cref="TimeoutException">No answer within the invocation timeout.</exception>
+    public async Task<SaveOutcome> SaveAsync(ImageRecord record, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(HttpMethod.Put, DaprTopology.AppIds.Store, $"{DaprTopology.Methods.Images}/{record.Id}", record, cancellationToken);
         if (response.IsSuccessStatusCode)
         {
-            return;
+            return SaveOutcome.Stored;
         }
 
         var (_, detail) = await ReadProblemAsync(response, cancellationToken);
         if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity)
         {
             // The store refuses the record itself: sending it again cannot help.
-            throw new NonRetriableActivityException("StoreRejected", $"The store refused the record: {detail}");
+            return new SaveOutcome(detail);
         }
 
         throw new HttpRequestException($"The store answered {(int)response.StatusCode}: {detail}", null, response.StatusCode);
