@@ -156,7 +156,7 @@ public sealed partial class ConsistencyTests
             Assert.Equal(Ports[id].App.ToString(CultureInfo.InvariantCulture), Text(Items(service, "spec", "ports").Single(), "port"));
         }
 
-        Assert.Single(objects!.OfKind("Configuration"), c => Name(c) == "imagemeta" && Text(c, "spec", "mtls", "enabled") == "true"
+        Assert.Single(objects!.OfKind("Configuration"), c => Name(c) == "imagemeta"
             && Text(c, "spec", "tracing", "zipkin", "endpointAddress")!.StartsWith("http://zipkin.imagemeta.svc.cluster.local:9411/", StringComparison.Ordinal));
         Assert.Single(objects!.OfKind("Resiliency"));
         Assert.Equal(2, objects!.OfKind("NetworkPolicy").Count());
@@ -225,6 +225,28 @@ public sealed partial class ConsistencyTests
                 var secret = Text(deployment, "spec", "template", "metadata", "annotations", annotation)!;
                 Assert.True(created.TryGetValue(secret, out var keys) && keys.Contains("token"), $"{annotation} names '{secret}', which the guide does not create with a 'token' key");
             }
+        }
+    }
+
+    [Fact]
+    public void No_app_configuration_sets_mtls_and_both_deploy_guides_say_where_it_is_set()
+    {
+        // Dapr reads mTLS only from the control plane's Configuration ("daprsystem", the default --config of
+        // dapr/dapr cmd/sentry and cmd/operator), so a block in ours has no effect, and since 1.15 the CRD refuses it
+        // without controlPlaneTrustDomain and sentryAddress.
+        foreach (var file in YamlFiles())
+        {
+            Assert.All(Documents(File.ReadAllText(file)).OfKind("Configuration"), c => Assert.True(At(c, "spec", "mtls") is null, $"{file}: '{Name(c)}' sets spec.mtls"));
+        }
+
+        var readme = File.ReadAllText(Path.Combine(Root, "README.md"));
+        var start = readme.IndexOf("## Deploy to AKS", StringComparison.Ordinal);
+        Assert.True(start >= 0, "README.md has no 'Deploy to AKS' section");
+        var end = readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
+        foreach (var (name, guide) in new[] { ("deploy/README.md", File.ReadAllText(Path.Combine(Root, "deploy", "README.md"))), ("README.md", readme[start..(end < 0 ? readme.Length : end)]) })
+        {
+            Assert.True(guide.Contains("`daprsystem` Configuration in `dapr-system`", StringComparison.Ordinal), $"{name} does not say mTLS is set in daprsystem");
+            Assert.DoesNotContain("(`imagemeta`: Zipkin tracing, mTLS)", guide, StringComparison.Ordinal);
         }
     }
 

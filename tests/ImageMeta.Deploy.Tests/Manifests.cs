@@ -38,8 +38,20 @@ public static class Manifests
     public static List<Dictionary<object, object?>> Folder(string relativePath) =>
         [.. Directory.EnumerateFiles(Path.Combine(Root, relativePath), "*.yaml").SelectMany(f => Documents(System.IO.File.ReadAllText(f)))];
 
+    /// <summary>Every kustomization under deploy/k8s (the base and each overlay), as paths relative to deploy/k8s.</summary>
+    public static IEnumerable<string> Kustomizations() =>
+        Directory.EnumerateFiles(Path.Combine(Root, "deploy", "k8s"), "kustomization.yaml", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(Path.Combine(Root, "deploy", "k8s"), Path.GetDirectoryName(f)!).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal);
+
+    /// <summary>The same, as theory data.</summary>
+    public static TheoryData<string> KustomizationFolders => [.. Kustomizations()];
+
     /// <summary>The objects <c>kubectl kustomize</c> renders for an overlay; null (test skipped) only outside CI when kubectl is missing.</summary>
-    public static List<Dictionary<object, object?>>? Render(string overlay)
+    public static List<Dictionary<object, object?>>? Render(string overlay) => Kustomize(Path.Combine("overlays", overlay));
+
+    /// <summary>The objects <c>kubectl kustomize</c> renders for a folder under deploy/k8s; null (test skipped) only outside CI when kubectl is missing.</summary>
+    public static List<Dictionary<object, object?>>? Kustomize(string kustomization)
     {
         var kubectl = ExecutablesOnPath.Find("kubectl");
         if (kubectl is null)
@@ -49,7 +61,7 @@ public static class Manifests
                 : null;
         }
 
-        using var process = Process.Start(new ProcessStartInfo(kubectl, ["kustomize", Path.Combine(Root, "deploy", "k8s", "overlays", overlay)])
+        using var process = Process.Start(new ProcessStartInfo(kubectl, ["kustomize", Path.Combine(Root, "deploy", "k8s", kustomization)])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -64,7 +76,7 @@ public static class Manifests
 
         return process.ExitCode == 0
             ? Documents(output.Result)
-            : throw new InvalidOperationException($"kubectl kustomize {overlay} failed: {error.Result}");
+            : throw new InvalidOperationException($"kubectl kustomize {kustomization} failed: {error.Result}");
     }
 
     // ---- navigation ----

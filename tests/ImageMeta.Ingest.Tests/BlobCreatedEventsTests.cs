@@ -118,6 +118,120 @@ public sealed class BlobCreatedEventsTests
         Assert.True(BlobCreatedEvents.Parse(deep).IsPoison);
     }
 
+    // ---- what Azure.Messaging.EventGrid brings: the envelopes are checked against their schemas ----
+
+    [Theory]
+    [InlineData("source")]
+    [InlineData("id")]
+    [InlineData("type")]
+    public void A_CloudEvent_missing_a_required_attribute_is_poison_naming_it(string attribute)
+    {
+        var cloudEvent = CloudEvent("https://acct.blob.core.windows.net/images/a.jpg");
+        cloudEvent.Remove(attribute);
+
+        var batch = BlobCreatedEvents.Parse(Json(cloudEvent));
+
+        Assert.Empty(batch.Created);
+        Assert.StartsWith("The message is not a valid CloudEvents 1.0 event or batch (a required attribute is missing", batch.PoisonReason, StringComparison.Ordinal);
+        Assert.Contains(attribute, batch.PoisonReason!, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain('\n', batch.PoisonReason!);
+    }
+
+    [Fact]
+    public void A_CloudEvent_of_another_spec_version_is_poison()
+    {
+        var cloudEvent = CloudEvent("https://acct.blob.core.windows.net/images/a.jpg");
+        cloudEvent["specversion"] = "0.3";
+
+        Assert.Contains("'0.3'", BlobCreatedEvents.Parse(Json(cloudEvent)).PoisonReason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("id", "Id")]
+    [InlineData("dataVersion", "DataVersion")]
+    [InlineData("eventType", "EventType")]
+    [InlineData("data", "the data is missing")]
+    public void An_Event_Grid_event_missing_a_required_field_is_poison_naming_it(string field, string named)
+    {
+        // Before, an event with a usable subject was enough; Event Grid always sends these, so a message without
+        // them did not come from it.
+        var e = EventGrid("images", "a.jpg");
+        e.Remove(field);
+
+        var batch = BlobCreatedEvents.Parse(Json(e));
+
+        Assert.Empty(batch.Created);
+        Assert.StartsWith("The message is not a valid Event Grid event or batch (", batch.PoisonReason, StringComparison.Ordinal);
+        Assert.Contains(named, batch.PoisonReason!, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("eventTime", "yesterday", "not in its format")]
+    [InlineData("id", 5, "wrong JSON type")]
+    [InlineData("eventType", true, "wrong JSON type")]
+    public void An_Event_Grid_field_of_the_wrong_format_or_type_is_poison(string field, object value, string reason)
+    {
+        var e = EventGrid("images", "a.jpg");
+        e[field] = value;
+
+        Assert.Contains(reason, BlobCreatedEvents.Parse(Json(e)).PoisonReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_batch_mixing_the_two_schemas_is_poison()
+    {
+        var batch = BlobCreatedEvents.Parse(Json(new object[] { CloudEvent("https://acct.blob.core.windows.net/images/a.jpg"), EventGrid("images", "b.jpg") }));
+
+        Assert.True(batch.IsPoison);
+        Assert.Empty(batch.Created);
+    }
+
+    [Fact]
+    public void A_CloudEvent_with_base64_data_is_read_like_one_with_json_data()
+    {
+        var cloudEvent = CloudEvent("unused");
+        cloudEvent.Remove("data");
+        cloudEvent["data_base64"] = Convert.ToBase64String(Json(new Dictionary<string, object?>
+        {
+            ["url"] = "https://acct.blob.core.windows.net/images/b64.jpg",
+            ["eTag"] = "0x2",
+            ["contentLength"] = 9,
+        }));
+
+        var notice = Assert.Single(BlobCreatedEvents.Parse(Json(cloudEvent)).Created);
+
+        Assert.Equal(("images", "b64.jpg", "0x2", (long?)9, "ce-1"), (notice.Container, notice.Name, notice.ETag, notice.ContentLength, notice.EventId));
+    }
+
+    [Fact]
+    public void Events_with_fields_replaced_by_random_json_never_throw()
+    {
+        // The SDK throws several exception types on odd envelopes; each must become a poison reason, never escape.
+        object?[] values = [null, 5, -1.5e300, "x", "", true, Array.Empty<int>(), new Dictionary<string, object?>(), "2026-13-45T99:00:00Z", "/blobServices/default/containers/c/blobs/"];
+        var random = new Random(11);
+        for (var i = 0; i < 2000; i++)
+        {
+            var e = random.Next(2) == 0 ? EventGrid("images", "a.jpg") : CloudEvent("https://acct.blob.core.windows.net/images/a.jpg");
+            var data = (Dictionary<string, object?>)e["data"]!;
+            for (var changes = random.Next(1, 4); changes > 0; changes--)
+            {
+                var target = random.Next(3) == 0 ? data : e;
+                var key = target.Keys.ElementAt(random.Next(target.Count));
+                if (random.Next(4) == 0)
+                {
+                    target.Remove(key);
+                }
+                else
+                {
+                    target[key] = values[random.Next(values.Length)];
+                }
+            }
+
+            var batch = BlobCreatedEvents.Parse(Json(random.Next(2) == 0 ? e : new[] { e, e }));
+            Assert.True(batch.IsPoison || batch.Created.Count + batch.Ignored > 0);
+        }
+    }
+
     [Fact]
     public void Random_bytes_never_throw()
     {

@@ -370,9 +370,9 @@ public sealed class IngestApiTests : IAsyncLifetime
         await File.WriteAllBytesAsync(Path.Combine(ImagesFolder, "dropped.gif"), [7, 7, 7]);
         var events = JsonSerializer.Serialize(new[]
         {
-            new { eventType = "Microsoft.Storage.BlobCreated", subject = "/blobServices/default/containers/images/blobs/dropped.gif", id = "1" },
-            new { eventType = "Microsoft.Storage.BlobCreated", subject = "/blobServices/default/containers/other/blobs/x.gif", id = "2" },
-            new { eventType = "Microsoft.Storage.BlobCreated", subject = "/blobServices/default/containers/images/blobs/gone.gif", id = "3" },
+            new { eventType = "Microsoft.Storage.BlobCreated", subject = "/blobServices/default/containers/images/blobs/dropped.gif", id = "1", eventTime = "2026-11-30T00:00:00Z", dataVersion = "", data = new { api = "PutBlob" } },
+            new { eventType = "Microsoft.Storage.BlobCreated", subject = "/blobServices/default/containers/other/blobs/x.gif", id = "2", eventTime = "2026-11-30T00:00:00Z", dataVersion = "", data = new { api = "PutBlob" } },
+            new { eventType = "Microsoft.Storage.BlobCreated", subject = "/blobServices/default/containers/images/blobs/gone.gif", id = "3", eventTime = "2026-11-30T00:00:00Z", dataVersion = "", data = new { api = "PutBlob" } },
         });
 
         using var response = await _http.PostAsync("/image-events", new StringContent(Convert.ToBase64String(Encoding.UTF8.GetBytes(events))));

@@ -1,6 +1,9 @@
 using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
+using Azure.Messaging;
+using Azure.Messaging.EventGrid;
+using Azure.Messaging.EventGrid.SystemEvents;
 
 namespace ImageMeta.Ingest;
 
@@ -17,15 +20,20 @@ public sealed record BlobEventBatch(IReadOnlyList<BlobCreatedNotice> Created, in
 /// Reads the messages Event Grid puts on the storage queue: <c>Microsoft.Storage.BlobCreated</c> events in
 /// the Event Grid schema or the CloudEvents 1.0 schema, one event or a batch (JSON array), as plain JSON or
 /// base64 (the storage queue binding passes message text through unless its <c>decodeBase64</c> is set).
-/// Anything that cannot be read is reported as poison rather than thrown, so the caller can acknowledge it
-/// instead of having the queue redeliver it forever.
+/// The envelopes and the event data are read by Azure.Messaging.EventGrid, as Azure's own consumers read them;
+/// the unwrapping, the size and depth limits and the poison policy are ours. Anything that cannot be read is
+/// reported as poison rather than thrown, so the caller can acknowledge it instead of having the queue
+/// redeliver it forever.
 /// </summary>
 public static class BlobCreatedEvents
 {
-    public const string BlobCreatedType = "Microsoft.Storage.BlobCreated";
+    public const string BlobCreatedType = SystemEventNames.StorageBlobCreated;
 
     /// <summary>Messages larger than this are not events Event Grid sends (its batches are at most 1 MB).</summary>
     public const int MaxMessageBytes = 1024 * 1024;
+
+    /// <summary>Far deeper than any event, far below what could exhaust the stack.</summary>
+    private const int MaxDepth = 32;
 
     public static BlobEventBatch Parse(ReadOnlySpan<byte> message)
     {
@@ -40,65 +48,110 @@ public static class BlobCreatedEvents
             return Poison("The message is neither JSON nor base64-encoded JSON.");
         }
 
-        JsonDocument document;
+        var (cloudEvents, unreadable) = Schema(json);
+        if (unreadable is not null)
+        {
+            return Poison(unreadable);
+        }
+
+        IReadOnlyList<Envelope> events;
         try
         {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 32 });
+            events = cloudEvents
+                ? [.. CloudEvent.ParseMany(new BinaryData(json)).Select(e => new Envelope(e.Id, e.Type, e.Subject, () => e.TryGetSystemEventData(out var data) ? data : null))]
+                : [.. EventGridEvent.ParseMany(new BinaryData(json)).Select(e => new Envelope(e.Id, e.EventType, e.Subject, () => e.TryGetSystemEventData(out var data) ? data : null))];
+        }
+        catch (Exception e) when (Unreadable(e) is { } what)
+        {
+            return Poison($"The message is not a valid {(cloudEvents ? "CloudEvents 1.0" : "Event Grid")} event or batch ({what}): {FirstLine(e.Message)}");
+        }
+
+        var created = new List<BlobCreatedNotice>();
+        var ignored = 0;
+        foreach (var e in events)
+        {
+            if (!string.Equals(e.Type, BlobCreatedType, StringComparison.Ordinal))
+            {
+                ignored++;
+                continue;
+            }
+
+            StorageBlobCreatedEventData? data;
+            try
+            {
+                data = e.SystemData() as StorageBlobCreatedEventData;
+            }
+            catch (Exception x) when (Unreadable(x) is { } what)
+            {
+                return Poison($"The data of BlobCreated event '{e.Id}' is not a BlobCreated payload ({what}): {FirstLine(x.Message)}");
+            }
+
+            if (Locate(e.Subject, data?.Url) is not { } location)
+            {
+                return Poison("A BlobCreated event names no blob (neither a usable 'subject' nor 'data.url').");
+            }
+
+            created.Add(new BlobCreatedNotice(location.Container, location.Name, data?.ETag, data?.ContentLength, e.Id ?? string.Empty));
+        }
+
+        return new BlobEventBatch(created, ignored, null);
+    }
+
+    /// <summary>One event of either schema, as far as a BlobCreated notice needs it.</summary>
+    private sealed record Envelope(string? Id, string? Type, string? Subject, Func<object?> SystemData);
+
+    /// <summary>
+    /// Checks the shape the SDK assumes (an object or a non-empty array of objects, within our depth limit) and
+    /// tells the schemas apart: a CloudEvent carries <c>specversion</c>, an Event Grid event never does.
+    /// </summary>
+    private static (bool CloudEvents, string? Poison) Schema(byte[] json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxDepth });
+            var root = document.RootElement;
+            var first = root.ValueKind switch
+            {
+                JsonValueKind.Array when root.GetArrayLength() > 0 => root[0],
+                JsonValueKind.Object => root,
+                _ => default,
+            };
+            if (first.ValueKind == JsonValueKind.Undefined)
+            {
+                return (false, "The message holds no event object.");
+            }
+
+            if (root.ValueKind == JsonValueKind.Array && root.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.Object))
+            {
+                return (false, "An element of the event batch is not an object.");
+            }
+
+            return (first.TryGetProperty("specversion", out _), null);
         }
         catch (JsonException e)
         {
-            return Poison($"The message is not valid JSON: {e.Message}");
-        }
-
-        using (document)
-        {
-            var root = document.RootElement;
-            var events = root.ValueKind switch
-            {
-                JsonValueKind.Array => root.EnumerateArray().ToList(),
-                JsonValueKind.Object => [root],
-                _ => null,
-            };
-            if (events is null || events.Count == 0)
-            {
-                return Poison("The message holds no event object.");
-            }
-
-            var created = new List<BlobCreatedNotice>();
-            var ignored = 0;
-            foreach (var e in events)
-            {
-                if (e.ValueKind != JsonValueKind.Object)
-                {
-                    return Poison("An element of the event batch is not an object.");
-                }
-
-                // Event Grid schema: eventType; CloudEvents 1.0: type (with specversion).
-                var type = String(e, "eventType") ?? String(e, "type");
-                if (type is null)
-                {
-                    return Poison("An event has neither 'eventType' (Event Grid schema) nor 'type' (CloudEvents).");
-                }
-
-                if (!string.Equals(type, BlobCreatedType, StringComparison.Ordinal))
-                {
-                    ignored++;
-                    continue;
-                }
-
-                if (Locate(e) is not { } location)
-                {
-                    return Poison("A BlobCreated event names no blob (neither a usable 'subject' nor 'data.url').");
-                }
-
-                var data = e.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.Object ? d : default;
-                long? length = data.ValueKind == JsonValueKind.Object && data.TryGetProperty("contentLength", out var l) && l.TryGetInt64(out var n) ? n : null;
-                created.Add(new BlobCreatedNotice(location.Container, location.Name, data.ValueKind == JsonValueKind.Object ? String(data, "eTag") : null, length, String(e, "id") ?? string.Empty));
-            }
-
-            return new BlobEventBatch(created, ignored, null);
+            return (false, $"The message is not valid JSON: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// What the SDK's exceptions mean for input it cannot read (found by feeding it events with each attribute
+    /// missing, null or of another JSON type). Any other exception it may throw on some input is poison too: a
+    /// message that fails here fails on every delivery, and the queue would hand it out forever. Only running out
+    /// of memory is not the message's fault (null: it propagates).
+    /// </summary>
+    private static string? Unreadable(Exception e) => e switch
+    {
+        OutOfMemoryException => null,
+        JsonException => "not JSON the SDK can read",
+        ArgumentException => "a required attribute is missing, null or not allowed",
+        FormatException => "a time or other value is not in its format",
+        InvalidOperationException => "an attribute has the wrong JSON type, or the data is missing",
+        _ => $"refused with {e.GetType().Name}",
+    };
+
+    /// <summary>The SDK's messages can run over several lines (advice on skipValidation); the first says what is wrong.</summary>
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
     /// <summary>The raw JSON: as given, base64-decoded, or taken out of a JSON string (each at most once).</summary>
     private static byte[]? Unwrap(byte[] text, int depth)
@@ -142,10 +195,10 @@ public static class BlobCreatedEvents
     /// same in both schemas and for every host) or else from <c>data.url</c> (virtual-host style
     /// <c>https://acct.blob.core.windows.net/{c}/{name}</c>, or path style <c>http://host:port/{acct}/{c}/{name}</c> as Azurite uses).
     /// </summary>
-    private static (string Container, string Name)? Locate(JsonElement e)
+    private static (string Container, string Name)? Locate(string? subject, string? url)
     {
         const string marker = "/blobServices/default/containers/";
-        if (String(e, "subject") is { } subject && subject.StartsWith(marker, StringComparison.Ordinal))
+        if (subject is not null && subject.StartsWith(marker, StringComparison.Ordinal))
         {
             var rest = subject[marker.Length..];
             var blobs = rest.IndexOf("/blobs/", StringComparison.Ordinal);
@@ -155,8 +208,7 @@ public static class BlobCreatedEvents
             }
         }
 
-        if (e.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
-            && String(data, "url") is { } url && Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        if (url is not null && Uri.TryCreate(url, UriKind.Absolute, out var uri))
         {
             var segments = uri.AbsolutePath.TrimStart('/').Split('/', 2);
             var pathStyle = uri.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 || uri.IsLoopback;
@@ -173,9 +225,6 @@ public static class BlobCreatedEvents
 
         return null;
     }
-
-    private static string? String(JsonElement e, string property) =>
-        e.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static BlobEventBatch Poison(string reason) => new([], 0, reason);
 }
