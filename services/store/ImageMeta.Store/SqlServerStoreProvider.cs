@@ -30,7 +30,7 @@ public sealed class SqlServerStoreProvider(string connectionString, int defaultM
     public static string WithPoolSize(string connectionString, int defaultMaxPoolSize)
     {
         var builder = new SqlConnectionStringBuilder(connectionString);
-        if (!SetsAny(connectionString, "Max Pool Size", "Maximum Pool Size"))
+        if (!SetsAny(connectionString, "Max Pool Size"))
         {
             builder.MaxPoolSize = defaultMaxPoolSize;
         }
