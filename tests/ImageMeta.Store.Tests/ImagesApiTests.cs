@@ -142,6 +142,69 @@ public sealed class ImagesApiTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
     }
 
+    [Fact]
+    public async Task Records_the_databases_could_not_hold_get_400_and_change_nothing()
+    {
+        var good = SampleRecords.Succeeded("api/hostile.jpg");
+        var nul = SampleRecords.Succeeded("api/nul\0.jpg");
+        var huge = SampleRecords.Succeeded("api/huge.jpg", bytes: 1L << 62);
+        var longColor = good with { Metadata = good.Metadata! with { ColorType = new string('c', 1_000_000) } };
+        var lol = good with { Metadata = good.Metadata! with { Exif = good.Metadata.Exif! with { TakenAt = "2024-05-01T14:03:07 lol" } } };
+
+        var responses = new[] { await Put(nul), await Put(huge), await Put(longColor), await Put(lol) };
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode));
+        Assert.All(responses, r => Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType));
+        Assert.Equal(0, (await _client.GetFromJsonAsync<JsonElement>("/images/stats")).GetProperty("total").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_date_only_taken_range_returns_the_pictures_of_that_day()
+    {
+        await Put(SampleRecords.Succeeded("api/day/before.jpg", takenAt: "2024-05-10T23:59:59"));
+        await Put(SampleRecords.Succeeded("api/day/noon.jpg", takenAt: "2024-05-11T12:00:00+02:00"));
+        await Put(SampleRecords.Succeeded("api/day/late.jpg", takenAt: "2024-05-11T23:59:59"));
+        await Put(SampleRecords.Succeeded("api/day/after.jpg", takenAt: "2024-05-12T00:00:00"));
+
+        var page = await _client.GetFromJsonAsync<JsonElement>("/images?takenFrom=2024-05-11&takenTo=2024-05-11");
+
+        Assert.Equal(["api/day/late.jpg", "api/day/noon.jpg"], page.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("blob").GetProperty("name").GetString()));
+        Assert.Equal(HttpStatusCode.BadRequest, (await _client.GetAsync("/images?takenTo=2024-05-11T10:00:00%2B02:00")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData(StoreProviders.Postgres, "Host=127.0.0.1;Port=9;Username=u;Password=p;Database=d;Timeout=3")]
+    [InlineData(StoreProviders.SqlServer, "Server=tcp:127.0.0.1,9;Database=d;User Id=u;Password=p;Connect Timeout=3;Encrypt=False")]
+    [InlineData(StoreProviders.Sqlite, "Data Source=/nonexistent-imagemeta/folder/metadata.db;Mode=ReadOnly")]
+    public async Task The_503_answer_names_no_database_host_or_port(string provider, string connectionString)
+    {
+        var unreachable = new SqlMetadataStore(StoreProvider.Create(new StoreOptions { Provider = provider }, connectionString, _folder));
+        using var factory = _factory.WithWebHostBuilder(host => host.ConfigureServices(services =>
+            services.Replace(ServiceDescriptor.Singleton<IMetadataStore>(new NeverMigrated(unreachable)))));
+        var client = factory.CreateClient();
+
+        var response = await client.GetAsync("/images/stats");
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.DoesNotContain("127.0.0.1", body, StringComparison.Ordinal);
+        Assert.DoesNotContain(":9", body, StringComparison.Ordinal);
+        Assert.DoesNotContain(",9", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("nonexistent-imagemeta", body, StringComparison.Ordinal);
+        Assert.Contains("retry", body, StringComparison.Ordinal);
+    }
+
+    /// <summary>A real store whose migration is skipped, so the host starts although its database is unreachable.</summary>
+    private sealed class NeverMigrated(IMetadataStore inner) : IMetadataStore
+    {
+        public Task MigrateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task<(UpsertOutcome Outcome, ImageRecord Stored)> UpsertAsync(ImageRecord record, CancellationToken cancellationToken) => inner.UpsertAsync(record, cancellationToken);
+        public Task<ImageRecord?> GetAsync(ImageId id, CancellationToken cancellationToken) => inner.GetAsync(id, cancellationToken);
+        public Task<ImagePage> QueryAsync(ImageQuery query, CancellationToken cancellationToken) => inner.QueryAsync(query, cancellationToken);
+        public Task<ImageStats> StatsAsync(CancellationToken cancellationToken) => inner.StatsAsync(cancellationToken);
+        public Task PingAsync(CancellationToken cancellationToken) => inner.PingAsync(cancellationToken);
+    }
+
     /// <summary>A store whose database never answers, as when PostgreSQL is down.</summary>
     private sealed class UnreachableStore : IMetadataStore
     {

@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Globalization;
 using ImageMeta.Contracts;
 
 namespace ImageMeta.Store.Tests;
@@ -13,6 +15,24 @@ public abstract class MetadataStoreSuite
 
     /// <summary>A fresh store on an empty, migrated database.</summary>
     protected abstract Task<IMetadataStore> CreateStoreAsync();
+
+    /// <summary>Runs SQL against the store's database directly, as an operator or an older version would.</summary>
+    private static async Task ExecuteAsync(IMetadataStore store, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = ((SqlMetadataStore)store).Provider.CreateConnection();
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            DbParameter parameter = command.CreateParameter();
+            parameter.ParameterName = "@" + name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        await command.ExecuteNonQueryAsync();
+    }
 
     private async Task<IMetadataStore> Store()
     {
@@ -98,7 +118,7 @@ public abstract class MetadataStoreSuite
 
         var stats = await store.StatsAsync(default);
         Assert.Equal(10_000, stats.Total);
-        Assert.Equal(100_000, stats.TotalBytes);
+        Assert.Equal(100_000m, stats.TotalBytes);
     }
 
     [SkippableFact]
@@ -170,7 +190,7 @@ public abstract class MetadataStoreSuite
         Assert.Equal(1, stats.ByFormat[ImageFormats.Png]);
         Assert.Equal(3, stats.ByStatus[ImageStatus.Succeeded]);
         Assert.Equal(1, stats.ByStatus[ImageStatus.Failed]);
-        Assert.Equal(360, stats.TotalBytes);
+        Assert.Equal(360m, stats.TotalBytes);
     }
 
     [SkippableFact]
@@ -194,5 +214,138 @@ public abstract class MetadataStoreSuite
 
         Assert.Equal(record, await store.GetAsync(record.Id, default));
         Assert.Single((await store.QueryAsync(new ImageQuery { Camera = "x' or '1'='1" }, default)).Items);
+    }
+
+    [SkippableFact]
+    public async Task Stats_sum_sizes_beyond_64_bits_exactly()
+    {
+        // Rows written before sizes were bounded (or by hand) must not break stats on any provider.
+        var store = await Store();
+        const long huge = 1L << 62;
+        await store.UpsertAsync(SampleRecords.Succeeded("big/1.jpg", bytes: huge), default);
+        await store.UpsertAsync(SampleRecords.Succeeded("big/2.jpg", bytes: huge), default);
+        await store.UpsertAsync(SampleRecords.Succeeded("big/3.png", format: ImageFormats.Png, bytes: huge), default);
+        await store.UpsertAsync(SampleRecords.Succeeded("big/4.jpg", bytes: 5), default);
+
+        var stats = await store.StatsAsync(default);
+
+        Assert.Equal(4, stats.Total);
+        Assert.Equal(3m * huge + 5, stats.TotalBytes);
+    }
+
+    [SkippableFact]
+    public async Task Every_string_at_its_bound_is_stored_and_read_back_unchanged()
+    {
+        // What the validator accepts, every provider must store as it is (SQL Server's columns have fixed widths).
+        var store = await Store();
+        // Non-ASCII letters and a surrogate pair (two UTF-16 units, as SQL Server's nvarchar counts them), never split.
+        static string Fill(int length)
+        {
+            const string unit = "Zü🌄 ";
+            var repeated = string.Concat(Enumerable.Repeat(unit, (length - 1) / unit.Length));
+            return repeated + new string('x', length - repeated.Length);
+        }
+
+        var blob = new BlobReference(Fill(ImageRecordValidator.MaxText), Fill(ImageRecordValidator.MaxName), Fill(ImageRecordValidator.MaxText), DateTimeOffset.UnixEpoch, 1);
+        var sample = SampleRecords.Succeeded("unused");
+        var record = sample with
+        {
+            Id = blob.ImageId,
+            Blob = blob,
+            Metadata = sample.Metadata! with
+            {
+                Format = new string('z', ImageRecordValidator.MaxFormat),
+                MimeType = Fill(ImageRecordValidator.MaxText),
+                ColorType = Fill(ImageRecordValidator.MaxColorType),
+                Exif = new ExifMetadata
+                {
+                    CameraMake = Fill(ImageRecordValidator.MaxText),
+                    CameraModel = Fill(ImageRecordValidator.MaxText),
+                    LensModel = Fill(ImageRecordValidator.MaxText),
+                    TakenAt = "2024-05-11T14:03:07-14:00",
+                },
+            },
+        };
+        Assert.Empty(ImageRecordValidator.Validate(record.Id.Value, record));
+
+        var (outcome, _) = await store.UpsertAsync(record, default);
+
+        Assert.Equal(UpsertOutcome.Inserted, outcome);
+        Assert.Equal(record, await store.GetAsync(record.Id, default));
+        Assert.Single((await store.QueryAsync(new ImageQuery { Camera = Fill(ImageRecordValidator.MaxText) }, default)).Items);
+    }
+
+    [SkippableFact]
+    public async Task A_date_only_taken_range_covers_the_whole_day()
+    {
+        var store = await Store();
+        string[] taken = ["2024-05-10T23:59:59", "2024-05-11T00:00:00", "2024-05-11T14:03:07+02:00", "2024-05-11T23:59:59", "2024-05-12T00:00:00"];
+        foreach (var (at, i) in taken.Select((at, i) => (at, i)))
+        {
+            await store.UpsertAsync(SampleRecords.Succeeded($"day/{i}.jpg", takenAt: at), default);
+        }
+
+        Assert.True(TakenBounds.TryParseFrom("2024-05-11", out var from));
+        Assert.True(TakenBounds.TryParseTo("2024-05-11", out var to));
+        var page = await store.QueryAsync(new ImageQuery { TakenFrom = from, TakenTo = to }, default);
+
+        Assert.Equal(["day/1.jpg", "day/2.jpg", "day/3.jpg"], page.Items.Select(r => r.Blob.Name).Order(StringComparer.Ordinal));
+    }
+
+    [SkippableFact]
+    public async Task A_newer_write_wins_before_1970_and_when_newer_by_one_tick()
+    {
+        var store = await Store();
+        var sixties = new DateTimeOffset(1960, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var now = new DateTimeOffset(2026, 5, 1, 12, 0, 0, TimeSpan.Zero).AddTicks(1234567);
+
+        await store.UpsertAsync(SampleRecords.Failed("rank/old.jpg", processedAt: sixties), default);
+        var processedLater = await store.UpsertAsync(SampleRecords.Succeeded("rank/old.jpg", processedAt: sixties.AddDays(1)), default);
+        await store.UpsertAsync(SampleRecords.Succeeded("rank/modified.jpg", width: 100, processedAt: now, lastModified: sixties), default);
+        var modifiedLater = await store.UpsertAsync(SampleRecords.Succeeded("rank/modified.jpg", width: 200, processedAt: now, lastModified: sixties.AddDays(1)), default);
+        await store.UpsertAsync(SampleRecords.Failed("rank/tick.jpg", processedAt: now), default);
+        var tickLater = await store.UpsertAsync(SampleRecords.Succeeded("rank/tick.jpg", processedAt: now.AddTicks(1)), default);
+        var tickEarlier = await store.UpsertAsync(SampleRecords.Failed("rank/tick.jpg", processedAt: now), default);
+
+        Assert.Equal(UpsertOutcome.Updated, processedLater.Outcome);
+        Assert.Equal(UpsertOutcome.Updated, modifiedLater.Outcome);
+        Assert.Equal(UpsertOutcome.Updated, tickLater.Outcome);
+        Assert.Equal(UpsertOutcome.Unchanged, tickEarlier.Outcome);
+        Assert.Equal(ImageStatus.Succeeded, tickEarlier.Stored.Status);
+    }
+
+    [SkippableFact]
+    public async Task Ranks_written_in_milliseconds_by_an_older_version_are_converted_by_the_migration()
+    {
+        var store = await Store();
+        var stored = SampleRecords.Succeeded("legacy.jpg", processedAt: new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero));
+        await store.UpsertAsync(stored, default);
+        // The rank as the first version wrote it (Unix milliseconds, 20 digits each), and a journal without the conversion.
+        var legacy = string.Create(CultureInfo.InvariantCulture,
+            $"{stored.Blob.LastModified!.Value.ToUnixTimeMilliseconds():D20}{stored.ProcessedAt.ToUnixTimeMilliseconds():D20}");
+        await ExecuteAsync(store, "UPDATE images SET write_rank = @rank", ("rank", legacy));
+        await ExecuteAsync(store, "DELETE FROM SchemaVersions WHERE ScriptName LIKE '%0002_write_rank_ticks%'");
+
+        await store.MigrateAsync(default);
+        var replay = await store.UpsertAsync(SampleRecords.Failed("legacy.jpg", processedAt: stored.ProcessedAt), default);
+        var older = await store.UpsertAsync(SampleRecords.Failed("legacy.jpg", processedAt: stored.ProcessedAt.AddMilliseconds(-1)), default);
+        var newer = await store.UpsertAsync(SampleRecords.Failed("legacy.jpg", processedAt: stored.ProcessedAt.AddTicks(1)), default);
+
+        Assert.Equal(UpsertOutcome.Unchanged, replay.Outcome);
+        Assert.Equal(UpsertOutcome.Unchanged, older.Outcome);
+        Assert.Equal(UpsertOutcome.Updated, newer.Outcome);
+    }
+
+    [SkippableFact]
+    public async Task Two_hundred_concurrent_writes_all_succeed_with_the_default_pool()
+    {
+        // The store is made as the service makes it (no pool size in the connection string), so a burst
+        // larger than the pool must wait for connections, not exhaust the server.
+        var store = await Store();
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(() => store.UpsertAsync(SampleRecords.Succeeded($"burst/{i}.jpg"), default))));
+
+        Assert.All(outcomes, o => Assert.Equal(UpsertOutcome.Inserted, o.Outcome));
+        Assert.Equal(200, (await store.StatsAsync(default)).Total);
     }
 }

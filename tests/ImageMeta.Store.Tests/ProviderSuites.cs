@@ -42,6 +42,7 @@ public sealed class PostgresStoreTests : MetadataStoreSuite, IAsyncLifetime
 
     protected override async Task<IMetadataStore> CreateStoreAsync()
     {
+        Skip.If(SkipReason is not null, SkipReason);
         if (_server is null)
         {
             throw new InvalidOperationException("CI=true but IMAGEMETA_TEST_POSTGRES is not set: the PostgreSQL suite must run in CI.");
@@ -55,10 +56,24 @@ public sealed class PostgresStoreTests : MetadataStoreSuite, IAsyncLifetime
             await create.ExecuteNonQueryAsync();
         }
 
-        var connection = new NpgsqlConnectionStringBuilder(_server) { Database = _database, MaxPoolSize = 20 }.ToString();
-        var store = new SqlMetadataStore(new PostgresStoreProvider(connection));
+        // As the service makes it: the connection string names no pool size, so the store's default applies.
+        var connection = new NpgsqlConnectionStringBuilder(_server) { Database = _database }.ToString();
+        var store = new SqlMetadataStore(StoreProvider.Create(new StoreOptions { Provider = StoreProviders.Postgres }, connection, AppContext.BaseDirectory));
         await store.MigrateAsync(default);
         return store;
+    }
+
+    [SkippableFact]
+    public async Task The_default_pool_stays_below_the_servers_connection_limit()
+    {
+        var store = (SqlMetadataStore)await CreateStoreAsync();
+        await using var connection = store.Provider.CreateConnection();
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int";
+        var usable = Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.InRange(((PostgresStoreProvider)store.Provider).MaxPoolSize, 1, usable - 1);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -100,7 +115,7 @@ public sealed class SqlServerStoreTests : MetadataStoreSuite, IAsyncLifetime
         }
 
         var connection = new Microsoft.Data.SqlClient.SqlConnectionStringBuilder(_server) { InitialCatalog = _database }.ToString();
-        var store = new SqlMetadataStore(new SqlServerStoreProvider(connection));
+        var store = new SqlMetadataStore(StoreProvider.Create(new StoreOptions { Provider = StoreProviders.SqlServer }, connection, AppContext.BaseDirectory));
         await store.MigrateAsync(default);
         return store;
     }

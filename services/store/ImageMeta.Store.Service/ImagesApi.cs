@@ -24,6 +24,9 @@ public static class ImagesApi
             }
             catch (StoreUnavailableException e)
             {
+                // The database's error (host, port, server message) goes to the log only; callers learn to retry.
+                context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ImagesApi))
+                    .LogWarning(e.InnerException, "Metadata database unavailable during {Method} {Path}", context.HttpContext.Request.Method, context.HttpContext.Request.Path);
                 return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Metadata database unavailable", detail: e.Message);
             }
         });
@@ -73,6 +76,8 @@ public static class ImagesApi
     private static async Task<Ok<ImageStats>> Stats(IMetadataStore store, CancellationToken cancellationToken) =>
         TypedResults.Ok(await store.StatsAsync(cancellationToken));
 
+    private delegate bool TryParseBound(string text, out DateTime bound);
+
     private static async Task<Results<Ok<ImagePage>, ValidationProblem>> List(HttpRequest request, IMetadataStore store, IOptions<StoreOptions> options, CancellationToken cancellationToken)
     {
         var q = request.Query;
@@ -93,19 +98,19 @@ public static class ImagesApi
             return null;
         }
 
-        DateTime? Time(string name)
+        DateTime? Time(string name, TryParseBound parse)
         {
             if (q[name] is not { Count: > 0 } values || string.IsNullOrEmpty(values[0]))
             {
                 return null;
             }
 
-            if (DateTime.TryParse(values[0], CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
+            if (parse(values[0]!, out var at))
             {
                 return at;
             }
 
-            errors[name] = [$"{name} must be an ISO 8601 date or date and time."];
+            errors[name] = [$"{name} is a camera-local date (yyyy-MM-dd, the whole day) or date and time (yyyy-MM-ddTHH:mm:ss), without a zone."];
             return null;
         }
 
@@ -149,8 +154,8 @@ public static class ImagesApi
             MinHeight = Int("minHeight"),
             MaxHeight = Int("maxHeight"),
             Camera = Text("camera"),
-            TakenFrom = Time("takenFrom"),
-            TakenTo = Time("takenTo"),
+            TakenFrom = Time("takenFrom", TakenBounds.TryParseFrom),
+            TakenTo = Time("takenTo", TakenBounds.TryParseTo),
             Container = Text("container"),
             Sha256 = Text("sha256", 64),
             Limit = Math.Min(Int("limit", 1) ?? 50, options.Value.MaxPageSize),

@@ -1,5 +1,4 @@
 using ImageMeta.ServiceDefaults;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -23,34 +22,15 @@ public static class StoreRegistration
             .Validate(o => o.Provider == StoreProviders.Sqlite || !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(StoreOptions.ConnectionStringName)),
                 "ConnectionStrings:Metadata is required for the postgres and sqlserver providers.")
             .ValidateOnStart();
-        builder.Services.AddSingleton<StoreProvider>(provider => CreateProvider(provider, builder.Configuration, builder.Environment));
+        builder.Services.AddSingleton(services => StoreProvider.Create(
+            services.GetRequiredService<IOptions<StoreOptions>>().Value,
+            builder.Configuration.GetConnectionString(StoreOptions.ConnectionStringName),
+            builder.Environment.ContentRootPath));
         builder.Services.AddSingleton<IMetadataStore, SqlMetadataStore>();
         builder.Services.AddHostedService<SchemaMigration>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
         builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddNpgsql().AddSqlClientInstrumentation());
         return builder;
-    }
-
-    private static StoreProvider CreateProvider(IServiceProvider services, IConfiguration configuration, IHostEnvironment environment)
-    {
-        var options = services.GetRequiredService<IOptions<StoreOptions>>().Value;
-        var connectionString = configuration.GetConnectionString(StoreOptions.ConnectionStringName);
-        switch (options.Provider)
-        {
-            case StoreProviders.Postgres:
-                return new PostgresStoreProvider(connectionString!);
-            case StoreProviders.SqlServer:
-                return new SqlServerStoreProvider(connectionString!);
-            default:
-                if (string.IsNullOrWhiteSpace(connectionString))
-                {
-                    var folder = Path.GetFullPath(options.DataDirectory, environment.ContentRootPath);
-                    Directory.CreateDirectory(folder);
-                    connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, "metadata.db"), DefaultTimeout = 30 }.ToString();
-                }
-
-                return new SqliteStoreProvider(connectionString);
-        }
     }
 
     /// <summary>Creates or upgrades the schema before the app starts serving; a failure stops the host with the reason.</summary>
@@ -76,7 +56,7 @@ public static class StoreRegistration
             }
             catch (StoreUnavailableException e)
             {
-                return HealthCheckResult.Unhealthy(e.Message);
+                return HealthCheckResult.Unhealthy(e.Message, e.InnerException);
             }
         }
     }

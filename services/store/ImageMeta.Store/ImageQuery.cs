@@ -1,3 +1,4 @@
+using System.Globalization;
 using ImageMeta.Contracts;
 
 namespace ImageMeta.Store;
@@ -18,6 +19,7 @@ public sealed record ImageQuery
     /// <summary>Inclusive bounds on the camera-local time the picture was taken (EXIF has no zone unless an offset is recorded).</summary>
     public DateTime? TakenFrom { get; init; }
 
+    /// <summary>Inclusive, to the second (the precision of EXIF times); see <see cref="TakenBounds"/> for date-only input.</summary>
     public DateTime? TakenTo { get; init; }
     public string? Container { get; init; }
     public string? Sha256 { get; init; }
@@ -27,11 +29,38 @@ public sealed record ImageQuery
     public long? Before { get; init; }
 }
 
+/// <summary>
+/// Reads the <c>takenFrom</c>/<c>takenTo</c> query values: camera-local times without a zone
+/// (<c>yyyy-MM-dd</c> or <c>yyyy-MM-ddTHH:mm[:ss[.fffffff]]</c>). A date alone covers its whole day, so
+/// <c>takenFrom=D&amp;takenTo=D</c> selects every picture taken on D.
+/// </summary>
+public static class TakenBounds
+{
+    private static readonly string[] DateTimeFormats = ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF"];
+
+    /// <summary>Parses a lower bound: a date alone means its first second.</summary>
+    public static bool TryParseFrom(string text, out DateTime bound) => TryParse(text, endOfDay: false, out bound);
+
+    /// <summary>Parses an upper bound: a date alone means its last second.</summary>
+    public static bool TryParseTo(string text, out DateTime bound) => TryParse(text, endOfDay: true, out bound);
+
+    private static bool TryParse(string text, bool endOfDay, out DateTime bound)
+    {
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        {
+            bound = endOfDay ? day.ToDateTime(new TimeOnly(23, 59, 59)) : day.ToDateTime(TimeOnly.MinValue);
+            return true;
+        }
+
+        return DateTime.TryParseExact(text, DateTimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out bound);
+    }
+}
+
 /// <summary>One page of records, newest first, and the cursor of the next page (null on the last).</summary>
 public sealed record ImagePage(IReadOnlyList<ImageRecord> Items, string? NextCursor);
 
-/// <summary>Counts by format and by status, and the bytes of all images.</summary>
-public sealed record ImageStats(long Total, IReadOnlyDictionary<string, long> ByFormat, IReadOnlyDictionary<string, long> ByStatus, long TotalBytes);
+/// <summary>Counts by format and by status, and the bytes of all images (exact, whatever the rows hold: it may exceed 64 bits).</summary>
+public sealed record ImageStats(long Total, IReadOnlyDictionary<string, long> ByFormat, IReadOnlyDictionary<string, long> ByStatus, decimal TotalBytes);
 
 /// <summary>What an upsert did.</summary>
 public enum UpsertOutcome

@@ -1,17 +1,79 @@
+using System.Globalization;
 using ImageMeta.Contracts;
 
 namespace ImageMeta.Store;
 
-/// <summary>Checks a record before it may be written: consistent id, status and content, and sane values. Returns problems keyed by field.</summary>
+/// <summary>
+/// Checks a record before it may be written: consistent id, status and content, and sane values. Returns
+/// problems keyed by field. Every string is bounded and free of control characters, so each provider
+/// stores exactly what the others store (PostgreSQL refuses NUL, SQL Server columns have fixed widths).
+/// </summary>
 public static class ImageRecordValidator
 {
-    private const int MaxName = 1024;
-    private const int MaxText = 256;
+    /// <summary>Longest blob name (Azure's limit).</summary>
+    public const int MaxName = 1024;
+
+    /// <summary>Longest container, version, camera or lens name, and media type.</summary>
+    public const int MaxText = 256;
+
+    /// <summary>Longest format name (<c>VARCHAR(16)</c> on SQL Server).</summary>
+    public const int MaxFormat = 16;
+
+    /// <summary>Longest codec color type.</summary>
+    public const int MaxColorType = 64;
+
+    /// <summary>Longest failure class (<c>VARCHAR(32)</c> on SQL Server).</summary>
+    public const int MaxFailureClass = 32;
+
+    /// <summary>Longest failure message.</summary>
+    public const int MaxFailureMessage = 4096;
+
+    /// <summary>
+    /// Largest byte size a record may state: 1 PiB, above the largest blob any supported storage holds
+    /// (Azure: about 190.7 TiB). Stats sum sizes exactly whatever is stored, so this bound is about sane
+    /// input, not about overflow.
+    /// </summary>
+    public const long MaxByteSize = 1L << 50;
 
     public static Dictionary<string, string[]> Validate(string routeId, ImageRecord? record)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        void Fail(string field, string message) => errors[field] = [message];
+        void Fail(string field, string message) => errors.TryAdd(field, [message]);
+
+        // Checks one string: required or not, at most max characters, no control characters (a failure
+        // message may hold line breaks and tabs, which every database stores as they are).
+        bool Text(string field, string? value, int max, bool required = false, bool lineBreaks = false)
+        {
+            if (value is null || (value.Length == 0 && !required))
+            {
+                if (required)
+                {
+                    Fail(field, $"{field} is required.");
+                }
+
+                return !required;
+            }
+
+            if (required && string.IsNullOrWhiteSpace(value))
+            {
+                Fail(field, $"{field} is required.");
+                return false;
+            }
+
+            if (value.Length > max)
+            {
+                Fail(field, $"{field} is at most {max} characters.");
+                return false;
+            }
+
+            if (!IsPlainText(value, lineBreaks))
+            {
+                Fail(field, $"{field} may not contain control characters or unpaired surrogates.");
+                return false;
+            }
+
+            return true;
+        }
 
         if (record is null)
         {
@@ -24,24 +86,23 @@ public static class ImageRecordValidator
             Fail("id", $"The body's id '{record.Id}' differs from the route's '{routeId}'.");
         }
 
-        if (record.Blob is null || string.IsNullOrWhiteSpace(record.Blob.Container) || string.IsNullOrWhiteSpace(record.Blob.Name))
+        if (record.Blob is null)
         {
             Fail("blob", "A blob reference with a container and a name is required.");
             return errors;
         }
 
-        if (record.Blob.Name.Length > MaxName || record.Blob.Container.Length > MaxText || record.Blob.Version?.Length > MaxText)
-        {
-            Fail("blob", "The blob's container, name or version is too long.");
-        }
-        else if (ImageId.For(record.Blob.Container, record.Blob.Name, record.Blob.Version) != record.Id)
+        var blobValid = Text("blob.container", record.Blob.Container, MaxText, required: true)
+            & Text("blob.name", record.Blob.Name, MaxName, required: true)
+            & Text("blob.version", record.Blob.Version, MaxText);
+        if (blobValid && ImageId.For(record.Blob.Container, record.Blob.Name, record.Blob.Version) != record.Id)
         {
             Fail("id", "The id does not match the blob's container, name and version.");
         }
 
-        if (record.Blob.Size < 0)
+        if (record.Blob.Size is < 0 or > MaxByteSize)
         {
-            Fail("blob.size", "Size cannot be negative.");
+            Fail("blob.size", $"Size is 0 to {MaxByteSize} bytes.");
         }
 
         switch (record.Status)
@@ -59,47 +120,19 @@ public static class ImageRecordValidator
                 break;
         }
 
-        if (record.Failure is { } failure && (string.IsNullOrWhiteSpace(failure.Class) || failure.Class.Length > 32 || failure.Message?.Length > 4096))
+        if (record.Failure is { } failure)
         {
-            Fail("failure", "A failure needs a class (at most 32 characters) and a message of at most 4096.");
+            if (Text("failure.class", failure.Class, MaxFailureClass, required: true) && !failure.Class.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+            {
+                Fail("failure.class", "A failure class is lowercase letters, digits and '-'.");
+            }
+
+            Text("failure.message", failure.Message, MaxFailureMessage, lineBreaks: true);
         }
 
         if (record.Metadata is { } m)
         {
-            if (m.Width <= 0 || m.Height <= 0 || m.DisplayWidth <= 0 || m.DisplayHeight <= 0 || m.FrameCount <= 0 || m.ByteSize < 0)
-            {
-                Fail("metadata", "Sizes, frame count and byte size must be positive.");
-            }
-
-            if (m.Orientation is < 1 or > 8)
-            {
-                Fail("metadata.orientation", "Orientation is 1 to 8.");
-            }
-
-            if (m.Sha256 is not { Length: 64 } || !m.Sha256.All(char.IsAsciiHexDigit))
-            {
-                Fail("metadata.sha256", "SHA-256 is 64 hexadecimal characters.");
-            }
-
-            if (string.IsNullOrWhiteSpace(m.Format) || m.Format.Length > 16)
-            {
-                Fail("metadata.format", "A format name is required.");
-            }
-
-            if (m.Exif?.Gps is { } gps && (Math.Abs(gps.Latitude) > 90 || Math.Abs(gps.Longitude) > 180))
-            {
-                Fail("metadata.exif.gps", "Latitude is within ±90 and longitude within ±180.");
-            }
-
-            if (m.Exif?.TakenAt is { } taken && (taken.Length < 19 || !DateTime.TryParse(taken[..19], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _)))
-            {
-                Fail("metadata.exif.takenAt", "takenAt is an ISO 8601 date and time.");
-            }
-
-            if (new[] { m.Exif?.CameraMake, m.Exif?.CameraModel, m.Exif?.LensModel }.Any(s => s?.Length > MaxText))
-            {
-                Fail("metadata.exif", "Camera and lens names are at most 256 characters.");
-            }
+            ValidateMetadata(m, Fail, Text);
         }
 
         if (record.ProcessedAt == default)
@@ -108,5 +141,98 @@ public static class ImageRecordValidator
         }
 
         return errors;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="value"/> is a camera-local date and time as the extractor writes it:
+    /// <c>yyyy-MM-ddTHH:mm:ss</c>, optionally followed by <c>Z</c> or an offset <c>±hh:mm</c> of at most 14 hours.
+    /// </summary>
+    public static bool IsTakenAt(string value)
+    {
+        if (value.Length < 19 || !DateTime.TryParseExact(value[..19], "yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+        {
+            return false;
+        }
+
+        var zone = value.AsSpan(19);
+        return zone.IsEmpty
+            || zone is "Z"
+            || (zone.Length == 6 && zone[0] is '+' or '-'
+                && TimeSpan.TryParseExact(zone[1..], @"hh\:mm", CultureInfo.InvariantCulture, out var offset)
+                && offset <= TimeSpan.FromHours(14));
+    }
+
+    /// <summary>No control characters (line breaks and tabs only where allowed) and no unpaired UTF-16 surrogates, which no database encoding can hold.</summary>
+    private static bool IsPlainText(string value, bool lineBreaks)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsControl(c) && !(lineBreaks && c is '\n' or '\r' or '\t'))
+            {
+                return false;
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static void ValidateMetadata(ImageMetadata m, Action<string, string> fail, Func<string, string?, int, bool, bool, bool> text)
+    {
+        if (m.Width <= 0 || m.Height <= 0 || m.DisplayWidth <= 0 || m.DisplayHeight <= 0 || m.FrameCount <= 0)
+        {
+            fail("metadata", "Sizes and frame count must be positive.");
+        }
+
+        if (m.ByteSize is < 0 or > MaxByteSize)
+        {
+            fail("metadata.byteSize", $"Byte size is 0 to {MaxByteSize}.");
+        }
+
+        if (m.Orientation is < 1 or > 8)
+        {
+            fail("metadata.orientation", "Orientation is 1 to 8.");
+        }
+
+        if (m.Sha256 is not { Length: 64 } || !m.Sha256.All(char.IsAsciiHexDigit))
+        {
+            fail("metadata.sha256", "SHA-256 is 64 hexadecimal characters.");
+        }
+
+        if (text("metadata.format", m.Format, MaxFormat, true, false) && !m.Format.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)))
+        {
+            fail("metadata.format", "A format name is lowercase letters and digits.");
+        }
+
+        text("metadata.mimeType", m.MimeType, MaxText, true, false);
+        text("metadata.colorType", m.ColorType, MaxColorType, true, false);
+
+        if (m.Exif is not { } exif)
+        {
+            return;
+        }
+
+        text("metadata.exif.cameraMake", exif.CameraMake, MaxText, false, false);
+        text("metadata.exif.cameraModel", exif.CameraModel, MaxText, false, false);
+        text("metadata.exif.lensModel", exif.LensModel, MaxText, false, false);
+
+        if (exif.Gps is { } gps && (!double.IsFinite(gps.Latitude) || !double.IsFinite(gps.Longitude) || Math.Abs(gps.Latitude) > 90 || Math.Abs(gps.Longitude) > 180))
+        {
+            fail("metadata.exif.gps", "Latitude is within ±90 and longitude within ±180.");
+        }
+
+        if (exif.TakenAt is { } taken && !IsTakenAt(taken))
+        {
+            fail("metadata.exif.takenAt", "takenAt is yyyy-MM-ddTHH:mm:ss, optionally followed by Z or an offset ±hh:mm.");
+        }
     }
 }

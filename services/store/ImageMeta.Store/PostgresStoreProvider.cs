@@ -10,10 +10,10 @@ namespace ImageMeta.Store;
 /// so concurrent writers of one id serialize on the row and the newer write wins. Migrations hold a
 /// session advisory lock so two instances starting together migrate one after the other.
 /// </summary>
-public sealed class PostgresStoreProvider(string connectionString) : StoreProvider, IDisposable
+public sealed class PostgresStoreProvider(string connectionString, int defaultMaxPoolSize = StoreOptions.DefaultMaxPoolSize) : StoreProvider, IDisposable
 {
     // The data source's own ConnectionString leaves the password out, so DbUp gets the original.
-    private readonly NpgsqlDataSource _dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
+    private readonly NpgsqlDataSource _dataSource = new NpgsqlDataSourceBuilder(WithPoolSize(connectionString, defaultMaxPoolSize)).Build();
 
     private const long MigrationLockKey = 0x494D4147454D4554; // "IMAGEMET"
 
@@ -23,6 +23,21 @@ public sealed class PostgresStoreProvider(string connectionString) : StoreProvid
         "WHERE images.write_rank < EXCLUDED.write_rank RETURNING (xmax = 0) AS inserted";
 
     public override string Name => StoreProviders.Postgres;
+
+    /// <summary>The most connections this provider opens at once.</summary>
+    public int MaxPoolSize => new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString).MaxPoolSize;
+
+    /// <summary>The connection string with <c>Maximum Pool Size</c> set to <paramref name="defaultMaxPoolSize"/> unless it names a size itself.</summary>
+    public static string WithPoolSize(string connectionString, int defaultMaxPoolSize)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!SetsAny(connectionString, "Maximum Pool Size", "MaxPoolSize"))
+        {
+            builder.MaxPoolSize = defaultMaxPoolSize;
+        }
+
+        return builder.ConnectionString;
+    }
 
     public override DbConnection CreateConnection() => _dataSource.CreateConnection();
 

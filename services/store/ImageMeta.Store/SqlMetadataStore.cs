@@ -66,6 +66,7 @@ public sealed class SqlMetadataStore(StoreProvider provider) : IMetadataStore
             Filter("height <= @maxHeight", "maxHeight", query.MaxHeight);
             Filter("(LOWER(camera_make) LIKE @camera ESCAPE '\\' OR LOWER(camera_model) LIKE @camera ESCAPE '\\')", "camera",
                 query.Camera is null ? null : "%" + EscapeLike(query.Camera.ToLowerInvariant()) + "%");
+            // taken_local is text "yyyy-MM-ddTHH:mm:ss" on every provider, so bounds compare as text of the same shape.
             Filter("taken_local >= @takenFrom", "takenFrom", query.TakenFrom?.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture));
             Filter("taken_local <= @takenTo", "takenTo", query.TakenTo?.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture));
             Filter("container = @container", "container", query.Container);
@@ -95,10 +96,17 @@ public sealed class SqlMetadataStore(StoreProvider provider) : IMetadataStore
             await using var connection = Provider.CreateConnection();
             await connection.OpenAsync(cancellationToken);
             await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT COALESCE(format, ''), status, COUNT(*), COALESCE(SUM(byte_size), 0) FROM images GROUP BY format, status";
+            // Sizes are summed in two halves (multiples of 2^32 and the remainders) so no database's integer
+            // sum can overflow, whatever rows exist: SQLite's SUM fails with "integer overflow" past 2^63 and
+            // SQL Server's SUM(bigint) is a bigint too. Each half stays far inside 64 bits for any real row count.
+            command.CommandText =
+                "SELECT COALESCE(format, ''), status, COUNT(*), " +
+                "COALESCE(SUM(byte_size / CAST(4294967296 AS BIGINT)), 0), COALESCE(SUM(byte_size % CAST(4294967296 AS BIGINT)), 0) " +
+                "FROM images GROUP BY format, status";
             var byFormat = new SortedDictionary<string, long>(StringComparer.Ordinal);
             var byStatus = new SortedDictionary<string, long>(StringComparer.Ordinal);
-            long total = 0, bytes = 0;
+            long total = 0;
+            decimal bytes = 0;
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -111,7 +119,8 @@ public sealed class SqlMetadataStore(StoreProvider provider) : IMetadataStore
 
                 byStatus[reader.GetString(1)] = byStatus.GetValueOrDefault(reader.GetString(1)) + count;
                 total += count;
-                bytes += Convert.ToInt64(reader.GetValue(3), CultureInfo.InvariantCulture);
+                bytes += Convert.ToDecimal(reader.GetValue(3), CultureInfo.InvariantCulture) * 4294967296m
+                    + Convert.ToDecimal(reader.GetValue(4), CultureInfo.InvariantCulture);
             }
 
             return new ImageStats(total, byFormat, byStatus, bytes);
@@ -127,12 +136,14 @@ public sealed class SqlMetadataStore(StoreProvider provider) : IMetadataStore
             return await command.ExecuteScalarAsync(cancellationToken);
         });
 
-    /// <summary>The sortable text that decides which of two writes to one id is newer: blob last-modified, then processed-at.</summary>
-    public static string WriteRank(ImageRecord record)
-    {
-        static long Millis(DateTimeOffset? at) => Math.Max(0, at?.ToUnixTimeMilliseconds() ?? 0);
-        return string.Create(CultureInfo.InvariantCulture, $"{Millis(record.Blob.LastModified):D20}{Millis(record.ProcessedAt):D20}");
-    }
+    /// <summary>
+    /// The sortable text that decides which of two writes to one id is newer: blob last-modified, then
+    /// processed-at, each as 19 digits of UTC ticks (100 ns since 0001-01-01, never negative), so any
+    /// instant .NET can hold orders correctly, before 1970 and below a millisecond included. An unknown
+    /// last-modified ranks as the earliest instant.
+    /// </summary>
+    public static string WriteRank(ImageRecord record) =>
+        string.Create(CultureInfo.InvariantCulture, $"{record.Blob.LastModified?.UtcTicks ?? 0:D19}{record.ProcessedAt.UtcTicks:D19}");
 
     private Dictionary<string, object?> Row(ImageRecord record)
     {
@@ -204,7 +215,8 @@ public sealed class SqlMetadataStore(StoreProvider provider) : IMetadataStore
         }
         catch (Exception e) when (e is DbException or TimeoutException or System.Net.Sockets.SocketException)
         {
-            throw new StoreUnavailableException($"The metadata database is unavailable: {e.Message}", e);
+            // The database's own message can name its host and port: it stays in the inner exception, for the log.
+            throw new StoreUnavailableException("The metadata database is unavailable; retry later.", e);
         }
     }
 }

@@ -11,8 +11,10 @@ namespace ImageMeta.Store;
 /// only fires for a newer <c>write_rank</c>; <c>OUTPUT $action</c> says what happened. Migrations hold an
 /// exclusive session application lock (<c>sp_getapplock</c>).
 /// </summary>
-public sealed class SqlServerStoreProvider(string connectionString) : StoreProvider
+public sealed class SqlServerStoreProvider(string connectionString, int defaultMaxPoolSize = StoreOptions.DefaultMaxPoolSize) : StoreProvider
 {
+    private readonly string _connectionString = WithPoolSize(connectionString, defaultMaxPoolSize);
+
     private static readonly string MergeSql =
         $"MERGE images WITH (HOLDLOCK) AS t USING (SELECT {string.Join(", ", Columns.Select(c => $"@{c} AS {c}"))}) AS s ON t.id = s.id " +
         $"WHEN MATCHED AND t.write_rank < s.write_rank THEN UPDATE SET {string.Join(", ", Columns.Skip(1).Select(c => $"{c} = s.{c}"))} " +
@@ -21,11 +23,26 @@ public sealed class SqlServerStoreProvider(string connectionString) : StoreProvi
 
     public override string Name => StoreProviders.SqlServer;
 
-    public override DbConnection CreateConnection() => new SqlConnection(connectionString);
+    /// <summary>The most connections this provider opens at once.</summary>
+    public int MaxPoolSize => new SqlConnectionStringBuilder(_connectionString).MaxPoolSize;
+
+    /// <summary>The connection string with <c>Max Pool Size</c> set to <paramref name="defaultMaxPoolSize"/> unless it names a size itself.</summary>
+    public static string WithPoolSize(string connectionString, int defaultMaxPoolSize)
+    {
+        var builder = new SqlConnectionStringBuilder(connectionString);
+        if (!SetsAny(connectionString, "Max Pool Size"))
+        {
+            builder.MaxPoolSize = defaultMaxPoolSize;
+        }
+
+        return builder.ConnectionString;
+    }
+
+    public override DbConnection CreateConnection() => new SqlConnection(_connectionString);
 
     public override async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        await using var connection = new SqlConnection(connectionString);
+        await using var connection = new SqlConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         await using (var take = new SqlCommand("EXEC sp_getapplock @Resource = N'imagemeta-migrations', @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 120000", connection))
         {
@@ -35,7 +52,7 @@ public sealed class SqlServerStoreProvider(string connectionString) : StoreProvi
 
         try
         {
-            var result = DeployChanges.To.SqlDatabase(connectionString)
+            var result = DeployChanges.To.SqlDatabase(_connectionString)
                 .WithScriptsEmbeddedInAssembly(Assembly.GetExecutingAssembly(), name => name.Contains(".Migrations.sqlserver.", StringComparison.Ordinal))
                 .WithTransactionPerScript()
                 .LogToNowhere()

@@ -16,6 +16,18 @@ public sealed class StoreOptions
     /// <summary>SQLite without a connection string: the folder that holds <c>metadata.db</c> (relative to the content root).</summary>
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>
+    /// Most connections one store instance opens to PostgreSQL or SQL Server, when the connection string
+    /// does not say (<c>Maximum Pool Size</c> there wins). Npgsql's own default of 100 equals PostgreSQL's
+    /// default <c>max_connections</c>, so a burst of writes would exhaust the server ("too many clients");
+    /// requests beyond the pool wait for a free connection instead. Keep instances × this below the server's limit.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxPoolSize { get; set; } = DefaultMaxPoolSize;
+
+    /// <summary>The default of <see cref="MaxPoolSize"/>: well below PostgreSQL's default <c>max_connections</c> of 100, leaving room for a second instance and for administrators.</summary>
+    public const int DefaultMaxPoolSize = 30;
+
     /// <summary>Largest page a query may ask for.</summary>
     [Range(1, 10_000)]
     public int MaxPageSize { get; set; } = 500;

@@ -36,6 +36,38 @@ public abstract class StoreProvider
     /// <summary>Converts a processed-at time to what the column stores.</summary>
     public virtual object ProcessedAtValue(DateTimeOffset value) => value.ToUniversalTime();
 
+    /// <summary>
+    /// Makes the provider <paramref name="options"/> name. SQLite without a connection string keeps
+    /// <c>metadata.db</c> in <see cref="StoreOptions.DataDirectory"/> (relative to <paramref name="contentRoot"/>).
+    /// </summary>
+    public static StoreProvider Create(StoreOptions options, string? connectionString, string contentRoot)
+    {
+        switch (options.Provider)
+        {
+            case StoreProviders.Postgres:
+                return new PostgresStoreProvider(connectionString ?? throw new ArgumentException("PostgreSQL needs a connection string.", nameof(connectionString)), options.MaxPoolSize);
+            case StoreProviders.SqlServer:
+                return new SqlServerStoreProvider(connectionString ?? throw new ArgumentException("SQL Server needs a connection string.", nameof(connectionString)), options.MaxPoolSize);
+            default:
+                if (string.IsNullOrWhiteSpace(connectionString))
+                {
+                    var folder = Path.GetFullPath(options.DataDirectory, contentRoot);
+                    Directory.CreateDirectory(folder);
+                    connectionString = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, "metadata.db"), DefaultTimeout = 30 }.ToString();
+                }
+
+                return new SqliteStoreProvider(connectionString);
+        }
+    }
+
+    /// <summary>Whether the connection string sets one of these keys (matched case- and space-insensitively, as the drivers do).</summary>
+    protected static bool SetsAny(string connectionString, params string[] keys)
+    {
+        static string Normal(string key) => key.Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
+        var present = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>().Select(Normal).ToHashSet(StringComparer.Ordinal);
+        return keys.Any(k => present.Contains(Normal(k)));
+    }
+
     protected static void Bind(DbCommand command, IReadOnlyDictionary<string, object?> row)
     {
         foreach (var (name, value) in row)
