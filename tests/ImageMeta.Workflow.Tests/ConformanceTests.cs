@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Dapr.Workflow;
 using Grpc.Core;
 using ImageMeta.Testing.Workflow;
@@ -518,5 +519,41 @@ public sealed class ConformanceTests : IAsyncLifetime
 
         Assert.Contains(id, page.InstanceIds);
         Assert.Equal(_h.Engine.HistoryOf(id).Count, history.Count);
+    }
+
+    // Trace continuity: the SDK client sends the caller's context as the start's parentTraceContext; the double keeps
+    // it in executionStarted and gives each activity work item a parent in the same trace (durabletask-go
+    // helpers/tracing.go), so the SDK's "Dapr.Workflow" activity spans continue the caller's trace.
+    [Fact]
+    public async Task Activity_spans_of_the_SDK_continue_the_trace_of_the_start_call()
+    {
+        using var source = new ActivitySource("ImageMeta.Workflow.Tests");
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name is "Dapr.Workflow" or "ImageMeta.Workflow.Tests",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        ActivityTraceId traceId;
+        ActivitySpanId uploadSpan;
+        string id;
+        using (var upload = source.StartActivity("upload"))
+        {
+            traceId = upload!.TraceId;
+            uploadSpan = upload.SpanId;
+            id = await _h.Client.ScheduleNewWorkflowAsync(nameof(ChainWorkflow), Id("trace"), "t");
+        }
+
+        await _h.CompletionOf(id);
+        await WorkflowHarness.WaitUntil(() => spans.Count(s => s.Source.Name == "Dapr.Workflow" && s.TraceId == traceId) >= 2, "two activity spans");
+
+        var started = _h.Engine.HistoryOf(id).First(e => e.ExecutionStarted is not null).ExecutionStarted;
+        Assert.Contains(traceId.ToHexString(), started.ParentTraceContext.TraceParent, StringComparison.Ordinal);
+        var activitySpans = spans.Where(s => s.Source.Name == "Dapr.Workflow" && s.TraceId == traceId).ToList();
+        Assert.Equal(["WorkflowActivity ExclaimActivity", "WorkflowActivity UpperActivity"], activitySpans.Select(s => s.DisplayName).Order(StringComparer.Ordinal));
+        Assert.All(activitySpans, s => Assert.NotEqual(uploadSpan, s.ParentSpanId));
     }
 }
