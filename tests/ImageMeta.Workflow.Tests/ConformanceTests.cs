@@ -556,4 +556,45 @@ public sealed class ConformanceTests : IAsyncLifetime
         Assert.Equal(["WorkflowActivity ExclaimActivity", "WorkflowActivity UpperActivity"], activitySpans.Select(s => s.DisplayName).Order(StringComparer.Ordinal));
         Assert.All(activitySpans, s => Assert.NotEqual(uploadSpan, s.ParentSpanId));
     }
+
+    // The 1.19 client terminates and purges recursively: executionTerminated reaches the children too
+    // (orchestrator/terminate.go terminateChildren), and a purge removes the whole tree (backend.go purgeWorkflowState).
+    // While the child runs, its id cannot be reused, and neither can the parent's (create.go childrenTerminalCheck).
+    [Fact]
+    public async Task Terminate_and_purge_reach_child_workflows()
+    {
+        var id = await _h.Client.ScheduleNewWorkflowAsync(nameof(WaitingParentWorkflow), Id("tree"), "x");
+        var child = $"{id}-child";
+        await _h.Client.WaitForWorkflowStartAsync(child);
+        var reuse = await Assert.ThrowsAsync<RpcException>(() => _h.Client.ScheduleNewWorkflowAsync(nameof(ChainWorkflow), child, "x"));
+        Assert.Equal(StatusCode.AlreadyExists, reuse.StatusCode);
+
+        await _h.Client.TerminateWorkflowAsync(id);
+        var childState = await _h.CompletionOf(child);
+
+        Assert.Equal(WorkflowRuntimeStatus.Terminated, (await _h.Client.GetWorkflowStateAsync(id)).RuntimeStatus);
+        Assert.Equal(WorkflowRuntimeStatus.Terminated, childState.RuntimeStatus);
+        Assert.True(await _h.Client.PurgeInstanceAsync(id));
+        Assert.False((await _h.Client.GetWorkflowStateAsync(child)).Exists);
+    }
+
+    // The Dapr API's gRPC workflow calls (what the Dapr CLI and other SDKs use) act on the instances the SDK sees:
+    // RaiseEventWorkflowBeta1 reaches a workflow started with the SDK client.
+    [Fact]
+    public async Task An_event_raised_through_the_Dapr_gRPC_API_reaches_an_SDK_started_instance()
+    {
+        var id = await _h.Client.ScheduleNewWorkflowAsync(nameof(ApprovalWorkflow), Id("beta1"), 60_000);
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_h.Sidecar.GrpcEndpoint);
+        var dapr = new Dapr.Client.Autogen.Grpc.v1.Dapr.DaprClient(channel);
+
+        await dapr.RaiseEventWorkflowBeta1Async(new Dapr.Client.Autogen.Grpc.v1.RaiseEventWorkflowRequest
+        {
+            InstanceId = id,
+            WorkflowComponent = "dapr",
+            EventName = "approval",
+            EventData = Google.Protobuf.ByteString.CopyFromUtf8("\"grace\""),
+        });
+
+        Assert.Equal("approved by grace", (await _h.CompletionOf(id)).ReadOutputAs<string>());
+    }
 }

@@ -252,3 +252,10 @@ public sealed class EchoWorkflow : Workflow<string, int>
         return echoed.Length;
     }
 }
+
+/// <summary>A parent whose child waits an hour for an approval: used to terminate and purge a tree.</summary>
+public sealed class WaitingParentWorkflow : Workflow<string, string>
+{
+    public override Task<string> RunAsync(WorkflowContext context, string input) =>
+        context.CallChildWorkflowAsync<string>(nameof(ApprovalWorkflow), 3_600_000, new ChildWorkflowTaskOptions($"{context.InstanceId}-child"));
+}

@@ -86,6 +86,7 @@ public sealed class WorkflowHarness : IAsyncDisposable
             o.RegisterWorkflow<GatedWorkflow>();
             o.RegisterWorkflow<LengthWorkflow>();
             o.RegisterWorkflow<EchoWorkflow>();
+            o.RegisterWorkflow<WaitingParentWorkflow>();
             o.RegisterActivity<UpperActivity>();
             o.RegisterActivity<ExclaimActivity>();
             o.RegisterActivity<GatedActivity>();

@@ -10,7 +10,8 @@ namespace ImageMeta.Testing.Workflow;
 // on the same instances, as they do in daprd.
 public sealed partial class WorkflowEngineDouble
 {
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Completed (and replaced) whenever an instance is created, so waiters for an id not created yet look again.</summary>
+    private TaskCompletionSource _created = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _generations;
 
     // ---- gRPC client half ----
@@ -336,8 +337,10 @@ public sealed partial class WorkflowEngineDouble
             _timers.RemoveAll(t => t.InstanceId == instanceId);
         }
 
-        var instance = new EngineInstance(this, instanceId, workflowName, inputJson, ++_generations) { Parent = parent, ScheduledStart = notBefore };
+        var instance = new EngineInstance(instanceId, workflowName, inputJson, ++_generations) { Parent = parent, ScheduledStart = notBefore };
         _instances[instanceId] = instance;
+        existing?.Touch();
+        SignalCreated();
         _started.Add(instanceId);
         var started = new ExecutionStartedEvent
         {
@@ -472,29 +475,36 @@ public sealed partial class WorkflowEngineDouble
             Task changed;
             lock (_gate)
             {
-                if (_instances.TryGetValue(instanceId, out var instance) && condition(instance))
+                if (!_instances.TryGetValue(instanceId, out var instance))
+                {
+                    changed = _created.Task;
+                }
+                else if (condition(instance))
                 {
                     return Describe(instance, withPayloads);
                 }
-
-                changed = _changed.Task;
+                else
+                {
+                    // Only this instance's changes wake the waiter (many waiters, many instances: no thundering herd).
+                    changed = instance.Changed;
+                }
             }
 
             await changed.WaitAsync(cancellationToken);
         }
     }
 
-    /// <summary>Wakes every waiter; called under the lock whenever an instance changes.</summary>
-    private void SignalChange()
+    /// <summary>Wakes the waiters for ids that had no instance; called under the lock.</summary>
+    private void SignalCreated()
     {
-        var previous = _changed;
-        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var previous = _created;
+        _created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         previous.TrySetResult();
     }
 
     private sealed record ParentRef(string Id, int TaskId, int Generation, string Name);
 
-    private sealed class EngineInstance(WorkflowEngineDouble engine, string id, string name, string? input, int generation)
+    private sealed class EngineInstance(string id, string name, string? input, int generation)
     {
         public string Id { get; } = id;
 
@@ -570,13 +580,23 @@ public sealed partial class WorkflowEngineDouble
 
         public bool IsTerminal => Completion is not null;
 
+        private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes at this instance's next change (status, history, purge or replacement).</summary>
+        public Task Changed => _changed.Task;
+
         public void Touch()
         {
             LastUpdatedAt = DateTimeOffset.UtcNow;
-            engine.SignalChange();
+            NotifyChanged();
         }
 
-        public void NotifyChanged() => engine.SignalChange();
+        public void NotifyChanged()
+        {
+            var previous = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            previous.TrySetResult();
+        }
 
         public void Finish(CompleteWorkflowAction complete)
         {
