@@ -1,57 +1,61 @@
-using System.Collections.Concurrent;
+using Dapr.Workflow;
 using ImageMeta.Testing.Dapr;
 using ImageMeta.Testing.Workflow;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using WorkflowSamples;
 
 namespace ImageMeta.Workflow.Tests;
 
 /// <summary>
-/// A sidecar double with the Durable Task engine attached, and worker hosts that connect to it the way
-/// an app does (<c>DAPR_GRPC_ENDPOINT</c>). Workers can be stopped and started; the engine keeps history.
+/// A sidecar double with the Durable Task engine double attached, a worker host built the way a Dapr user builds one
+/// (<c>AddDaprWorkflow</c> in a generic host, <c>DAPR_GRPC_ENDPOINT</c> in configuration), and the SDK's
+/// <see cref="DaprWorkflowClient"/> from DI. Workers can be stopped and started; the engine keeps history.
 /// </summary>
 public sealed class WorkflowHarness : IAsyncDisposable
 {
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     private readonly int _grpcPort;
+    private readonly ServiceProvider _clientServices;
     private IHost? _worker;
 
     private WorkflowHarness(int grpcPort)
     {
         _grpcPort = grpcPort;
         Network = new SidecarNetwork();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(Configuration());
+        services.AddDaprWorkflow(_ => { });
+        _clientServices = services.BuildServiceProvider();
+        Client = _clientServices.GetRequiredService<DaprWorkflowClient>();
     }
 
     public WorkflowEngineDouble Engine { get; } = new();
 
     public SidecarNetwork Network { get; }
 
-    public SidecarDouble? Sidecar { get; private set; }
+    public SidecarDouble Sidecar { get; private set; } = null!;
 
     public SampleProbe Probe { get; } = new();
 
-    public ConcurrentQueue<string> WorkerLog { get; } = new();
-
     public string GrpcEndpoint => $"http://127.0.0.1:{_grpcPort}";
 
-    public DaprWorkflowClient Client { get; private set; } = null!;
+    /// <summary>The official client, resolved from DI as an app would.</summary>
+    public DaprWorkflowClient Client { get; }
 
-    public static async Task<WorkflowHarness> StartAsync(bool startSidecar = true, bool startWorker = true)
+    public static async Task<WorkflowHarness> StartAsync(bool startWorker = true)
     {
         var harness = new WorkflowHarness(LoopbackPorts.Free());
-        harness.Client = new DaprWorkflowClient(
-            new SidecarConnection(Options.Create(new WorkflowRuntimeOptions()), harness.Configuration()),
-            Options.Create(new WorkflowRuntimeOptions()));
-        if (startSidecar)
+        harness.Sidecar = await harness.Network.StartSidecarAsync(harness.Engine.Attach(new SidecarOptions
         {
-            await harness.StartSidecarAsync();
-        }
-
+            AppId = "ingest",
+            AppPort = LoopbackPorts.Free(),
+            GrpcPort = harness._grpcPort,
+        }));
         if (startWorker)
         {
             await harness.StartWorkerAsync();
@@ -60,51 +64,41 @@ public sealed class WorkflowHarness : IAsyncDisposable
         return harness;
     }
 
-    public async Task StartSidecarAsync()
-    {
-        Sidecar = await Network.StartSidecarAsync(Engine.Attach(new SidecarOptions
-        {
-            AppId = "ingest",
-            AppPort = LoopbackPorts.Free(),
-            GrpcPort = _grpcPort,
-        }));
-    }
-
-    public async Task StartWorkerAsync(bool waitForConnection = true)
+    public async Task StartWorkerAsync()
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddConfiguration(Configuration());
         builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(new QueueLoggerProvider(WorkerLog));
         builder.Services.AddSingleton(Probe);
         builder.Services.AddDaprWorkflow(o =>
         {
             o.RegisterWorkflow<ChainWorkflow>();
-            o.RegisterWorkflow<EchoWorkflow>();
+            o.RegisterWorkflow<FanOutWorkflow>();
             o.RegisterWorkflow<RetryingWorkflow>();
-            o.RegisterWorkflow<RetryWindowWorkflow>();
-            o.RegisterWorkflow<RejectingWorkflow>();
+            o.RegisterWorkflow<ClassifyingWorkflow>();
             o.RegisterWorkflow<TimerWorkflow>();
             o.RegisterWorkflow<ApprovalWorkflow>();
-            o.RegisterWorkflow<ChangingWorkflow>();
-            o.RegisterWorkflow<PausingWorkflow>();
+            o.RegisterWorkflow<GoWorkflow>();
+            o.RegisterWorkflow<ParentWorkflow>();
+            o.RegisterWorkflow<FailingParentWorkflow>();
             o.RegisterWorkflow<ThrowingWorkflow>();
-            o.RegisterWorkflow<GuidWorkflow>();
+            o.RegisterWorkflow<CountingWorkflow>();
+            o.RegisterWorkflow<GatedWorkflow>();
+            o.RegisterWorkflow<LengthWorkflow>();
+            o.RegisterWorkflow<EchoWorkflow>();
+            o.RegisterWorkflow<WaitingParentWorkflow>();
             o.RegisterActivity<UpperActivity>();
             o.RegisterActivity<ExclaimActivity>();
+            o.RegisterActivity<GatedActivity>();
+            o.RegisterActivity<LengthActivity>();
             o.RegisterActivity<EchoActivity>();
             o.RegisterActivity<FlakyActivity>();
-            o.RegisterActivity<RejectActivity>();
-            o.RegisterActivity<GatedActivity>();
-            o.ReconnectMinDelay = TimeSpan.FromMilliseconds(50);
-            o.ReconnectMaxDelay = TimeSpan.FromMilliseconds(400);
+            o.RegisterActivity<ClassifyActivity>();
         });
-        _worker = builder.Build();
-        await _worker.StartAsync();
-        if (waitForConnection)
-        {
-            await Engine.WaitForWorkerAsync(Patience, CancellationToken.None);
-        }
+        var worker = builder.Build();
+        await worker.StartAsync();
+        _worker = worker;
+        await Engine.WaitForWorkerAsync(Patience, CancellationToken.None);
     }
 
     public async Task StopWorkerAsync()
@@ -117,11 +111,11 @@ public sealed class WorkflowHarness : IAsyncDisposable
         }
     }
 
-    public Task<WorkflowState> CompletionOf(string instanceId)
+    /// <summary>The SDK's server-side long poll, bounded so a hang fails the test instead of the run.</summary>
+    public async Task<WorkflowState> CompletionOf(string instanceId, bool getInputsAndOutputs = true)
     {
         using var limit = new CancellationTokenSource(Patience);
-        return Client.WaitForWorkflowCompletionAsync(instanceId, TimeSpan.FromMilliseconds(20), limit.Token)
-            .WaitAsync(Patience);
+        return await Client.WaitForWorkflowCompletionAsync(instanceId, getInputsAndOutputs, limit.Token);
     }
 
     public static async Task WaitUntil(Func<bool> condition, string what)
@@ -145,33 +139,8 @@ public sealed class WorkflowHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopWorkerAsync();
+        await _clientServices.DisposeAsync();
         await Network.DisposeAsync();
         await Engine.DisposeAsync();
-    }
-
-    /// <summary>Collects the worker's log lines so tests can check what it says about its connection.</summary>
-    private sealed class QueueLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new QueueLogger(lines, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class QueueLogger(ConcurrentQueue<string> lines, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information && category.StartsWith("ImageMeta", StringComparison.Ordinal);
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (IsEnabled(logLevel))
-                {
-                    lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
-                }
-            }
-        }
     }
 }

@@ -1,9 +1,10 @@
 using System.Threading.Channels;
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using ImageMeta.Testing.Dapr;
 using ImageMeta.Testing.Dapr.Pipeline;
-using ImageMeta.Workflow.Protocol;
+using ImageMeta.Testing.Workflow.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,42 +12,29 @@ namespace ImageMeta.Testing.Workflow;
 
 /// <summary>
 /// The workflow half of the sidecar double: an in-process <c>TaskHubSidecarService</c> that keeps each
-/// instance's history and drives a connected worker the way daprd's engine (durabletask-go's backend)
-/// does. Test code only. Behaviour and where it comes from:
-/// <list type="bullet">
-/// <item>Work items go to whichever worker holds a <c>GetWorkItems</c> stream; items sent on a stream that
-/// breaks before they are answered are sent again (durabletask-go backend/executor.go: pending work items
-/// are abandoned and retried when the stream ends; dapr/dapr wfengine re-runs them from actor reminders).</item>
-/// <item>An orchestrator item carries the instance's history as past events and an orchestratorStarted event
-/// followed by everything that arrived since as new events (docs.dapr.io "Workflow protocol"; durabletask-go
-/// backend/runtimestate.go). At most one orchestrator item per instance is outstanding.</item>
-/// <item>Actions: scheduleTask becomes a taskScheduled event whose event id is the action id and an activity
-/// work item with that task id; createTimer becomes timerCreated and, once due, timerFired naming the timer;
-/// completeOrchestration becomes executionCompleted and sets the runtime status (runtimestate.go ApplyActions).</item>
-/// <item>Answers are matched by completion token; a token that is not outstanding (a stale or repeated answer)
-/// is refused, so no step is applied twice (durabletask-go api: "unknown instance ID/task ID combo").</item>
-/// <item>Starting an id whose instance is not terminal is refused; a terminal one is replaced by a fresh run
-/// (dapr/docs PRs 5103, 5244, 5306: the Dapr 1.18 reuse rule). Raise, terminate and purge follow the backend
-/// (purge only of terminal instances).</item>
-/// </list>
-/// Tracing follows durabletask-go's backend as daprd runs it: a run span (<c>orchestration||{name}</c>) whose id is
-/// kept in the execution-started event (<c>orchestrationSpanID</c>) and parents every taskScheduled, and an
-/// <c>activity||{name}</c> span per task whose context is the activity request's parent trace context; both
-/// go to the sidecar's Zipkin endpoint when one is configured (backend/orchestration.go, backend/activity.go,
-/// helpers/tracing.go).
+/// instance's history, drives a connected worker (the official Dapr.Workflow SDK) the way daprd's engine
+/// does, and answers the SDK's <c>DaprWorkflowClient</c>. Test code only. Sources: dapr/durabletask-go
+/// backend/executor.go (the gRPC server daprd runs), backend/runtimestate/runtimestate.go (status from
+/// history), dapr/dapr pkg/actors/targets/workflow/orchestrator/*.go (the workflow actor: create, add,
+/// run, payload size, terminate) and pkg/runtime/wfengine/backends/actors/actors.go. See
+/// tests/ImageMeta.Testing/Workflow/README.md for what is and is not reproduced.
 /// History lives in this object, not in the worker's process, so it survives worker restarts as daprd's
 /// state store would.
 /// </summary>
-public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarServiceBase, IWorkflowEngineDouble
+public sealed partial class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarServiceBase, IWorkflowEngineDouble
 {
+    /// <summary>dapr/dapr orchestrator/payloadsize.go: a work item above 95% of --max-body-size stalls the workflow.</summary>
+    private const int PayloadStallPercent = 95;
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, EngineInstance> _instances = new(StringComparer.Ordinal);
     private readonly Channel<Pending> _ready = Channel.CreateUnbounded<Pending>();
     private readonly Dictionary<string, Outstanding> _outstanding = new(StringComparer.Ordinal);
     private readonly Dictionary<int, CancellationTokenSource> _streams = [];
     private readonly List<string> _started = [];
-    private readonly List<(string InstanceId, int TimerId, DateTime FireAt)> _timers = [];
+    private readonly List<DueTimer> _timers = [];
     private readonly Dictionary<string, int> _activityDispatches = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _timerLoop;
     private TaskCompletionSource _workerConnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -55,6 +43,7 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
     private int _acceptedAnswers;
     private string? _zipkin;
     private string _serviceName = "ingest";
+    private long _maxBodyBytes = SidecarOptions.DaprdDefaultMaxBodyBytes;
     private static readonly HttpClient ZipkinClient = new();
 
     public WorkflowEngineDouble() => _timerLoop = Task.Run(FireTimersAsync);
@@ -108,6 +97,15 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
         }
     }
 
+    /// <summary>How many times a <c>TaskHubSidecarService</c> method was called (for example <c>CompleteOrchestratorTask</c>).</summary>
+    public int Calls(string method)
+    {
+        lock (_gate)
+        {
+            return _calls.GetValueOrDefault(method);
+        }
+    }
+
     /// <summary>A copy of an instance's history (empty when unknown).</summary>
     public IReadOnlyList<HistoryEvent> HistoryOf(string instanceId)
     {
@@ -124,6 +122,7 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
         var extraEndpoints = ingestSidecar.MapExtraEndpoints;
         _zipkin = ingestSidecar.ZipkinEndpoint;
         _serviceName = ingestSidecar.AppId;
+        _maxBodyBytes = ingestSidecar.MaxBodyBytes;
         return ingestSidecar with
         {
             Workflows = this,
@@ -163,14 +162,32 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
         }
     }
 
-    // ---- Durable Task sidecar service ----
+    private void Count(string method)
+    {
+        lock (_gate)
+        {
+            _calls[method] = _calls.GetValueOrDefault(method) + 1;
+        }
+    }
 
-    public override Task<Empty> Hello(Empty request, ServerCallContext context) => Task.FromResult(new Empty());
+    // ---- worker half ----
 
+    public override Task<Empty> Hello(Empty request, ServerCallContext context)
+    {
+        Count(nameof(Hello));
+        return Task.FromResult(new Empty());
+    }
+
+    /// <summary>
+    /// durabletask-go backend/executor.go GetWorkItems: items go to whichever worker holds a stream; items sent on a
+    /// stream that ends unanswered are handed out again (the disconnect cleanup cancels them and daprd's actor
+    /// reminders run them again).
+    /// </summary>
     public override async Task GetWorkItems(GetWorkItemsRequest request, IServerStreamWriter<WorkItem> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
+        Count(nameof(GetWorkItems));
         using var streamStop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, _stopping.Token);
         int streamId;
         lock (_gate)
@@ -225,14 +242,28 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
         }
     }
 
+    /// <summary>The 1.19 SDK answers here (GrpcProtocolHandler.cs); durabletask-go treats it as CompleteWorkflowTask.</summary>
     public override Task<CompleteTaskResponse> CompleteOrchestratorTask(WorkflowResponse request, ServerCallContext context)
+    {
+        Count(nameof(CompleteOrchestratorTask));
+        return CompleteWorkflowTurn(request);
+    }
+
+    public override Task<CompleteTaskResponse> CompleteWorkflowTask(WorkflowResponse request, ServerCallContext context)
+    {
+        Count(nameof(CompleteWorkflowTask));
+        return CompleteWorkflowTurn(request);
+    }
+
+    private Task<CompleteTaskResponse> CompleteWorkflowTurn(WorkflowResponse request)
     {
         ArgumentNullException.ThrowIfNull(request);
         lock (_gate)
         {
             if (!_outstanding.Remove(request.CompletionToken, out var sent) || sent.TaskId is not null || sent.InstanceId != request.InstanceId
-                || !_instances.TryGetValue(request.InstanceId, out var instance) || instance.Batch is null)
+                || !_instances.TryGetValue(request.InstanceId, out var instance) || instance.Batch is null || instance.Generation != sent.Generation)
             {
+                // A stale or repeated answer: its turn was handed out again or the run was replaced.
                 Interlocked.Increment(ref _rejectedAnswers);
                 throw new RpcException(new Status(StatusCode.NotFound, $"unknown instance ID: {request.InstanceId}"));
             }
@@ -247,6 +278,7 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
     public override Task<CompleteTaskResponse> CompleteActivityTask(ActivityResponse request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
+        Count(nameof(CompleteActivityTask));
         lock (_gate)
         {
             if (!_outstanding.Remove(request.CompletionToken, out var sent) || sent.TaskId != request.TaskId || sent.InstanceId != request.InstanceId)
@@ -273,160 +305,40 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
         return Task.FromResult(new CompleteTaskResponse());
     }
 
-    // ---- management (the Dapr workflow API of the ingest sidecar) ----
-
-    public Task StartAsync(string workflowName, string instanceId, string? inputJson, string? traceParent, string? traceState, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            if (_instances.TryGetValue(instanceId, out var existing))
-            {
-                if (!existing.IsTerminal)
-                {
-                    throw new WorkflowAlreadyRunningException(instanceId);
-                }
-
-                // Replaced: answers still on their way for the old run must not land in the new one.
-                _timers.RemoveAll(t => t.InstanceId == instanceId);
-            }
-
-            var instance = new EngineInstance(instanceId, workflowName, inputJson, (existing?.Generation ?? 0) + 1);
-            _instances[instanceId] = instance;
-            _started.Add(instanceId);
-            var started = new ExecutionStartedEvent
-            {
-                Name = workflowName,
-                Input = inputJson,
-                Instance = new WorkflowInstance { InstanceId = instanceId, ExecutionId = Guid.NewGuid().ToString("N") },
-            };
-            if (traceParent is not null)
-            {
-                started.ParentTraceContext = new TraceContext { TraceParent = traceParent, TraceState = traceState };
-                var parts = traceParent.Split('-');
-                if (parts.Length == 4 && parts[1].Length == 32 && parts[2].Length == 16)
-                {
-                    // durabletask-go assigns the run span on the first execution and persists it here.
-                    instance.TraceId = parts[1];
-                    instance.StartSpanId = parts[2];
-                    started.OrchestrationSpanId = instance.RunSpanId;
-                }
-            }
-
-            instance.StartTrace = started.ParentTraceContext;
-            AddToInbox(instance, new HistoryEvent { EventId = -1, Timestamp = Now(), ExecutionStarted = started });
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task<WorkflowInstanceView?> GetAsync(string instanceId, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            return Task.FromResult(_instances.TryGetValue(instanceId, out var i) ? i.View() : null);
-        }
-    }
-
-    public Task RaiseEventAsync(string instanceId, string eventName, string? inputJson, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            var instance = _instances.TryGetValue(instanceId, out var i) ? i : throw new KeyNotFoundException($"no such instance exists: {instanceId}");
-            if (!instance.IsTerminal)
-            {
-                AddToInbox(instance, new HistoryEvent { EventId = -1, Timestamp = Now(), EventRaised = new EventRaisedEvent { Name = eventName, Input = inputJson } });
-            }
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task TerminateAsync(string instanceId, string? outputJson, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            var instance = _instances.TryGetValue(instanceId, out var i) ? i : throw new KeyNotFoundException($"no such instance exists: {instanceId}");
-            if (!instance.IsTerminal)
-            {
-                AddToInbox(instance, new HistoryEvent { EventId = -1, Timestamp = Now(), ExecutionTerminated = new ExecutionTerminatedEvent { Input = outputJson } });
-            }
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task<bool> PurgeAsync(string instanceId, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            if (_instances.TryGetValue(instanceId, out var instance) && instance.IsTerminal)
-            {
-                _instances.Remove(instanceId);
-                return Task.FromResult(true);
-            }
-
-            return Task.FromResult(false);
-        }
-    }
-
-    public string? InputOf(string instanceId)
-    {
-        lock (_gate)
-        {
-            return _instances.TryGetValue(instanceId, out var i) ? i.Input : null;
-        }
-    }
-
-    /// <summary>Waits until the instance is completed, failed or terminated, and returns its view.</summary>
-    public async Task<WorkflowInstanceView> WaitForTerminalAsync(string instanceId, TimeSpan timeout)
-    {
-        using var limit = new CancellationTokenSource(timeout);
-        while (true)
-        {
-            lock (_gate)
-            {
-                if (_instances.TryGetValue(instanceId, out var i) && i.IsTerminal)
-                {
-                    return i.View()!;
-                }
-            }
-
-            try
-            {
-                await Task.Delay(20, limit.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"Instance did not finish within {timeout}: {Describe(instanceId)}");
-            }
-        }
-    }
-
-    public string Describe(string instanceId)
-    {
-        lock (_gate)
-        {
-            if (!_instances.TryGetValue(instanceId, out var i))
-            {
-                return $"{instanceId}: no such instance";
-            }
-
-            var events = string.Join(", ", i.History.Select(e => e.EventTypeCase.ToString()));
-            return $"{instanceId} ({i.Name}): {i.Status}, inbox {i.Inbox.Count}, outstanding turn {i.TurnPending}, failure {i.Failure?.ErrorMessage}, history [{events}]";
-        }
-    }
-
     // ---- the engine ----
 
     private void AddToInbox(EngineInstance instance, HistoryEvent e)
     {
         instance.Inbox.Add(e);
-        instance.LastUpdatedAt = DateTimeOffset.UtcNow;
-        if (!instance.TurnPending)
+        instance.Touch();
+        Kick(instance);
+    }
+
+    /// <summary>
+    /// Queues a turn when the instance has something to run: at most one turn per instance is outstanding
+    /// (the workflow actor's turn lock); a scheduled start waits for its time (orchestrator/create.go arms the
+    /// start reminder at that time); a suspended instance keeps its inbox until a resume or terminate arrives;
+    /// a stalled one runs nothing.
+    /// </summary>
+    private void Kick(EngineInstance instance)
+    {
+        if (instance.TurnPending || instance.IsTerminal || instance.Stalled is not null || instance.Inbox.Count == 0)
         {
-            instance.TurnPending = true;
-            _ready.Writer.TryWrite(new Pending(instance.Id, instance.Generation, null));
+            return;
         }
+
+        if (instance.NotBefore is { } notBefore && notBefore > DateTime.UtcNow)
+        {
+            return;
+        }
+
+        if (instance.Suspended && !instance.Inbox.Any(e => e.ExecutionResumed is not null || e.ExecutionTerminated is not null))
+        {
+            return;
+        }
+
+        instance.TurnPending = true;
+        _ready.Writer.TryWrite(new Pending(instance.Id, instance.Generation, null));
     }
 
     /// <summary>Turns a queued item into the work item sent on stream <paramref name="streamId"/>; null when it became moot.</summary>
@@ -440,25 +352,68 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
         var token = Guid.NewGuid().ToString("N");
         if (pending.Activity is { } activity)
         {
+            if (instance.IsTerminal || instance.Stalled is not null)
+            {
+                return null;
+            }
+
+            var activityItem = new WorkItem { ActivityRequest = activity.Clone(), CompletionToken = token };
+            if (Oversize(activityItem.CalculateSize()) is { } limit)
+            {
+                // orchestrator/activity.go + payloadsize.go activityPayloadOversize: the run stalls instead of sending.
+                Stall(instance, $"activity '{activity.Name}::{activity.TaskId}' payload {activityItem.CalculateSize()} bytes exceeds {PayloadStallPercent}% of max gRPC body size {limit} bytes; increase daprd --max-body-size and restart to resume");
+                return null;
+            }
+
             _outstanding[token] = new Outstanding(pending.InstanceId, pending.Generation, activity.TaskId, streamId, pending);
             _activityDispatches[activity.Name] = _activityDispatches.GetValueOrDefault(activity.Name) + 1;
-            return new WorkItem { ActivityRequest = activity.Clone(), CompletionToken = token };
+            return activityItem;
         }
 
-        if (instance.IsTerminal)
+        if (instance.IsTerminal || instance.Inbox.Count == 0)
         {
             instance.TurnPending = false;
             return null;
         }
 
-        // One episode: orchestratorStarted (the replay clock) then what arrived since the last one.
-        instance.Batch = [new HistoryEvent { EventId = -1, Timestamp = Now(), OrchestratorStarted = new OrchestratorStartedEvent() }, .. instance.Inbox];
-        instance.Inbox.Clear();
-        _outstanding[token] = new Outstanding(pending.InstanceId, pending.Generation, null, streamId, pending);
+        // One episode: orchestratorStarted (the replay clock) then what arrived since the last one. The batch ends
+        // at a suspend or terminate, so that event is the turn's last: the 1.19 worker acknowledges a trailing
+        // executionSuspended without running code and completes a trailing executionTerminated as TERMINATED
+        // (Dapr.Workflow Worker/WorkflowWorker.cs). What arrived after it waits in the inbox.
+        var cut = instance.Inbox.FindIndex(e => e.ExecutionSuspended is not null || e.ExecutionTerminated is not null);
+        var take = cut < 0 ? instance.Inbox.Count : cut + 1;
+        instance.Batch = [new HistoryEvent { EventId = -1, Timestamp = Now(), OrchestratorStarted = new OrchestratorStartedEvent() }, .. instance.Inbox.Take(take)];
+        instance.Inbox.RemoveRange(0, take);
         var request = new WorkflowRequest { InstanceId = instance.Id, ExecutionId = instance.ExecutionId };
         request.PastEvents.AddRange(instance.History.Select(e => e.Clone()));
         request.NewEvents.AddRange(instance.Batch.Select(e => e.Clone()));
-        return new WorkItem { WorkflowRequest = request, CompletionToken = token };
+        var item = new WorkItem { WorkflowRequest = request, CompletionToken = token };
+        if (Oversize(item.CalculateSize()) is { } max)
+        {
+            // orchestrator/run.go + payloadsize.go workflowPayloadOversize: STALLED with PAYLOAD_SIZE_EXCEEDED.
+            instance.Inbox.InsertRange(0, instance.Batch.Skip(1));
+            instance.Batch = null;
+            instance.TurnPending = false;
+            Stall(instance, $"Workflow payload size {item.CalculateSize()} bytes exceeds {PayloadStallPercent}% of max gRPC body size {max} bytes; increase daprd --max-body-size and restart to resume");
+            return null;
+        }
+
+        _outstanding[token] = new Outstanding(pending.InstanceId, pending.Generation, null, streamId, pending);
+        return item;
+    }
+
+    private long? Oversize(int size) => size > _maxBodyBytes * PayloadStallPercent / 100 ? _maxBodyBytes : null;
+
+    private static void Stall(EngineInstance instance, string description)
+    {
+        instance.Stalled = description;
+        instance.History.Add(new HistoryEvent
+        {
+            EventId = -1,
+            Timestamp = Now(),
+            ExecutionStalled = new ExecutionStalledEvent { Reason = StalledReason.PayloadSizeExceeded, Description = description },
+        });
+        instance.Touch();
     }
 
     /// <summary>Items sent on a stream that ended unanswered go back to the queue.</summary>
@@ -478,86 +433,265 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
         }
     }
 
+    /// <summary>durabletask-go backend/runtimestate/applier.go: the turn's events join history, then each action is applied.</summary>
     private void ApplyActions(EngineInstance instance, WorkflowResponse response)
     {
-        instance.History.AddRange(instance.Batch!);
+        var batch = instance.Batch!;
+        instance.History.AddRange(batch);
         instance.Batch = null;
-        if (instance.Status == "PENDING")
+        foreach (var e in batch)
         {
-            instance.Status = "RUNNING";
+            // runtimestate.go: suspension is read from history.
+            if (e.ExecutionSuspended is not null)
+            {
+                instance.Suspended = true;
+            }
+            else if (e.ExecutionResumed is not null)
+            {
+                instance.Suspended = false;
+            }
+            else if (e.ExecutionStarted is not null)
+            {
+                instance.Started = true;
+            }
         }
 
         foreach (var action in response.Actions)
         {
-            switch (action.ActionTypeCase)
+            if (instance.IsTerminal)
             {
-                case WorkflowAction.ActionTypeOneofCase.ScheduleTask:
-                    var task = action.ScheduleTask;
-                    instance.History.Add(new HistoryEvent
-                    {
-                        EventId = action.Id,
-                        Timestamp = Now(),
-                        TaskScheduled = new TaskScheduledEvent { Name = task.Name, Input = task.Input, TaskExecutionId = task.TaskExecutionId, ParentTraceContext = instance.TraceUnder(instance.RunSpanId) },
-                    });
-                    var activitySpan = NewSpanId();
-                    instance.ActivitySpans[action.Id] = (task.Name, activitySpan, DateTimeOffset.UtcNow);
-                    _ready.Writer.TryWrite(new Pending(instance.Id, instance.Generation, new ActivityRequest
-                    {
-                        Name = task.Name,
-                        Input = task.Input,
-                        WorkflowInstance = new WorkflowInstance { InstanceId = instance.Id, ExecutionId = instance.ExecutionId },
-                        TaskId = action.Id,
-                        TaskExecutionId = task.TaskExecutionId,
-                        ParentTraceContext = instance.TraceUnder(activitySpan),
-                    }));
-                    break;
-                case WorkflowAction.ActionTypeOneofCase.CreateTimer:
-                    instance.History.Add(new HistoryEvent { EventId = action.Id, Timestamp = Now(), TimerCreated = new TimerCreatedEvent { FireAt = action.CreateTimer.FireAt } });
-                    _timers.Add((instance.Id, action.Id, action.CreateTimer.FireAt.ToDateTime()));
-                    break;
-                case WorkflowAction.ActionTypeOneofCase.CompleteWorkflow:
-                    var complete = action.CompleteWorkflow;
-                    instance.History.Add(new HistoryEvent
-                    {
-                        EventId = -1,
-                        Timestamp = Now(),
-                        ExecutionCompleted = new ExecutionCompletedEvent { Status = complete.Status, Result = complete.Result, FailureDetails = complete.FailureDetails },
-                    });
-                    instance.Complete(complete);
-                    if (instance.TraceId is { } traceId)
-                    {
-                        ExportSpan($"orchestration||{instance.Name}", traceId, instance.RunSpanId, instance.StartSpanId, instance.CreatedAt);
-                    }
-
-                    break;
-                default:
-                    instance.Complete(new CompleteWorkflowAction
-                    {
-                        Status = OrchestrationStatus.Failed,
-                        FailureDetails = new TaskFailureDetails { ErrorType = "UnsupportedAction", ErrorMessage = $"unsupported action type {action.ActionTypeCase}" },
-                    });
-                    break;
+                break;
             }
+
+            ApplyAction(instance, action);
         }
 
-        instance.History.Add(new HistoryEvent { EventId = -1, Timestamp = Now(), OrchestratorCompleted = new OrchestratorCompletedEvent() });
+        if (!instance.ContinuedAsNew)
+        {
+            instance.History.Add(new HistoryEvent { EventId = -1, Timestamp = Now(), OrchestratorCompleted = new OrchestratorCompletedEvent() });
+        }
+
+        instance.ContinuedAsNew = false;
         if (response.CustomStatus is { } custom)
         {
             instance.CustomStatus = custom;
         }
 
-        instance.LastUpdatedAt = DateTimeOffset.UtcNow;
+        instance.Touch();
         instance.TurnPending = false;
         if (instance.IsTerminal)
         {
             _timers.RemoveAll(t => t.InstanceId == instance.Id);
             instance.Inbox.Clear();
+            OnTerminal(instance);
         }
-        else if (instance.Inbox.Count > 0)
+        else
         {
-            instance.TurnPending = true;
-            _ready.Writer.TryWrite(new Pending(instance.Id, instance.Generation, null));
+            Kick(instance);
         }
+    }
+
+    private void ApplyAction(EngineInstance instance, WorkflowAction action)
+    {
+        switch (action.ActionTypeCase)
+        {
+            case WorkflowAction.ActionTypeOneofCase.ScheduleTask:
+                var task = action.ScheduleTask;
+                instance.History.Add(new HistoryEvent
+                {
+                    EventId = action.Id,
+                    Timestamp = Now(),
+                    TaskScheduled = new TaskScheduledEvent { Name = task.Name, Input = task.Input, TaskExecutionId = task.TaskExecutionId, ParentTraceContext = instance.TraceUnder(instance.RunSpanId) },
+                });
+                var activitySpan = NewSpanId();
+                instance.ActivitySpans[action.Id] = (task.Name, activitySpan, DateTimeOffset.UtcNow);
+                _ready.Writer.TryWrite(new Pending(instance.Id, instance.Generation, new ActivityRequest
+                {
+                    Name = task.Name,
+                    Input = task.Input,
+                    WorkflowInstance = new WorkflowInstance { InstanceId = instance.Id, ExecutionId = instance.ExecutionId },
+                    TaskId = action.Id,
+                    TaskExecutionId = task.TaskExecutionId,
+                    ParentTraceContext = instance.TraceUnder(activitySpan),
+                }));
+                break;
+            case WorkflowAction.ActionTypeOneofCase.CreateTimer:
+                // The action's extra fields (timer origin) are kept as unknown fields and come back on replay.
+                var created = new TimerCreatedEvent { FireAt = action.CreateTimer.FireAt };
+                if (action.CreateTimer.HasName)
+                {
+                    created.Name = action.CreateTimer.Name;
+                }
+
+                created.MergeFrom(TimerOriginOf(action.CreateTimer));
+                instance.History.Add(new HistoryEvent { EventId = action.Id, Timestamp = Now(), TimerCreated = created });
+                _timers.Add(new DueTimer(instance.Id, instance.Generation, action.Id, action.CreateTimer.FireAt.ToDateTime()));
+                break;
+            case WorkflowAction.ActionTypeOneofCase.CreateChildWorkflow:
+                CreateChild(instance, action.Id, action.CreateChildWorkflow);
+                break;
+            case WorkflowAction.ActionTypeOneofCase.SendEvent:
+                var send = action.SendEvent;
+                instance.History.Add(new HistoryEvent
+                {
+                    EventId = action.Id,
+                    Timestamp = Now(),
+                    EventSent = new EventSentEvent { InstanceId = send.Instance?.InstanceId ?? string.Empty, Name = send.Name, Input = send.Data },
+                });
+                if (send.Instance is { } target && _instances.TryGetValue(target.InstanceId, out var receiver) && !receiver.IsTerminal)
+                {
+                    AddToInbox(receiver, new HistoryEvent { EventId = -1, Timestamp = Now(), EventRaised = new EventRaisedEvent { Name = send.Name, Input = send.Data } });
+                }
+
+                break;
+            case WorkflowAction.ActionTypeOneofCase.TerminateWorkflow:
+                if (_instances.TryGetValue(action.TerminateWorkflow.InstanceId, out var victim) && !victim.IsTerminal)
+                {
+                    AddToInbox(victim, Terminated(action.TerminateWorkflow.Reason, action.TerminateWorkflow.Recurse));
+                }
+
+                break;
+            case WorkflowAction.ActionTypeOneofCase.CompleteWorkflow:
+                Complete(instance, action.CompleteWorkflow);
+                break;
+            default:
+                Complete(instance, new CompleteWorkflowAction
+                {
+                    Status = OrchestrationStatus.Failed,
+                    FailureDetails = new TaskFailureDetails { ErrorType = "UnsupportedAction", ErrorMessage = $"the sidecar double does not support action type {action.ActionTypeCase}" },
+                });
+                break;
+        }
+    }
+
+    private static TimerCreatedEvent TimerOriginOf(CreateTimerAction action)
+    {
+        // Field numbers past name (2) differ by one between the action (origin 3..6) and the event (origin 4..7):
+        // the origin is renumbered so the replaying SDK finds the same origin it asked for.
+        var bytes = action.ToByteArray();
+        var input = new CodedInputStream(bytes);
+        using var buffer = new MemoryStream();
+        var output = new CodedOutputStream(buffer);
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            var field = WireFormat.GetTagFieldNumber(tag);
+            if (field is >= 3 and <= 6 && WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited)
+            {
+                var payload = input.ReadBytes();
+                output.WriteTag(field + 1, WireFormat.WireType.LengthDelimited);
+                output.WriteBytes(payload);
+            }
+            else
+            {
+                input.SkipLastField();
+            }
+        }
+
+        output.Flush();
+        return TimerCreatedEvent.Parser.ParseFrom(buffer.ToArray());
+    }
+
+    /// <summary>
+    /// A createChildWorkflow action: a childWorkflowInstanceCreated event named by the action id, and the child as
+    /// its own instance whose execution-started event names the parent (dapr/dapr orchestrator/childwf.go).
+    /// </summary>
+    private void CreateChild(EngineInstance parent, int taskId, CreateChildWorkflowAction child)
+    {
+        parent.History.Add(new HistoryEvent
+        {
+            EventId = taskId,
+            Timestamp = Now(),
+            ChildWorkflowCreated = new ChildWorkflowCreatedEvent { InstanceId = child.InstanceId, Name = child.Name, Input = child.Input, Version = child.Version },
+        });
+        parent.Children.Add(child.InstanceId);
+        try
+        {
+            StartCore(child.Name, child.InstanceId, child.Input, parent.StartTrace, null, new ParentRef(parent.Id, taskId, parent.Generation, parent.Name));
+        }
+        catch (WorkflowAlreadyRunningException e)
+        {
+            AddToInbox(parent, new HistoryEvent
+            {
+                EventId = -1,
+                Timestamp = Now(),
+                ChildWorkflowFailed = new ChildWorkflowFailedEvent { TaskScheduledId = taskId, FailureDetails = new TaskFailureDetails { ErrorType = "AlreadyExists", ErrorMessage = e.Message } },
+            });
+        }
+    }
+
+    private void Complete(EngineInstance instance, CompleteWorkflowAction complete)
+    {
+        if (complete.Status == OrchestrationStatus.ContinuedAsNew)
+        {
+            ContinueAsNew(instance, complete);
+            return;
+        }
+
+        instance.History.Add(new HistoryEvent
+        {
+            EventId = -1,
+            Timestamp = Now(),
+            ExecutionCompleted = new ExecutionCompletedEvent { Status = complete.Status, Result = complete.Result, FailureDetails = complete.FailureDetails },
+        });
+        instance.Finish(complete);
+        if (instance.TraceId is { } traceId)
+        {
+            ExportSpan($"orchestration||{instance.Name}", traceId, instance.RunSpanId, instance.StartSpanId, instance.CreatedAt);
+        }
+    }
+
+    /// <summary>
+    /// durabletask-go runtimestate/applier.go (CONTINUED_AS_NEW): the same instance id starts a fresh history whose
+    /// execution-started event carries the new input, followed by the carryover events the worker kept; answers and
+    /// timers of the previous execution no longer apply (dapr/dapr run.go: state.Generation++).
+    /// </summary>
+    private void ContinueAsNew(EngineInstance instance, CompleteWorkflowAction complete)
+    {
+        _timers.RemoveAll(t => t.InstanceId == instance.Id);
+        instance.Generation = ++_generations;
+        instance.ExecutionId = Guid.NewGuid().ToString("N");
+        instance.Input = complete.Result;
+        instance.History.Clear();
+        instance.ActivitySpans.Clear();
+        instance.ContinuedAsNew = true;
+        var started = new ExecutionStartedEvent
+        {
+            Name = instance.Name,
+            Input = complete.Result,
+            Instance = new WorkflowInstance { InstanceId = instance.Id, ExecutionId = instance.ExecutionId },
+            ParentTraceContext = instance.StartTrace,
+        };
+        if (instance.Parent is { } parent)
+        {
+            started.ParentInstance = new ParentInstanceInfo { TaskScheduledId = parent.TaskId, Name = parent.Name, WorkflowInstance = new WorkflowInstance { InstanceId = parent.Id } };
+        }
+
+        instance.Inbox.InsertRange(0, [new HistoryEvent { EventId = -1, Timestamp = Now(), ExecutionStarted = started }, .. complete.CarryoverEvents]);
+    }
+
+    /// <summary>A finished child reports to its parent (childWorkflowInstanceCompleted / Failed naming the create action).</summary>
+    private void OnTerminal(EngineInstance instance)
+    {
+        instance.NotifyChanged();
+        if (instance.Parent is not { } parentRef || !_instances.TryGetValue(parentRef.Id, out var parent) || parent.Generation != parentRef.Generation || parent.IsTerminal)
+        {
+            return;
+        }
+
+        var e = instance.Status == OrchestrationStatus.Completed
+            ? new HistoryEvent { EventId = -1, Timestamp = Now(), ChildWorkflowCompleted = new ChildWorkflowCompletedEvent { TaskScheduledId = parentRef.TaskId, Result = instance.Output } }
+            : new HistoryEvent
+            {
+                EventId = -1,
+                Timestamp = Now(),
+                ChildWorkflowFailed = new ChildWorkflowFailedEvent
+                {
+                    TaskScheduledId = parentRef.TaskId,
+                    FailureDetails = instance.Failure ?? new TaskFailureDetails { ErrorType = "Terminated", ErrorMessage = $"child workflow '{instance.Id}' was {StatusName(instance.Status).ToLowerInvariant()}" },
+                },
+            };
+        AddToInbox(parent, e);
     }
 
     private async Task FireTimersAsync()
@@ -573,15 +707,25 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
                     foreach (var due in _timers.Where(t => t.FireAt <= now).ToList())
                     {
                         _timers.Remove(due);
-                        if (_instances.TryGetValue(due.InstanceId, out var instance) && !instance.IsTerminal)
+                        if (!_instances.TryGetValue(due.InstanceId, out var instance) || instance.IsTerminal || instance.Generation != due.Generation)
                         {
-                            AddToInbox(instance, new HistoryEvent
-                            {
-                                EventId = -1,
-                                Timestamp = Now(),
-                                TimerFired = new TimerFiredEvent { TimerId = due.TimerId, FireAt = Timestamp.FromDateTime(due.FireAt) },
-                            });
+                            continue;
                         }
+
+                        if (due.TimerId is null)
+                        {
+                            // The scheduled start time came (orchestrator/create.go: the start reminder fires).
+                            instance.NotBefore = null;
+                            Kick(instance);
+                            continue;
+                        }
+
+                        AddToInbox(instance, new HistoryEvent
+                        {
+                            EventId = -1,
+                            Timestamp = Now(),
+                            TimerFired = new TimerFiredEvent { TimerId = due.TimerId.Value, FireAt = Timestamp.FromDateTime(due.FireAt) },
+                        });
                     }
                 }
             }
@@ -595,6 +739,24 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
     private static Timestamp Now() => Timestamp.FromDateTime(DateTime.UtcNow);
 
     private static string NewSpanId() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+
+    private static HistoryEvent Terminated(string? output, bool recurse) =>
+        new() { EventId = -1, Timestamp = Now(), ExecutionTerminated = new ExecutionTerminatedEvent { Input = output, Recurse = recurse } };
+
+    /// <summary>The upper-case status names daprd's workflow API reports (pkg/api/universal/workflow.go).</summary>
+    internal static string StatusName(OrchestrationStatus status) => status switch
+    {
+        OrchestrationStatus.Running => "RUNNING",
+        OrchestrationStatus.Completed => "COMPLETED",
+        OrchestrationStatus.ContinuedAsNew => "CONTINUED_AS_NEW",
+        OrchestrationStatus.Failed => "FAILED",
+        OrchestrationStatus.Canceled => "CANCELED",
+        OrchestrationStatus.Terminated => "TERMINATED",
+        OrchestrationStatus.Pending => "PENDING",
+        OrchestrationStatus.Suspended => "SUSPENDED",
+        OrchestrationStatus.Stalled => "STALLED",
+        _ => "UNKNOWN",
+    };
 
     /// <summary>Sends one finished span to the sidecar's Zipkin (JSON v2), as daprd's tracing exporter would; best effort.</summary>
     private void ExportSpan(string name, string traceId, string spanId, string? parentId, DateTimeOffset started)
@@ -641,66 +803,6 @@ public sealed class WorkflowEngineDouble : TaskHubSidecarService.TaskHubSidecarS
 
     private sealed record Outstanding(string InstanceId, int Generation, int? TaskId, int StreamId, Pending Pending);
 
-    private sealed class EngineInstance(string id, string name, string? input, int generation)
-    {
-        public string Id { get; } = id;
-
-        public string Name { get; } = name;
-
-        public string? Input { get; } = input;
-
-        public int Generation { get; } = generation;
-
-        public string ExecutionId { get; } = Guid.NewGuid().ToString("N");
-
-        public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
-
-        public DateTimeOffset LastUpdatedAt { get; set; } = DateTimeOffset.UtcNow;
-
-        public string Status { get; set; } = "PENDING";
-
-        public List<HistoryEvent> History { get; } = [];
-
-        public List<HistoryEvent> Inbox { get; } = [];
-
-        public List<HistoryEvent>? Batch { get; set; }
-
-        public bool TurnPending { get; set; }
-
-        public TraceContext? StartTrace { get; set; }
-
-        public string? TraceId { get; set; }
-
-        public string? StartSpanId { get; set; }
-
-        public string RunSpanId { get; } = NewSpanId();
-
-        public Dictionary<int, (string Name, string SpanId, DateTimeOffset Started)> ActivitySpans { get; } = [];
-
-        /// <summary>A W3C trace context in this run's trace with <paramref name="spanId"/> as the parent; null when the run has no trace.</summary>
-        public TraceContext? TraceUnder(string spanId) =>
-            TraceId is null ? StartTrace : new TraceContext { TraceParent = $"00-{TraceId}-{spanId}-01", TraceState = StartTrace?.TraceState };
-
-        public string? Output { get; private set; }
-
-        public string? CustomStatus { get; set; }
-
-        public TaskFailureDetails? Failure { get; private set; }
-
-        public bool IsTerminal => Status is "COMPLETED" or "FAILED" or "TERMINATED";
-
-        public void Complete(CompleteWorkflowAction complete)
-        {
-            Status = complete.Status switch
-            {
-                OrchestrationStatus.Completed => "COMPLETED",
-                OrchestrationStatus.Terminated => "TERMINATED",
-                _ => "FAILED",
-            };
-            Output = complete.Result;
-            Failure = complete.Status == OrchestrationStatus.Failed ? complete.FailureDetails ?? new TaskFailureDetails { ErrorType = "Unknown" } : null;
-        }
-
-        public WorkflowInstanceView View() => new(Id, Name, Status, CreatedAt, LastUpdatedAt, Input, Output, CustomStatus, Failure?.ErrorType, Failure?.ErrorMessage);
-    }
+    /// <summary>A durable timer, or (TimerId null) a scheduled start.</summary>
+    private sealed record DueTimer(string InstanceId, int Generation, int? TimerId, DateTime FireAt);
 }
