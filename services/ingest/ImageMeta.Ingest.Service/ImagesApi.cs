@@ -121,7 +121,8 @@ public static partial class ImagesApi
         ImageRecord? record;
         try
         {
-            var found = await workflows.GetWorkflowStateAsync(imageId.Value, getInputsAndOutputs: false, cancellationToken);
+            // Failure details come only with payloads (durabletask-go returns them with inputs and outputs); both are small here.
+            var found = await workflows.GetWorkflowStateAsync(imageId.Value, getInputsAndOutputs: true, cancellationToken);
             state = found is { Exists: true } ? found : null;
             record = await calls.FindRecordAsync(imageId, cancellationToken);
         }

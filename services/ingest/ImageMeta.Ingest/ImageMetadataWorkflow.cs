@@ -55,16 +55,29 @@ public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWo
             record = new ImageRecord { Id = id, Blob = blob, Status = ImageStatus.Failed, Failure = failure, ProcessedAt = context.CurrentUtcDateTime };
         }
 
-        // A failure here (after retries) fails the workflow: its status then carries the store's reason.
-        var saved = await context.CallActivityAsync<SaveOutcome>(DaprTopology.Workflows.SaveMetadataActivity, record, retry);
+        // A failure here fails the workflow, and its status names the step and carries the store's reason.
+        SaveOutcome saved;
+        try
+        {
+            saved = await context.CallActivityAsync<SaveOutcome>(DaprTopology.Workflows.SaveMetadataActivity, record, retry);
+        }
+        catch (WorkflowTaskFailedException e)
+        {
+            throw new RecordNotStoredException($"the store still failed after {input.Retry.MaxAttempts} attempts: {e.FailureDetails.ErrorMessage}");
+        }
+
         if (saved.Rejection is { } rejection)
         {
-            throw new RecordRejectedException(rejection);
+            throw new RecordNotStoredException($"the store refused the record: {rejection}");
         }
 
         return new ImageWorkflowResult(id, record.Status, record.Metadata?.Format, record.Metadata?.Width, record.Metadata?.Height, record.Failure?.Class);
     }
 }
 
-/// <summary>The store refused a record as invalid (400/422): the workflow fails with the store's reason in its status.</summary>
-public sealed class RecordRejectedException(string reason) : Exception($"The store refused the record: {reason}");
+/// <summary>
+/// <c>SaveMetadata</c> could not store the record (the store refused it, or kept failing past the retries): the
+/// workflow fails with this, so its status names the step and the store's reason.
+/// </summary>
+public sealed class RecordNotStoredException(string reason)
+    : Exception($"{DaprTopology.Workflows.SaveMetadataActivity} did not store the record: {reason}");

@@ -1,8 +1,8 @@
 using System.Diagnostics.Metrics;
-using ImageMeta.Blobs;
-using ImageMeta.Contracts;
 using Dapr.Workflow;
 using Grpc.Core;
+using ImageMeta.Blobs;
+using ImageMeta.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,6 @@
+using Dapr.Workflow;
 using ImageMeta.Blobs;
 using ImageMeta.Contracts;
-using Dapr.Workflow;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
