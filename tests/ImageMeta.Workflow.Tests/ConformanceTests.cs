@@ -266,7 +266,7 @@ public sealed class ConformanceTests : IAsyncLifetime
     // TerminateInstance: executionTerminated, the worker completes the run as TERMINATED; the call returns once it
     // has (executor.go TerminateInstance waits for completion).
     [Fact]
-    public async Task Terminate_ends_a_running_instance_with_its_output()
+    public async Task Terminate_ends_a_running_instance_and_returns_once_it_is_terminated()
     {
         var id = await _h.Client.ScheduleNewWorkflowAsync(nameof(ApprovalWorkflow), Id("term"), 60_000);
         await _h.Client.WaitForWorkflowStartAsync(id);
