@@ -266,7 +266,7 @@ public sealed class ConformanceTests : IAsyncLifetime
     // TerminateInstance: executionTerminated, the worker completes the run as TERMINATED; the call returns once it
     // has (executor.go TerminateInstance waits for completion).
     [Fact]
-    public async Task Terminate_ends_a_running_instance_with_its_output()
+    public async Task Terminate_ends_a_running_instance_and_returns_once_it_is_terminated()
     {
         var id = await _h.Client.ScheduleNewWorkflowAsync(nameof(ApprovalWorkflow), Id("term"), 60_000);
         await _h.Client.WaitForWorkflowStartAsync(id);
@@ -338,6 +338,21 @@ public sealed class ConformanceTests : IAsyncLifetime
         Assert.Equal(WorkflowRuntimeStatus.Completed, state.RuntimeStatus);
         var firstTurn = _h.Engine.HistoryOf(id).First(e => e.OrchestratorStarted is not null).Timestamp.ToDateTimeOffset();
         Assert.True(firstTurn >= startAt, $"first turn at {firstTurn:O}, scheduled for {startAt:O}");
+    }
+
+    // Terminate does not wait for a scheduled start: the terminate event runs the pending instance's inbox at once
+    // and it ends TERMINATED without running workflow code.
+    [Fact]
+    public async Task Terminating_a_scheduled_instance_ends_it_before_its_start_time()
+    {
+        var id = await _h.Client.ScheduleNewWorkflowAsync(nameof(ChainWorkflow), Id("later-term"), "x", DateTimeOffset.UtcNow.AddHours(1));
+
+        using var bound = new CancellationTokenSource(WorkflowHarness.Patience);
+        await _h.Client.TerminateWorkflowAsync(id, cancellation: bound.Token);
+
+        Assert.Equal(WorkflowRuntimeStatus.Terminated, (await _h.Client.GetWorkflowStateAsync(id)).RuntimeStatus);
+        Assert.Empty(WorkflowPasses.Of(id));
+        Assert.DoesNotContain(_h.Engine.HistoryOf(id), e => e.TaskScheduled is not null);
     }
 
     // History lives in the sidecar: a new worker process picks the instance up; finished steps are replayed from

@@ -327,7 +327,8 @@ public sealed partial class WorkflowEngineDouble : TaskHubSidecarService.TaskHub
             return;
         }
 
-        if (instance.NotBefore is { } notBefore && notBefore > DateTime.UtcNow)
+        // A terminate does not wait for the scheduled start (its new-event wake-up runs the inbox at once).
+        if (instance.NotBefore is { } notBefore && notBefore > DateTime.UtcNow && !instance.Inbox.Any(e => e.ExecutionTerminated is not null))
         {
             return;
         }
