@@ -42,7 +42,7 @@ public sealed class IngestApiTests : IAsyncLifetime
 
     public Task InitializeAsync() => StartAsync();
 
-    private async Task StartAsync(string? appToken = null, string? daprToken = null, long? maxUpload = null)
+    private async Task StartAsync(string? appToken = null, string? daprToken = null, long? maxUpload = null, bool hostWorker = true)
     {
         _engine = new WorkflowEngineDouble();
         _network = new SidecarNetwork(Directory.CreateTempSubdirectory("ingest-tests-").FullName);
@@ -95,6 +95,19 @@ public sealed class IngestApiTests : IAsyncLifetime
             }
 
             web.ConfigureLogging(l => l.ClearProviders());
+            if (!hostWorker)
+            {
+                // Ingest without its workflow worker: the engine then never confirms a start (it waits for a first turn).
+                web.UseSetting("Ingest:WorkflowStartTimeout", "00:00:01");
+                web.ConfigureServices(services =>
+                {
+                    foreach (var worker in services.Where(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService)
+                        && d.ImplementationType?.Namespace?.StartsWith("Dapr.Workflow", StringComparison.Ordinal) == true).ToList())
+                    {
+                        services.Remove(worker);
+                    }
+                });
+            }
         });
         _http = _factory.CreateClient();
         if (appToken is not null)
@@ -128,10 +141,31 @@ public sealed class IngestApiTests : IAsyncLifetime
         Directory.Delete(ImagesFolder, recursive: true);
     }
 
-    private async Task RestartAsync(string? appToken = null, string? daprToken = null, long? maxUpload = null)
+    private async Task RestartAsync(string? appToken = null, string? daprToken = null, long? maxUpload = null, bool hostWorker = true)
     {
         await DisposeAsync();
-        await StartAsync(appToken, daprToken, maxUpload);
+        await StartAsync(appToken, daprToken, maxUpload, hostWorker);
+    }
+
+    [Fact]
+    public async Task An_upload_whose_start_is_not_confirmed_in_time_is_stored_and_deferred_to_the_sweep()
+    {
+        await RestartAsync(hostWorker: false);
+        var content = Encoding.UTF8.GetBytes("stored while no worker is connected");
+
+        using var response = await UploadAsync("waiting.png", content);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("deferred-to-sweep", body.GetProperty("workflow").GetString());
+        Assert.Equal(content, await File.ReadAllBytesAsync(Path.Combine(ImagesFolder, "waiting.png")));
+        // Nothing is lost: the instance exists and waits for a worker, and a sweep would find it known.
+        var id = body.GetProperty("id").GetString()!;
+        var view = await _engine.GetAsync(id, CancellationToken.None);
+        Assert.Contains(view?.RuntimeStatus, new[] { "PENDING", "RUNNING" });
+        using var sweep = await _http.PostAsync("/sweep", null);
+        Assert.True(sweep.IsSuccessStatusCode);
+        Assert.Single(_engine.StartedInstanceIds);
     }
 
     private Task<HttpResponseMessage> UploadAsync(string name, byte[] content) =>

@@ -59,9 +59,19 @@ public sealed partial class ImageWorkflowStarter(IBlobBinding blobs, IDaprWorkfl
             return StartOutcome.AlreadyKnown;
         }
 
+        // daprd answers a start only once the instance's first turn has run (durabletask-go's executor waits for it),
+        // so a start can wait on a worker that is not connected yet. The deadline turns that wait into a
+        // TimeoutException the triggers already handle (upload: deferred-to-sweep; queue: redelivered).
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.Value.WorkflowStartTimeout);
         try
         {
-            await workflows.ScheduleNewWorkflowAsync(DaprTopology.Workflows.ImageMetadata, id.Value, new ImageWorkflowInput(blob, options.Value.ActivityRetry()), startTime: null, cancellationToken);
+            await workflows.ScheduleNewWorkflowAsync(DaprTopology.Workflows.ImageMetadata, id.Value, new ImageWorkflowInput(blob, options.Value.ActivityRetry()), startTime: null, deadline.Token);
+        }
+        catch (Exception e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+            && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled or StatusCode.DeadlineExceeded })
+        {
+            throw new TimeoutException($"The workflow engine did not confirm the start of {id} within {options.Value.WorkflowStartTimeout}.", e);
         }
         catch (RpcException e) when (e.StatusCode is not (StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled))
         {

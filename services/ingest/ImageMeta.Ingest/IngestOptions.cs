@@ -37,6 +37,12 @@ public sealed class IngestOptions
     /// <summary>Cap on one wait.</summary>
     public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long a start may wait for the sidecar to confirm it (it confirms after the instance's first turn). Past it
+    /// an upload answers <c>deferred-to-sweep</c> and a queue message is delivered again.
+    /// </summary>
+    public TimeSpan WorkflowStartTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Time limit for one call to the extractor or the store through Dapr.</summary>
     public TimeSpan InvocationTimeout { get; set; } = TimeSpan.FromMinutes(2);
 

@@ -21,6 +21,7 @@ public static class IngestRegistration
             .ValidateDataAnnotations()
             .Validate(o => o.RetryFirstInterval > TimeSpan.Zero && o.RetryMaxInterval >= o.RetryFirstInterval, "Ingest retry intervals must be positive and ordered.")
             .Validate(o => o.InvocationTimeout > TimeSpan.Zero, "Ingest:InvocationTimeout must be positive.")
+            .Validate(o => o.WorkflowStartTimeout > TimeSpan.Zero, "Ingest:WorkflowStartTimeout must be positive.")
             .ValidateOnStart();
         services.AddBlobBinding(configuration);
         services.AddSingleton<PipelineCalls>();
