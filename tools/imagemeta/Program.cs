@@ -25,19 +25,23 @@ using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
-    cancel.Cancel();
+    Interrupt.Request(cancel);
 };
 
 var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
 try
 {
-    return await new ScanCommand(stdout, Console.Error, !Console.IsErrorRedirected).RunAsync(arguments, cancel.Token);
+    return await new ScanCommand(stdout, Console.Error, !Console.IsErrorRedirected, RawCommandLine.PathsOf(args)).RunAsync(arguments, cancel.Token);
 }
-catch (OperationCanceledException)
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
 {
-    return 130;
+    return Interrupt.ExitCode;
 }
 finally
 {
-    await stdout.FlushAsync();
+    // After Ctrl-C a reader that stopped reading must not hold the exit: flush only what can go without waiting.
+    if (!cancel.IsCancellationRequested)
+    {
+        await stdout.FlushAsync();
+    }
 }

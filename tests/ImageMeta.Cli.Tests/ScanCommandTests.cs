@@ -1,10 +1,10 @@
 using System.Text;
 using System.Text.Json;
-using ImageMeta.Cli;
 using ImageMeta.Contracts;
+using ImageMeta.Extractor;
 using ImageMeta.Testing.Images;
 
-namespace ImageMeta.Extractor.Tests;
+namespace ImageMeta.Cli.Tests;
 
 public sealed class ScanCommandTests : IDisposable
 {
