@@ -20,14 +20,38 @@ public static class Interrupt
             Environment.Exit(ExitCode);
         }
 
-        Console.Error.WriteLine("imagemeta: interrupted");
-        cancel.Cancel();
-        // A thread of its own: the thread pool may be busy with the very work that does not stop.
+        // First the deadline, on a thread of its own (the thread pool may be busy with the very work that does
+        // not stop), then the message and the cancellation, either of which could block.
         new Thread(() =>
         {
             Thread.Sleep(Grace);
             Environment.Exit(ExitCode);
         })
         { IsBackground = true, Name = "imagemeta interrupt" }.Start();
+        WriteToError("imagemeta: interrupted\n");
+        cancel.Cancel();
+    }
+
+    /// <summary>
+    /// Straight to file descriptor 2 on Unix: .NET's console streams take one lock for stdout and stderr,
+    /// which the thread blocked writing to a full stdout pipe holds, so Console.Error would wait with it.
+    /// </summary>
+    private static void WriteToError(string text)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Console.Error.Write(text);
+            return;
+        }
+
+        try
+        {
+            using var error = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(2, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+            error.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            // No usable stderr (closed, or not writable): the exit code still says it.
+        }
     }
 }

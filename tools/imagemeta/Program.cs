@@ -39,9 +39,7 @@ catch (OperationCanceledException) when (cancel.IsCancellationRequested)
 }
 finally
 {
-    // After Ctrl-C a reader that stopped reading must not hold the exit: flush only what can go without waiting.
-    if (!cancel.IsCancellationRequested)
-    {
-        await stdout.FlushAsync();
-    }
+    // Also after Ctrl-C: the lines already scanned reach a live reader; a reader that stopped reading cannot
+    // hold the exit, as Interrupt ends the process a moment later whatever this waits for.
+    await stdout.FlushAsync();
 }
