@@ -59,10 +59,16 @@ public sealed class FilePath
     /// <summary>This path, then a separator, then a name.</summary>
     public FilePath Join(byte[] name)
     {
-        var joined = new byte[Bytes.Length + 1 + name.Length];
+        // "photos/" given on the command line gives "photos/a.jpg", not "photos//a.jpg".
+        var separator = Bytes is [.., (byte)'/'] ? 0 : 1;
+        var joined = new byte[Bytes.Length + separator + name.Length];
         Bytes.CopyTo(joined, 0);
-        joined[Bytes.Length] = (byte)'/';
-        name.CopyTo(joined, Bytes.Length + 1);
+        if (separator == 1)
+        {
+            joined[Bytes.Length] = (byte)'/';
+        }
+
+        name.CopyTo(joined, Bytes.Length + separator);
         return FromBytes(joined);
     }
 
