@@ -25,19 +25,21 @@ using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
-    cancel.Cancel();
+    Interrupt.Request(cancel);
 };
 
 var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
 try
 {
-    return await new ScanCommand(stdout, Console.Error, !Console.IsErrorRedirected).RunAsync(arguments, cancel.Token);
+    return await new ScanCommand(stdout, Console.Error, !Console.IsErrorRedirected, RawCommandLine.PathsOf(args)).RunAsync(arguments, cancel.Token);
 }
-catch (OperationCanceledException)
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
 {
-    return 130;
+    return Interrupt.ExitCode;
 }
 finally
 {
+    // Also after Ctrl-C: the lines already scanned reach a live reader; a reader that stopped reading cannot
+    // hold the exit, as Interrupt ends the process a moment later whatever this waits for.
     await stdout.FlushAsync();
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using ImageMeta.Contracts;
 using ImageMeta.Extractor;
+using Microsoft.Win32.SafeHandles;
 
 namespace ImageMeta.Cli;
 
@@ -10,12 +11,9 @@ namespace ImageMeta.Cli;
 /// <c>imagemeta scan PATH... [--jsonl] [--verify] [--parallel N]</c>: inspects files and folders and
 /// writes one result per file, in the order the files were named or found, whatever the parallelism.
 /// </summary>
-public sealed class ScanCommand(TextWriter output, TextWriter error, bool errorIsTerminal)
+public sealed class ScanCommand(TextWriter output, TextWriter error, bool errorIsTerminal, Func<string, FilePath>? pathOf = null)
 {
     public const string Usage = "usage: imagemeta scan PATH... [--jsonl] [--verify] [--parallel N] [--max-bytes N] [--max-pixels N]";
-
-    /// <summary>One file to scan: where it is, and how to name it in the output.</summary>
-    public sealed record Target(string Path, string Display);
 
     /// <summary>Parsed arguments.</summary>
     public sealed record Arguments(IReadOnlyList<string> Paths, bool Jsonl, bool Verify, int Parallel, ExtractionOptions Options);
@@ -79,45 +77,29 @@ public sealed class ScanCommand(TextWriter output, TextWriter error, bool errorI
         return new Arguments(paths, jsonl, verify, parallel, options);
     }
 
-    /// <summary>Files named directly keep their path as given; files found in a folder are named relative to it.</summary>
-    public static IEnumerable<Target> Expand(IEnumerable<string> paths, Action<string> missing)
-    {
-        foreach (var path in paths)
-        {
-            if (File.Exists(path))
-            {
-                yield return new Target(path, path);
-            }
-            else if (System.IO.Directory.Exists(path))
-            {
-                var files = System.IO.Directory.EnumerateFiles(path, "*", new EnumerationOptions
-                {
-                    RecurseSubdirectories = true,
-                    IgnoreInaccessible = true,
-                    AttributesToSkip = FileAttributes.ReparsePoint,
-                });
-                foreach (var file in files.Order(StringComparer.Ordinal))
-                {
-                    yield return new Target(file, Path.GetRelativePath(path, file).Replace('\\', '/'));
-                }
-            }
-            else
-            {
-                missing(path);
-            }
-        }
-    }
-
     public async Task<int> RunAsync(Arguments arguments, CancellationToken cancellationToken)
     {
-        var missing = new List<string>();
-        var targets = Expand(arguments.Paths, missing.Add).ToList();
+        var gate = new object();
+        var failures = 0;
+        void Notice(string text)
+        {
+            lock (gate)
+            {
+                error.WriteLine($"imagemeta: {text}");
+            }
+        }
+
+        var finder = new FileFinder(Notice, text =>
+        {
+            Interlocked.Increment(ref failures);
+            Notice(text);
+        });
+        var targets = finder.Find(arguments.Paths.Select(pathOf ?? FilePath.FromText), cancellationToken);
         var inspector = new ImageInspector(arguments.Options);
-        var results = new (ExtractionResult? Result, string? IoError)[targets.Count];
+        var results = new Outcome[targets.Count];
         var done = new bool[targets.Count];
         var next = 0;
         var unreadable = 0;
-        var gate = new object();
         var started = DateTime.UtcNow;
         var lastProgress = DateTime.MinValue;
 
@@ -133,11 +115,11 @@ public sealed class ScanCommand(TextWriter output, TextWriter error, bool errorI
             {
                 try
                 {
-                    results[index] = (await inspector.InspectFileAsync(targets[index].Path, arguments.Verify, token), null);
+                    results[index] = await InspectAsync(inspector, targets[index].Path, arguments.Verify, Notice, token);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    results[index] = (null, e.Message);
+                    results[index] = new Outcome(null, e.Message);
                 }
 
                 lock (gate)
@@ -146,9 +128,13 @@ public sealed class ScanCommand(TextWriter output, TextWriter error, bool errorI
                     // Emit in order: everything finished up to the first gap.
                     while (next < targets.Count && done[next])
                     {
-                        var (result, ioError) = results[next];
-                        unreadable += ioError is null ? 0 : 1;
-                        output.WriteLine(arguments.Jsonl ? JsonLine(targets[next].Display, result, ioError) : TableLine(targets[next].Display, result, ioError));
+                        var (result, ioError, skipped) = results[next];
+                        if (!skipped)
+                        {
+                            unreadable += ioError is null ? 0 : 1;
+                            output.WriteLine(arguments.Jsonl ? JsonLine(targets[next].Display, result, ioError) : TableLine(targets[next].Display.Text, result, ioError));
+                        }
+
                         results[next] = default;
                         next++;
                     }
@@ -166,23 +152,65 @@ public sealed class ScanCommand(TextWriter output, TextWriter error, bool errorI
             await error.WriteLineAsync($"\rscanned {targets.Count}/{targets.Count} files");
         }
 
-        foreach (var path in missing)
+        await output.FlushAsync(cancellationToken);
+        return failures + unreadable == 0 ? 0 : 1;
+    }
+
+    /// <summary>What scanning one file gave: a result, an I/O error, or nothing when it was skipped.</summary>
+    private readonly record struct Outcome(ExtractionResult? Result, string? IoError, bool Skipped = false);
+
+    /// <summary>
+    /// On Linux the file is opened by its raw name and without blocking, and scanned only if the opened
+    /// descriptor is a regular file (it may have been swapped for a FIFO since it was found).
+    /// </summary>
+    private static async Task<Outcome> InspectAsync(ImageInspector inspector, FilePath path, bool verify, Action<string> notice, CancellationToken cancellationToken)
+    {
+        if (!Libc.Usable)
         {
-            await error.WriteLineAsync($"imagemeta: no such file or folder: {path}");
+            return new Outcome(await inspector.InspectFileAsync(path.Text, verify, cancellationToken), null);
         }
 
-        await output.FlushAsync(cancellationToken);
-        return missing.Count + unreadable == 0 ? 0 : 1;
+        var descriptor = Libc.OpenForReading(path.Bytes, out var openError);
+        if (descriptor < 0)
+        {
+            return new Outcome(null, Libc.Message(openError));
+        }
+
+        using var handle = new SafeFileHandle(descriptor, ownsHandle: true);
+        var statError = Libc.Stat(handle, out var status);
+        if (statError != 0)
+        {
+            return new Outcome(null, Libc.Message(statError));
+        }
+
+        if (status.Type != Libc.TypeRegular)
+        {
+            notice($"skipped {path}: no longer a regular file");
+            return new Outcome(null, null, Skipped: true);
+        }
+
+        await using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 1);
+        return new Outcome(await inspector.InspectAsync(stream, verify, cancellationToken), null);
     }
 
     /// <summary>One JSON object: file, ok, the contract's fields (camelCase) and, on failure, the error.</summary>
-    public static string JsonLine(string file, ExtractionResult? result, string? ioError)
+    /// <remarks>
+    /// <c>file</c> is the name as text; when the name is not valid UTF-8 it shows each invalid byte as
+    /// <c>\xHH</c> and <c>fileBytes</c> carries the exact name in base64, so a consumer can always get the
+    /// bytes back: base64-decode <c>fileBytes</c> when present, else UTF-8-encode <c>file</c>.
+    /// </remarks>
+    public static string JsonLine(FilePath file, ExtractionResult? result, string? ioError)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            writer.WriteString("file", file);
+            writer.WriteString("file", file.Text);
+            if (!file.IsUtf8)
+            {
+                writer.WriteBase64String("fileBytes", file.Bytes);
+            }
+
             writer.WriteBoolean("ok", result?.Succeeded == true);
             if (result?.Metadata is { } metadata)
             {

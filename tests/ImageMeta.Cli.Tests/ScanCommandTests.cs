@@ -1,10 +1,10 @@
 using System.Text;
 using System.Text.Json;
-using ImageMeta.Cli;
 using ImageMeta.Contracts;
+using ImageMeta.Extractor;
 using ImageMeta.Testing.Images;
 
-namespace ImageMeta.Extractor.Tests;
+namespace ImageMeta.Cli.Tests;
 
 public sealed class ScanCommandTests : IDisposable
 {
@@ -73,6 +73,32 @@ public sealed class ScanCommandTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Empty(lines);
         Assert.Contains("no such file or folder", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Finding_files_stops_at_once_when_cancelled()
+    {
+        Directory.CreateDirectory(Path.Combine(_folder, "sub"));
+        File.WriteAllBytes(Path.Combine(_folder, "sub", "a.jpg"), ImageWriters.Jpeg(4, 4));
+        var finder = new FileFinder(_ => { }, _ => { });
+
+        Assert.Single(finder.Find([FilePath.FromText(_folder)], CancellationToken.None));
+        Assert.ThrowsAny<OperationCanceledException>(() => finder.Find([FilePath.FromText(_folder)], new CancellationToken(canceled: true)));
+    }
+
+    [Fact]
+    public void A_name_shows_only_its_invalid_bytes_escaped_and_keeps_them_exactly()
+    {
+        byte[] bytes = [(byte)'a', 0xFF, 0xC3, 0xA9, (byte)'\\', 0xC3];
+        var name = FilePath.FromBytes(bytes);
+
+        Assert.False(name.IsUtf8);
+        Assert.Equal("a\\xFFé\\\\xC3", name.Text);
+        Assert.Equal(bytes, name.Bytes);
+        Assert.True(FilePath.FromText("é/b.jpg").IsUtf8);
+        var line = JsonDocument.Parse(ScanCommand.JsonLine(name, null, "gone")).RootElement;
+        Assert.Equal(name.Text, line.GetProperty("file").GetString());
+        Assert.Equal(bytes, line.GetProperty("fileBytes").GetBytesFromBase64());
     }
 
     [Theory]
