@@ -1,14 +1,10 @@
-using System.Buffers.Binary;
 using System.Globalization;
-using System.IO.Compression;
 using System.Net;
 using System.Reflection;
-using System.Text;
 using System.Text.Json;
 using ImageMeta.Contracts;
 using ImageMeta.Testing.Dapr;
 using ImageMeta.Testing.Dapr.Pipeline;
-using SkiaSharp;
 using Xunit.Abstractions;
 
 namespace ImageMeta.Extractor.Tests;
@@ -65,9 +61,9 @@ public sealed class ExtractorMemoryTests(ITestOutputHelper output)
 
     private async Task SendHostileLoadAsync(ServiceProcess extractor)
     {
-        var hostile = TruncatedPng(10_000, 10_000, keepBytes: 145 * 1024, interlaced: false);
-        var hostileInterlaced = TruncatedPng(10_000, 10_000, keepBytes: 145 * 1024, interlaced: true);
-        var jpeg = NoiseJpeg(targetBytes: 10 * 1024 * 1024);
+        var hostile = HostileImages.TruncatedPng(10_000, 10_000, keepBytes: 145 * 1024, interlaced: false);
+        var hostileInterlaced = HostileImages.TruncatedPng(10_000, 10_000, keepBytes: 145 * 1024, interlaced: true);
+        var jpeg = HostileImages.NoiseJpeg(targetBytes: 10 * 1024 * 1024);
         var pid = extractor.ProcessId ?? throw new InvalidOperationException("The extractor is not running.");
         var before = ResidentKilobytes(pid, "VmRSS");
 
@@ -122,69 +118,5 @@ public sealed class ExtractorMemoryTests(ITestOutputHelper output)
     {
         var line = File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith(field + ":", StringComparison.Ordinal));
         return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>
-    /// An 8-bit RGBA PNG declaring <paramref name="width"/>×<paramref name="height"/> whose IDAT holds
-    /// deflated zero rows and is cut at <paramref name="keepBytes"/> (no IEND): small on the wire, and
-    /// about width×height×4 bytes if anything decodes it whole. All-zero data is valid filtered data in
-    /// either row order, so interlacing only changes the header.
-    /// </summary>
-    private static byte[] TruncatedPng(int width, int height, int keepBytes, bool interlaced)
-    {
-        using var deflated = new MemoryStream();
-        using (var zlib = new ZLibStream(deflated, CompressionLevel.SmallestSize, leaveOpen: true))
-        {
-            var row = new byte[(width * 4) + 1];
-            for (var y = 0; y < height && deflated.Length < keepBytes; y++)
-            {
-                zlib.Write(row);
-            }
-        }
-
-        var idat = deflated.GetBuffer().AsSpan(0, (int)Math.Min(deflated.Length, keepBytes));
-        using var png = new MemoryStream();
-        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        var header = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(header, width);
-        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        header[8] = 8; // bit depth
-        header[9] = 6; // RGBA
-        header[12] = interlaced ? (byte)1 : (byte)0;
-        WriteChunk(png, "IHDR", header);
-        WriteChunk(png, "IDAT", idat);
-        return png.ToArray();
-    }
-
-    private static void WriteChunk(Stream png, string type, ReadOnlySpan<byte> data)
-    {
-        var typed = new byte[4 + data.Length];
-        Encoding.ASCII.GetBytes(type, typed);
-        data.CopyTo(typed.AsSpan(4));
-        var length = new byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
-        png.Write(length);
-        png.Write(typed);
-        var crc = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(crc, System.IO.Hashing.Crc32.HashToUInt32(typed));
-        png.Write(crc);
-    }
-
-    /// <summary>A complete JPEG of random noise (noise barely compresses), sized up to about <paramref name="targetBytes"/>.</summary>
-    private static byte[] NoiseJpeg(int targetBytes)
-    {
-        // Noise at quality 100 costs about 1.3 bytes a pixel (4:2:0).
-        var side = (int)Math.Sqrt(targetBytes / 1.3);
-        using var bitmap = new SKBitmap(new SKImageInfo(side, side, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        var pixels = bitmap.GetPixelSpan();
-        new Random(7).NextBytes(pixels);
-        for (var i = 3; i < pixels.Length; i += 4)
-        {
-            pixels[i] = 255;
-        }
-
-        using var image = SKImage.FromBitmap(bitmap);
-        using var data = image.Encode(SKEncodedImageFormat.Jpeg, 100);
-        return data.ToArray();
     }
 }
