@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ImageMeta.Extractor.Tests;
 
@@ -14,6 +15,7 @@ namespace ImageMeta.Extractor.Tests;
 /// </summary>
 public sealed class RequestRefusalTests : IDisposable
 {
+    private readonly CapturedLogs _logs = new();
     private readonly WebApplicationFactory<Program> _factory;
 
     public RequestRefusalTests()
@@ -23,6 +25,7 @@ public sealed class RequestRefusalTests : IDisposable
             host.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
             host.UseSetting("Blobs:LocalRootPath", LocalStorageInvokerFake.Root);
             host.UseSetting("urls", "http://127.0.0.1:0");
+            host.ConfigureServices(services => services.AddLogging(logging => logging.AddProvider(_logs)));
         });
         _factory.UseKestrel(0);
         _factory.StartServer();
@@ -61,6 +64,10 @@ public sealed class RequestRefusalTests : IDisposable
         var answer = await reading;
         Assert.StartsWith("HTTP/1.1 408", answer, StringComparison.Ordinal);
         Assert.Contains("application/problem+json", answer, StringComparison.Ordinal);
+
+        // The caller's doing: one line saying so, and no exception (stack trace) in any entry.
+        Assert.Single(_logs.Entries, e => e.Message.Contains("refused with 408", StringComparison.Ordinal));
+        Assert.DoesNotContain(_logs.Entries, e => e.Exception is not null);
     }
 
     private static async Task<string> ReadAnswerAsync(NetworkStream stream, CancellationToken cancellationToken)
