@@ -45,6 +45,9 @@ public sealed class ExtractorMemoryTests(ITestOutputHelper output)
             ["Blobs__LocalRootPath"] = root,
             ["Telemetry__ZipkinEndpoint"] = string.Empty,
             ["Logging__LogLevel__Default"] = "Warning",
+            // The GC sizes itself as in the pod (2 GiB memory limit; the value is hexadecimal), so the
+            // runtimeconfig's heap limit percent means what it means there.
+            ["DOTNET_GCTotalPhysicalMemory"] = "80000000",
         };
         var extractor = new ServiceProcess(DaprTopology.AppIds.Extractor, "dotnet", [dll], Path.GetDirectoryName(dll)!, port, env);
         try
