@@ -63,6 +63,7 @@ public static class ServiceDefaultsExtensions
 
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy());
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<RequestRefusalHandler>();
         // Malformed requests are the caller's fault in every environment: answer 400, not an exception page or a 500.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         builder.Services.ConfigureHttpJsonOptions(o => ContractJson.Configure(o.SerializerOptions));

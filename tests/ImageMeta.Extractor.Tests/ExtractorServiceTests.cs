@@ -120,6 +120,47 @@ public sealed class ExtractorServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task When_the_in_flight_budget_is_full_extraction_answers_503_with_retry_after_and_serves_again_once_it_drains()
+    {
+        using var factory = Create(new()
+        {
+            ["Extraction:MaxPixels"] = "10000",
+            ["Extraction:MaxBytesInFlight"] = "300000",
+            ["Extraction:RetryAfterSeconds"] = "7",
+        });
+        var client = factory.CreateClient();
+        var budget = factory.Services.GetRequiredService<ImageInspector>().Budget;
+        var png = ImageWriters.Png(20, 20);
+        _storage.Files["small.png"] = png;
+
+        using (budget.TryHold(budget.Capacity - 100, wait: false))
+        {
+            var content = await client.PostAsync("/extract/content", new ByteArrayContent(png));
+            var blob = await client.PostAsJsonAsync("/extract", new BlobReference("images", "small.png"));
+
+            foreach (var busy in new[] { content, blob })
+            {
+                Assert.Equal((HttpStatusCode.ServiceUnavailable, FailureClass.Unavailable), await Failure(busy));
+                Assert.Equal(TimeSpan.FromSeconds(7), busy.Headers.RetryAfter?.Delta);
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/extract/content", new ByteArrayContent(png))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/extract", new BlobReference("images", "small.png"))).StatusCode);
+        Assert.Equal(0, budget.Held);
+    }
+
+    [Fact]
+    public void A_budget_too_small_for_one_request_at_the_limits_stops_the_service_at_start()
+    {
+        using var factory = Create(new() { ["Extraction:MaxPixels"] = "10000", ["Extraction:MaxBytesInFlight"] = "100000" });
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => factory.CreateClient());
+
+        Assert.Contains("MaxBytesInFlight", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task With_an_app_token_only_calls_carrying_it_are_served_but_health_stays_open()
     {
         using var factory = Create(new() { ["APP_API_TOKEN"] = "s3cret-token" });

@@ -10,7 +10,8 @@ namespace ImageMeta.Extractor.Service;
 /// <c>POST /extract</c> (a blob reference, read through the <c>images</c> binding; the method the workflow
 /// invokes) and <c>POST /extract/content</c> (the image in the body). Failures are problem details with the
 /// class in <c>failureClass</c>: 422 for content that will never extract, 413 too large, 404 missing blob,
-/// 503 when the binding is unreachable. The 4xx answers are final; 503 is worth retrying.
+/// 503 when the binding is unreachable or when the memory budget of inspections in flight is full (then
+/// with <c>Retry-After</c>). The 4xx answers are final; 503 is worth retrying.
 /// </summary>
 public static class ExtractApi
 {
@@ -23,7 +24,7 @@ public static class ExtractApi
     }
 
     private static async Task<Results<Ok<ImageMetadata>, ProblemHttpResult>> ExtractBlob(
-        [FromBody] BlobReference? blob, bool? verify, IBlobBinding blobs, ImageInspector inspector, CancellationToken cancellationToken)
+        [FromBody] BlobReference? blob, bool? verify, IBlobBinding blobs, ImageInspector inspector, HttpResponse response, CancellationToken cancellationToken)
     {
         if (blob is null || string.IsNullOrWhiteSpace(blob.Name) || string.IsNullOrWhiteSpace(blob.Container))
         {
@@ -59,7 +60,7 @@ public static class ExtractApi
                 $"Blob '{blob.Name}' has been replaced: version '{blob.Version}' no longer exists (now '{content.Blob.Version}').");
         }
 
-        return Answer(inspector.Inspect(content.Content, verify));
+        return Answer(inspector.Inspect(content.Content, verify), inspector, response);
     }
 
     private static async Task<Results<Ok<ImageMetadata>, ProblemHttpResult>> ExtractContent(
@@ -67,7 +68,7 @@ public static class ExtractApi
     {
         try
         {
-            return Answer(await inspector.InspectAsync(request.Body, verify, cancellationToken));
+            return Answer(await inspector.InspectAsync(request.Body, verify, request.ContentLength, cancellationToken), inspector, request.HttpContext.Response);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -75,11 +76,23 @@ public static class ExtractApi
         }
     }
 
-    private static Results<Ok<ImageMetadata>, ProblemHttpResult> Answer(Extractor.ExtractionResult result) =>
-        result.Succeeded
-            ? TypedResults.Ok(result.Metadata)
-            : Problem(result.Failure.Class == FailureClass.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status422UnprocessableEntity,
-                result.Failure.Class, result.Failure.Message);
+    private static Results<Ok<ImageMetadata>, ProblemHttpResult> Answer(Extractor.ExtractionResult result, ImageInspector inspector, HttpResponse response)
+    {
+        if (result.Succeeded)
+        {
+            return TypedResults.Ok(result.Metadata);
+        }
+
+        if (result.Failure.Class == FailureClass.Unavailable)
+        {
+            // Too much in flight right now: the same request will succeed later, and the caller is told when to retry.
+            response.Headers.RetryAfter = inspector.Options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problem(StatusCodes.Status503ServiceUnavailable, result.Failure.Class, result.Failure.Message);
+        }
+
+        return Problem(result.Failure.Class == FailureClass.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status422UnprocessableEntity,
+            result.Failure.Class, result.Failure.Message);
+    }
 
     private static ProblemHttpResult Problem(int status, string failureClass, string detail) =>
         FailureProblems.Problem(status, failureClass, detail, title: $"Extraction failed: {failureClass}");

@@ -15,6 +15,8 @@ public static class ExtractorRegistration
         }
 
         builder.Services.AddOptions<ExtractionOptions>()
+            // A service refuses work it has no memory for (503, Retry-After) rather than queueing requests that hold their bodies.
+            .Configure(o => o.WhenBusy = BusyPolicy.Refuse)
             .Bind(builder.Configuration.GetSection(ExtractionOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();

@@ -120,6 +120,38 @@ public static class ContainerSignature
         };
     }
 
+    /// <summary>
+    /// Whether a JPEG's frame header (read by walking marker segments up to the first scan) is progressive
+    /// (SOF2, SOF6, SOF10, SOF14). False when the markers cannot be walked.
+    /// </summary>
+    public static bool IsProgressiveJpeg(ReadOnlySpan<byte> jpeg)
+    {
+        var at = 2;
+        while (at + 4 <= jpeg.Length && jpeg[at] == 0xFF)
+        {
+            var marker = jpeg[at + 1];
+            if (marker == 0xFF)
+            {
+                at++; // fill byte
+                continue;
+            }
+
+            if (marker is 0xC2 or 0xC6 or 0xCA or 0xCE)
+            {
+                return true;
+            }
+
+            if (marker is 0xDA or 0xD9)
+            {
+                return false;
+            }
+
+            at += 2 + ((jpeg[at + 2] << 8) | jpeg[at + 3]);
+        }
+
+        return false;
+    }
+
     private static ReadOnlySpan<byte> TrimStart(ReadOnlySpan<byte> head)
     {
         if (head.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))

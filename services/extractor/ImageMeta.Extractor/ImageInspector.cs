@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using ImageMeta.Contracts;
 using SkiaSharp;
@@ -10,31 +9,115 @@ namespace ImageMeta.Extractor;
 /// Header first: the codec reports size, frames, alpha and orientation without decoding pixels, and
 /// the pixel limit is enforced from that header before any pixel buffer exists. Pixels are decoded
 /// only to verify (on request, or when a missing end marker suggests truncation), row by row where
-/// the codec allows so memory stays bounded. Thread-safe; every native object is disposed.
+/// the codec allows so memory stays bounded. The bytes of content and decode buffers of all
+/// inspections in flight are bounded by one <see cref="InFlightBudget"/>: past it an inspection waits or
+/// fails <c>unavailable</c>, per <see cref="ExtractionOptions.WhenBusy"/>. Thread-safe; every native
+/// object is disposed.
 /// </summary>
 public sealed class ImageInspector(ExtractionOptions options)
 {
     private const int SniffLength = 64;
     private const int MaxVerifiedFrames = 1000;
 
+    // libjpeg keeps 16-bit coefficients of every component for a progressive image: up to 3 × 2 bytes a pixel (4:4:4).
+    private const int ProgressiveJpegBytesPerPixel = 6;
+
     public ExtractionOptions Options { get; } = options;
+
+    /// <summary>Bytes held by inspections in flight (content and decode buffers), bounded by <see cref="ExtractionOptions.MaxBytesInFlight"/>.</summary>
+    public InFlightBudget Budget { get; } = new(options.MaxBytesInFlight);
 
     /// <summary>Inspects content already in memory.</summary>
     public ExtractionResult Inspect(ReadOnlyMemory<byte> content, bool? verify = null)
     {
-        if (content.IsEmpty)
+        if (Refusal(content.Length) is { } refused)
         {
-            return ExtractionResult.Fail(FailureClass.Empty, "The content has no bytes.");
+            return refused;
         }
 
-        if (content.Length > Options.MaxBytes)
+        using var hold = Budget.TryHold(content.Length, Waits);
+        return hold is null ? Busy(content.Length) : InspectHeld(content, verify ?? Options.Verify, hold);
+    }
+
+    /// <summary>
+    /// Reads a stream up to the byte limit (refusing without reading further when it is exceeded), then
+    /// inspects. <paramref name="declaredLength"/> (an HTTP Content-Length) sizes the buffer once; the bytes
+    /// read are held in the in-flight budget as they arrive.
+    /// </summary>
+    public async Task<ExtractionResult> InspectAsync(Stream stream, bool? verify = null, long? declaredLength = null, CancellationToken cancellationToken = default)
+    {
+        var declared = stream.CanSeek ? stream.Length - stream.Position : declaredLength;
+        if (declared > Options.MaxBytes)
         {
-            return TooManyBytes(content.Length);
+            return TooManyBytes(declared.Value);
         }
 
+        // One byte past the declared length shows a body longer than declared without a second buffer.
+        var capacity = (int)Math.Min(Options.MaxBytes + 1, declared is { } d ? d + 1 : 1 << 20);
+        using var hold = Budget.TryHold(capacity, Waits);
+        if (hold is null)
+        {
+            return Busy(capacity);
+        }
+
+        using var buffer = new NativeContentBuffer(capacity);
+        while (true)
+        {
+            if (buffer.Length == buffer.Capacity)
+            {
+                if (buffer.Length > Options.MaxBytes)
+                {
+                    return TooManyBytes(buffer.Length, atLeast: true);
+                }
+
+                var grown = (int)Math.Min((long)buffer.Capacity * 2, Options.MaxBytes + 1);
+                if (!hold.TryGrow(grown - buffer.Capacity, Waits))
+                {
+                    return Busy(grown);
+                }
+
+                buffer.Grow(grown);
+            }
+
+            var read = await stream.ReadAsync(buffer.Free, cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            buffer.Length += read;
+            if (buffer.Length > Options.MaxBytes)
+            {
+                return TooManyBytes(buffer.Length, atLeast: true);
+            }
+        }
+
+        return buffer.Length == 0
+            ? Refusal(0)!
+            : InspectHeld(buffer.Memory[..buffer.Length], verify ?? Options.Verify, hold);
+    }
+
+    /// <summary>Inspects a file; the size limit is checked from the file system before reading.</summary>
+    public async Task<ExtractionResult> InspectFileAsync(string path, bool? verify = null, CancellationToken cancellationToken = default)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        return await InspectAsync(file, verify, cancellationToken: cancellationToken);
+    }
+
+    private bool Waits => Options.WhenBusy == BusyPolicy.Wait;
+
+    private ExtractionResult? Refusal(long length) => length switch
+    {
+        0 => ExtractionResult.Fail(FailureClass.Empty, "The content has no bytes."),
+        _ when length > Options.MaxBytes => TooManyBytes(length),
+        _ => null,
+    };
+
+    private ExtractionResult InspectHeld(ReadOnlyMemory<byte> content, bool verify, InFlightBudget.Hold hold)
+    {
         try
         {
-            return InspectBounded(content, verify ?? Options.Verify);
+            return InspectBounded(content, verify, hold);
         }
         catch (Exception e) when (e is OutOfMemoryException or InsufficientExecutionStackException)
         {
@@ -43,67 +126,14 @@ public sealed class ImageInspector(ExtractionOptions options)
         }
     }
 
-    /// <summary>Reads a stream up to the byte limit (refusing without reading further when it is exceeded), then inspects.</summary>
-    public async Task<ExtractionResult> InspectAsync(Stream stream, bool? verify = null, CancellationToken cancellationToken = default)
-    {
-        long? declared = stream.CanSeek ? stream.Length - stream.Position : null;
-        if (declared > Options.MaxBytes)
-        {
-            return TooManyBytes(declared.Value);
-        }
-
-        var capacity = (int)Math.Min(Options.MaxBytes + 1, declared is { } d ? d + 1 : 1 << 20);
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 1));
-        var length = 0;
-        try
-        {
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    if (length > Options.MaxBytes)
-                    {
-                        return TooManyBytes(length, atLeast: true);
-                    }
-
-                    var grown = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, Options.MaxBytes + 1));
-                    buffer.AsSpan(0, length).CopyTo(grown);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = grown;
-                }
-
-                var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                length += read;
-                if (length > Options.MaxBytes)
-                {
-                    return TooManyBytes(length, atLeast: true);
-                }
-            }
-
-            return Inspect(buffer.AsMemory(0, length), verify);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>Inspects a file; the size limit is checked from the file system before reading.</summary>
-    public async Task<ExtractionResult> InspectFileAsync(string path, bool? verify = null, CancellationToken cancellationToken = default)
-    {
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-        return await InspectAsync(file, verify, cancellationToken);
-    }
-
     private ExtractionResult TooManyBytes(long length, bool atLeast = false) =>
         ExtractionResult.Fail(FailureClass.TooLarge, $"The content has {(atLeast ? "more than " : string.Empty)}{length} bytes; the limit is {Options.MaxBytes}.");
 
-    private unsafe ExtractionResult InspectBounded(ReadOnlyMemory<byte> content, bool verify)
+    private ExtractionResult Busy(long bytes) =>
+        ExtractionResult.Fail(FailureClass.Unavailable,
+            $"The extractor is busy: {bytes} more bytes do not fit the {Budget.Capacity} bytes that inspections in flight may hold ({Budget.Held} held); try again shortly.");
+
+    private unsafe ExtractionResult InspectBounded(ReadOnlyMemory<byte> content, bool verify, InFlightBudget.Hold hold)
     {
         var span = content.Span;
         var sniffed = ContainerSignature.Detect(span[..Math.Min(span.Length, SniffLength)]);
@@ -136,9 +166,11 @@ public sealed class ImageInspector(ExtractionOptions options)
 
         var frames = Math.Max(1, codec.FrameCount);
         var mustDecode = verify || !ContainerSignature.HasEndMarker(format, span);
-        if (mustDecode && DecodeProblem(codec, frames) is { } problem)
+        if (mustDecode && Verify(codec, frames, format, content, hold) is { } failure)
         {
-            return ExtractionResult.Fail(FailureClass.Corrupt, $"The {sniffed.Name} data is damaged or truncated: {problem}.");
+            return failure.Class == FailureClass.Corrupt
+                ? ExtractionResult.Fail(FailureClass.Corrupt, $"The {sniffed.Name} data is damaged or truncated: {failure.Message}.")
+                : ExtractionResult.Fail(failure.Class, failure.Message);
         }
 
         var exif = ExifReader.Read(content, format);
@@ -180,18 +212,35 @@ public sealed class ImageInspector(ExtractionOptions options)
     }
 
     /// <summary>
-    /// Decodes the pixels and returns what went wrong, or null when every row of every frame decoded.
-    /// Row-by-row (bounded memory) where the codec supports scanlines; else a whole frame, scaled down
-    /// where the codec can scale.
+    /// Decodes the pixels and returns what went wrong (class <c>corrupt</c>), null when every row of every
+    /// frame decoded, or <c>unavailable</c> when the in-flight budget has no room for the decode's buffers.
+    /// Never a whole bitmap where rows will do: row by row where the codec supports scanlines (scaled down
+    /// where it can scale), a PNG's data inflated row by row without the codec (Skia's PNG codec has no
+    /// scanline decoder here and cannot scale, so it would need the whole image), and a whole frame (scaled
+    /// where possible) only for codecs that decode nothing smaller. Each buffer is held in the budget before it is allocated.
     /// </summary>
-    private static unsafe string? DecodeProblem(SKCodec codec, int frames)
+    private unsafe ExtractionFailure? Verify(SKCodec codec, int frames, string format, ReadOnlyMemory<byte> content, InFlightBudget.Hold hold)
     {
+        if (format == ImageFormats.Png && PngImageData.ReadHeader(content.Span) is { } png)
+        {
+            return PngImageData.Problem(content, png) is { } problem ? Corrupt(problem) : null;
+        }
+
         var size = codec.GetScaledDimensions(1f / 8);
         var alpha = codec.Info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Premul;
         var info = new SKImageInfo(Math.Max(1, size.Width), Math.Max(1, size.Height), SKColorType.Rgba8888, alpha);
 
         if (frames == 1)
         {
+            // A progressive JPEG keeps the coefficients of the whole image while decoding, whatever the scale.
+            var codecBytes = format == ImageFormats.Jpeg && ContainerSignature.IsProgressiveJpeg(content.Span)
+                ? (long)codec.Info.Width * codec.Info.Height * ProgressiveJpegBytesPerPixel
+                : 0;
+            if (!hold.TryGrow(info.RowBytes + codecBytes, Waits))
+            {
+                return BusyFailure(info.RowBytes + codecBytes);
+            }
+
             var row = new byte[info.RowBytes];
             fixed (byte* rowPointer = row)
             {
@@ -202,7 +251,7 @@ public sealed class ImageInspector(ExtractionOptions options)
                     {
                         if (codec.GetScanlines((IntPtr)rowPointer, 1, info.RowBytes) != 1)
                         {
-                            return $"row {y} of {info.Height} could not be decoded";
+                            return Corrupt($"row {y} of {info.Height} could not be decoded");
                         }
                     }
 
@@ -211,13 +260,18 @@ public sealed class ImageInspector(ExtractionOptions options)
 
                 if (start is not (SKCodecResult.Unimplemented or SKCodecResult.InvalidScale or SKCodecResult.InvalidConversion))
                 {
-                    return $"decoding failed to start ({start})";
+                    return Corrupt($"decoding failed to start ({start})");
                 }
             }
         }
 
         var full = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, alpha);
         var target = codec.GetScaledDimensions(1f / 8) == codec.Info.Size ? full : info;
+        if (!hold.TryGrow(target.BytesSize64, Waits))
+        {
+            return BusyFailure(target.BytesSize64);
+        }
+
         var buffer = new byte[target.BytesSize64];
         fixed (byte* pixels = buffer)
         {
@@ -228,13 +282,17 @@ public sealed class ImageInspector(ExtractionOptions options)
                 var result = codec.GetPixels(target, (IntPtr)pixels, new SKCodecOptions(i, required));
                 if (result != SKCodecResult.Success)
                 {
-                    return frames > 1 ? $"frame {i} of {frames}: {result}" : result.ToString();
+                    return Corrupt(frames > 1 ? $"frame {i} of {frames}: {result}" : result.ToString());
                 }
             }
         }
 
         return null;
     }
+
+    private static ExtractionFailure Corrupt(string problem) => new(FailureClass.Corrupt, problem);
+
+    private ExtractionFailure BusyFailure(long bytes) => Busy(bytes).Failure!;
 
     private static string? FormatName(SKEncodedImageFormat format) => format switch
     {

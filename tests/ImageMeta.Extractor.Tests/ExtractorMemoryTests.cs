@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Net;
+using System.Reflection;
+using System.Text.Json;
+using ImageMeta.Contracts;
+using ImageMeta.Testing.Dapr;
+using ImageMeta.Testing.Dapr.Pipeline;
+using Xunit.Abstractions;
+
+namespace ImageMeta.Extractor.Tests;
+
+/// <summary>
+/// The real extractor service as its own process, so its peak resident memory (VmHWM in
+/// <c>/proc/&lt;pid&gt;/status</c>) is what a container's memory limit would see. Hostile load: PNGs that
+/// declare 10000×10000 but are cut short (truncation forces verification), together with fifty ~10 MB JPEGs.
+/// </summary>
+public sealed class ExtractorMemoryTests(ITestOutputHelper output)
+{
+    /// <summary>The bound the issue sets, under the pod's 2 GiB limit with room for the runtime and native code.</summary>
+    private const long PeakResidentLimit = 1536L * 1024 * 1024;
+
+    [Fact]
+    public async Task Six_hostile_pngs_and_fifty_large_jpegs_at_once_stay_under_the_memory_bound_with_classified_answers()
+    {
+        var root = Directory.CreateTempSubdirectory("imagemeta-extractor-memory-").FullName;
+        try
+        {
+            await using var extractor = await StartExtractorAsync(root);
+            await SendHostileLoadAsync(extractor);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task<ServiceProcess> StartExtractorAsync(string root)
+    {
+        var port = LoopbackPorts.Free();
+        var configuration = typeof(ExtractorMemoryTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var dll = RepositoryLayout.ServiceAssembly(DaprTopology.AppIds.Extractor, configuration);
+        var env = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
+            ["Blobs__LocalRootPath"] = root,
+            ["Telemetry__ZipkinEndpoint"] = string.Empty,
+            ["Logging__LogLevel__Default"] = "Warning",
+            // The GC sizes itself as in the pod (2 GiB memory limit; the value is hexadecimal), so the
+            // runtimeconfig's heap limit percent means what it means there.
+            ["DOTNET_GCTotalPhysicalMemory"] = "80000000",
+        };
+        var extractor = new ServiceProcess(DaprTopology.AppIds.Extractor, "dotnet", [dll], Path.GetDirectoryName(dll)!, port, env);
+        try
+        {
+            await extractor.StartAsync(TimeSpan.FromSeconds(60));
+            return extractor;
+        }
+        catch
+        {
+            await extractor.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task SendHostileLoadAsync(ServiceProcess extractor)
+    {
+        var hostile = HostileImages.TruncatedPng(10_000, 10_000, keepBytes: 145 * 1024, interlaced: false);
+        var hostileInterlaced = HostileImages.TruncatedPng(10_000, 10_000, keepBytes: 145 * 1024, interlaced: true);
+        var jpeg = HostileImages.NoiseJpeg(targetBytes: 10 * 1024 * 1024);
+        var pid = extractor.ProcessId ?? throw new InvalidOperationException("The extractor is not running.");
+        var before = ResidentKilobytes(pid, "VmRSS");
+
+        using var client = new HttpClient { BaseAddress = extractor.BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
+        var requests = Enumerable.Range(0, 6).Select(i => (Name: $"hostile-{i}.png", Body: i % 2 == 0 ? hostile : hostileInterlaced))
+            .Concat(Enumerable.Range(0, 50).Select(i => (Name: $"large-{i}.jpg", Body: jpeg)))
+            .Select(async r =>
+            {
+                using var response = await client.PostAsync("/extract/content", new ByteArrayContent(r.Body));
+                return (r.Name, Answer: await Classify(response));
+            })
+            .ToList();
+        var answers = await Task.WhenAll(requests);
+
+        var peak = ResidentKilobytes(pid, "VmHWM") * 1024;
+        var after = ResidentKilobytes(pid, "VmRSS");
+        output.WriteLine($"RSS before {before / 1024} MB, peak {peak / 1024 / 1024} MB, after {after / 1024} MB; jpeg {jpeg.Length} bytes, png {hostile.Length} bytes");
+        foreach (var group in answers.GroupBy(a => a.Answer).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            output.WriteLine($"{group.Count()} × {group.Key}");
+        }
+
+        Assert.True(extractor.IsRunning, $"The extractor died.\n{extractor.RecentOutput}");
+        Assert.All(answers, a => Assert.True(
+            a.Answer is "200" or "503 unavailable retry-after" || (a.Name.EndsWith(".png", StringComparison.Ordinal) && a.Answer == "422 corrupt"),
+            $"{a.Name}: {a.Answer}\n{extractor.RecentOutput}"));
+        Assert.All(answers.Where(a => a.Name.EndsWith(".png", StringComparison.Ordinal)), a => Assert.NotEqual("200", a.Answer));
+        Assert.True(peak < PeakResidentLimit, $"Peak resident memory {peak / 1024 / 1024} MB is over {PeakResidentLimit / 1024 / 1024} MB.");
+    }
+
+    /// <summary>"200", "422 corrupt", "503 unavailable retry-after": the status, the failure class, and whether a 503 says when to retry.</summary>
+    private static async Task<string> Classify(HttpResponseMessage response)
+    {
+        if (response.StatusCode == HttpStatusCode.OK)
+        {
+            return "200";
+        }
+
+        var body = await response.Content.ReadAsStringAsync();
+        string? failureClass = null;
+        if (response.Content.Headers.ContentType?.MediaType == "application/problem+json")
+        {
+            using var problem = JsonDocument.Parse(body);
+            failureClass = problem.RootElement.TryGetProperty(FailureClass.ProblemMember, out var member) ? member.GetString() : null;
+        }
+
+        var retry = response.Headers.RetryAfter is not null ? " retry-after" : string.Empty;
+        return $"{(int)response.StatusCode} {failureClass ?? body}{retry}";
+    }
+
+    private static long ResidentKilobytes(int pid, string field)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+        return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+    }
+}

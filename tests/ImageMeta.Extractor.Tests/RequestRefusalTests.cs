@@ -1,0 +1,103 @@
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ImageMeta.Extractor.Tests;
+
+/// <summary>
+/// The extractor behind real Kestrel on loopback, spoken to over a raw socket so the body can really
+/// trickle: Kestrel's refusal for a body below <c>MinRequestBodyDataRate</c> answers 408, not a 500.
+/// </summary>
+public sealed class RequestRefusalTests : IDisposable
+{
+    private readonly CapturedLogs _logs = new();
+    private readonly WebApplicationFactory<Program> _factory;
+
+    public RequestRefusalTests()
+    {
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        {
+            host.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
+            host.UseSetting("Blobs:LocalRootPath", LocalStorageInvokerFake.Root);
+            host.UseSetting("urls", "http://127.0.0.1:0");
+            host.ConfigureServices(services => services.AddLogging(logging => logging.AddProvider(_logs)));
+        });
+        _factory.UseKestrel(0);
+        _factory.StartServer();
+    }
+
+    public void Dispose() => _factory.Dispose();
+
+    [Fact]
+    public async Task A_body_sent_at_one_byte_a_second_answers_408_problem_details()
+    {
+        var address = new Uri(_factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var socket = new TcpClient();
+        await socket.ConnectAsync(address.Host, address.Port, bound.Token);
+        var stream = socket.GetStream();
+        const int declared = 100_000;
+        var head = $"POST /extract/content HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: application/octet-stream\r\nContent-Length: {declared}\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), bound.Token);
+
+        // One byte a second until the server answers (Kestrel's minimum rate is 240 B/s after a 5 s grace).
+        var reading = ReadAnswerAsync(stream, bound.Token);
+        for (var sent = 0; sent < declared && !reading.IsCompleted; sent++)
+        {
+            try
+            {
+                await stream.WriteAsync(new byte[] { 0x89 }, bound.Token);
+            }
+            catch (IOException)
+            {
+                break; // The server closed the connection after answering.
+            }
+
+            await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(1), bound.Token));
+        }
+
+        var answer = await reading;
+        Assert.StartsWith("HTTP/1.1 408", answer, StringComparison.Ordinal);
+        Assert.Contains("application/problem+json", answer, StringComparison.Ordinal);
+
+        // The caller's doing: one line saying so, and no exception (stack trace) in any entry.
+        Assert.Single(_logs.Entries, e => e.Message.Contains("refused with 408", StringComparison.Ordinal));
+        Assert.DoesNotContain(_logs.Entries, e => e.Exception is not null);
+    }
+
+    private static async Task<string> ReadAnswerAsync(NetworkStream stream, CancellationToken cancellationToken)
+    {
+        var answer = new StringBuilder();
+        var buffer = new byte[4096];
+        while (true)
+        {
+            int read;
+            try
+            {
+                read = await stream.ReadAsync(buffer, cancellationToken);
+            }
+            catch (IOException)
+            {
+                break;
+            }
+
+            if (read == 0)
+            {
+                break;
+            }
+
+            answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            if (answer.ToString().Contains("\r\n\r\n", StringComparison.Ordinal) && answer.ToString().Contains('}', StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        return answer.ToString();
+    }
+}
