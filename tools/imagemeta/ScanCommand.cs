@@ -190,7 +190,7 @@ public sealed class ScanCommand(TextWriter output, TextWriter error, bool errorI
         }
 
         await using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 1);
-        return new Outcome(await inspector.InspectAsync(stream, verify, cancellationToken), null);
+        return new Outcome(await inspector.InspectAsync(stream, verify, cancellationToken: cancellationToken), null);
     }
 
     /// <summary>One JSON object: file, ok, the contract's fields (camelCase) and, on failure, the error.</summary>
