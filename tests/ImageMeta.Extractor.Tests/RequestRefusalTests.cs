@@ -1,8 +1,4 @@
-using System.Net.Sockets;
-using System.Text;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
+using ImageMeta.Testing.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -36,24 +32,18 @@ public sealed class RequestRefusalTests : IDisposable
     [Fact]
     public async Task A_body_sent_at_one_byte_a_second_answers_408_problem_details()
     {
-        var address = new Uri(_factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        var address = RawHttpExchange.ServerAddress(_factory.Services);
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        using var socket = new TcpClient();
-        await socket.ConnectAsync(address.Host, address.Port, bound.Token);
-        var stream = socket.GetStream();
+        using var exchange = await RawHttpExchange.ConnectAsync(address, bound.Token);
         const int declared = 100_000;
         var head = $"POST /extract/content HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: application/octet-stream\r\nContent-Length: {declared}\r\n\r\n";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), bound.Token);
+        Assert.True(await exchange.TrySendAsync(head, bound.Token));
 
         // One byte a second until the server answers (Kestrel's minimum rate is 240 B/s after a 5 s grace).
-        var reading = ReadAnswerAsync(stream, bound.Token);
+        var reading = exchange.ReadAnswerAsync(bound.Token);
         for (var sent = 0; sent < declared && !reading.IsCompleted; sent++)
         {
-            try
-            {
-                await stream.WriteAsync(new byte[] { 0x89 }, bound.Token);
-            }
-            catch (IOException)
+            if (!await exchange.TrySendAsync(new byte[] { 0x89 }, bound.Token))
             {
                 break; // The server closed the connection after answering.
             }
@@ -68,36 +58,5 @@ public sealed class RequestRefusalTests : IDisposable
         // The caller's doing: one line saying so, and no exception (stack trace) in any entry.
         Assert.Single(_logs.Entries, e => e.Message.Contains("refused with 408", StringComparison.Ordinal));
         Assert.DoesNotContain(_logs.Entries, e => e.Exception is not null);
-    }
-
-    private static async Task<string> ReadAnswerAsync(NetworkStream stream, CancellationToken cancellationToken)
-    {
-        var answer = new StringBuilder();
-        var buffer = new byte[4096];
-        while (true)
-        {
-            int read;
-            try
-            {
-                read = await stream.ReadAsync(buffer, cancellationToken);
-            }
-            catch (IOException)
-            {
-                break;
-            }
-
-            if (read == 0)
-            {
-                break;
-            }
-
-            answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
-            if (answer.ToString().Contains("\r\n\r\n", StringComparison.Ordinal) && answer.ToString().Contains('}', StringComparison.Ordinal))
-            {
-                break;
-            }
-        }
-
-        return answer.ToString();
     }
 }

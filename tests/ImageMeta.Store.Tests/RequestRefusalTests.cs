@@ -1,13 +1,8 @@
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using ImageMeta.Contracts;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
+using ImageMeta.Testing.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ImageMeta.Store.Tests;
 
@@ -42,25 +37,16 @@ public sealed class RequestRefusalTests : IDisposable
     [Fact]
     public async Task A_put_body_over_the_limit_answers_413_problem_details()
     {
-        var address = new Uri(_factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        var address = RawHttpExchange.ServerAddress(_factory.Services);
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        using var socket = new TcpClient();
-        await socket.ConnectAsync(address.Host, address.Port, bound.Token);
-        var stream = socket.GetStream();
+        using var exchange = await RawHttpExchange.ConnectAsync(address, bound.Token);
 
         // A 50 MB body announced (over Kestrel's default 30 MB limit) and its first bytes sent: Kestrel refuses
         // from the length on the first read, so the rest need not follow (HttpClient would fail on the closed pipe).
         var head = $"PUT /images/{new string('a', ImageId.Length)} HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: application/json\r\nContent-Length: {50 * 1024 * 1024}\r\n\r\n{{\"name\": \"";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), bound.Token);
-        var answer = new StringBuilder();
-        var buffer = new byte[4096];
-        int read;
-        while (!answer.ToString().EndsWith('}') && (read = await stream.ReadAsync(buffer, bound.Token)) > 0)
-        {
-            answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
-        }
+        Assert.True(await exchange.TrySendAsync(head, bound.Token));
 
-        var text = answer.ToString();
+        var text = await exchange.ReadAnswerAsync(bound.Token);
         Assert.StartsWith("HTTP/1.1 413", text, StringComparison.Ordinal);
         Assert.Contains("Content-Type: application/problem+json", text, StringComparison.OrdinalIgnoreCase);
         // The body comes chunked: the JSON is between the first '{' and the last '}'.
