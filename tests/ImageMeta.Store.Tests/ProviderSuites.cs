@@ -37,7 +37,7 @@ public sealed class PostgresStoreTests : MetadataStoreSuite, IAsyncLifetime
 
     protected override string? SkipReason =>
         _server is null && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)
-            ? "IMAGEMETA_TEST_POSTGRES is not set (a PostgreSQL connection string); .ci/run sets it"
+            ? "IMAGEMETA_TEST_POSTGRES is not set (a PostgreSQL connection string); scripts/test.sh starts a private server when PostgreSQL is installed"
             : null;
 
     protected override async Task<IMetadataStore> CreateStoreAsync()
