@@ -61,7 +61,7 @@ start_postgres() {
   as_pg_owner "$bindir/pg_ctl" -D "$pg_data" -l "$pg_data/postgres.log" -w \
     -o "-p $port -k $pg_data -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null || return 1
   export IMAGEMETA_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Password=$password;Database=postgres"
-  started+=("PostgreSQL ($("$bindir/postgres" --version | awk '{print $NF}')) on 127.0.0.1:$port")
+  started+=("PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port")
 }
 
 start_azurite() {
