@@ -37,110 +37,74 @@ public static class ImageRecordValidator
 
     public static Dictionary<string, string[]> Validate(string routeId, ImageRecord? record)
     {
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        void Fail(string field, string message) => errors.TryAdd(field, [message]);
-
-        // Checks one string: required or not, at most max characters, no control characters (a failure
-        // message may hold line breaks and tabs, which every database stores as they are).
-        bool Text(string field, string? value, int max, bool required = false, bool lineBreaks = false)
-        {
-            if (value is null || (value.Length == 0 && !required))
-            {
-                if (required)
-                {
-                    Fail(field, $"{field} is required.");
-                }
-
-                return !required;
-            }
-
-            if (required && string.IsNullOrWhiteSpace(value))
-            {
-                Fail(field, $"{field} is required.");
-                return false;
-            }
-
-            if (value.Length > max)
-            {
-                Fail(field, $"{field} is at most {max} characters.");
-                return false;
-            }
-
-            if (!IsPlainText(value, lineBreaks))
-            {
-                Fail(field, $"{field} may not contain control characters or unpaired surrogates.");
-                return false;
-            }
-
-            return true;
-        }
+        var check = new FieldChecks();
 
         if (record is null)
         {
-            Fail("body", "The body must be an image record.");
-            return errors;
+            check.Fail("body", "The body must be an image record.");
+            return check.Errors;
         }
 
         if (record.Id.Value != routeId)
         {
-            Fail("id", $"The body's id '{record.Id}' differs from the route's '{routeId}'.");
+            check.Fail("id", $"The body's id '{record.Id}' differs from the route's '{routeId}'.");
         }
 
         if (record.Blob is null)
         {
-            Fail("blob", "A blob reference with a container and a name is required.");
-            return errors;
+            check.Fail("blob", "A blob reference with a container and a name is required.");
+            return check.Errors;
         }
 
-        var blobValid = Text("blob.container", record.Blob.Container, MaxText, required: true)
-            & Text("blob.name", record.Blob.Name, MaxName, required: true)
-            & Text("blob.version", record.Blob.Version, MaxText);
+        var blobValid = check.Text("blob.container", record.Blob.Container, MaxText, required: true)
+            & check.Text("blob.name", record.Blob.Name, MaxName, required: true)
+            & check.Text("blob.version", record.Blob.Version, MaxText);
         if (blobValid && ImageId.For(record.Blob.Container, record.Blob.Name, record.Blob.Version) != record.Id)
         {
-            Fail("id", "The id does not match the blob's container, name and version.");
+            check.Fail("id", "The id does not match the blob's container, name and version.");
         }
 
         if (record.Blob.Size is < 0 or > MaxByteSize)
         {
-            Fail("blob.size", $"Size is 0 to {MaxByteSize} bytes.");
+            check.Fail("blob.size", $"Size is 0 to {MaxByteSize} bytes.");
         }
 
         switch (record.Status)
         {
             case ImageStatus.Succeeded when record.Metadata is null || record.Failure is not null:
-                Fail("status", "A succeeded record has metadata and no failure.");
+                check.Fail("status", "A succeeded record has metadata and no failure.");
                 break;
             case ImageStatus.Failed when record.Failure is null || record.Metadata is not null:
-                Fail("status", "A failed record has a failure and no metadata.");
+                check.Fail("status", "A failed record has a failure and no metadata.");
                 break;
             case ImageStatus.Succeeded or ImageStatus.Failed:
                 break;
             default:
-                Fail("status", "Status must be 'succeeded' or 'failed'.");
+                check.Fail("status", "Status must be 'succeeded' or 'failed'.");
                 break;
         }
 
         if (record.Failure is { } failure)
         {
-            if (Text("failure.class", failure.Class, MaxFailureClass, required: true) && !failure.Class.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+            if (check.Text("failure.class", failure.Class, MaxFailureClass, required: true) && !failure.Class.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
             {
-                Fail("failure.class", "A failure class is lowercase letters, digits and '-'.");
+                check.Fail("failure.class", "A failure class is lowercase letters, digits and '-'.");
             }
 
-            Text("failure.message", failure.Message, MaxFailureMessage, lineBreaks: true);
+            check.Text("failure.message", failure.Message, MaxFailureMessage, lineBreaks: true);
         }
 
         if (record.Metadata is { } m)
         {
-            ValidateMetadata(m, Fail, Text);
+            ValidateMetadata(m, check);
         }
 
         if (record.ProcessedAt == default)
         {
-            Fail("processedAt", "processedAt is required.");
+            check.Fail("processedAt", "processedAt is required.");
         }
 
-        return errors;
+        return check.Errors;
     }
 
     /// <summary>
@@ -186,53 +150,98 @@ public static class ImageRecordValidator
         return true;
     }
 
-    private static void ValidateMetadata(ImageMetadata m, Action<string, string> fail, Func<string, string?, int, bool, bool, bool> text)
+    private static void ValidateMetadata(ImageMetadata m, FieldChecks check)
     {
         if (m.Width <= 0 || m.Height <= 0 || m.DisplayWidth <= 0 || m.DisplayHeight <= 0 || m.FrameCount <= 0)
         {
-            fail("metadata", "Sizes and frame count must be positive.");
+            check.Fail("metadata", "Sizes and frame count must be positive.");
         }
 
         if (m.ByteSize is < 0 or > MaxByteSize)
         {
-            fail("metadata.byteSize", $"Byte size is 0 to {MaxByteSize}.");
+            check.Fail("metadata.byteSize", $"Byte size is 0 to {MaxByteSize}.");
         }
 
         if (m.Orientation is < 1 or > 8)
         {
-            fail("metadata.orientation", "Orientation is 1 to 8.");
+            check.Fail("metadata.orientation", "Orientation is 1 to 8.");
         }
 
         if (m.Sha256 is not { Length: 64 } || !m.Sha256.All(char.IsAsciiHexDigit))
         {
-            fail("metadata.sha256", "SHA-256 is 64 hexadecimal characters.");
+            check.Fail("metadata.sha256", "SHA-256 is 64 hexadecimal characters.");
         }
 
-        if (text("metadata.format", m.Format, MaxFormat, true, false) && !m.Format.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)))
+        if (check.Text("metadata.format", m.Format, MaxFormat, required: true) && !m.Format.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)))
         {
-            fail("metadata.format", "A format name is lowercase letters and digits.");
+            check.Fail("metadata.format", "A format name is lowercase letters and digits.");
         }
 
-        text("metadata.mimeType", m.MimeType, MaxText, true, false);
-        text("metadata.colorType", m.ColorType, MaxColorType, true, false);
+        check.Text("metadata.mimeType", m.MimeType, MaxText, required: true);
+        check.Text("metadata.colorType", m.ColorType, MaxColorType, required: true);
 
         if (m.Exif is not { } exif)
         {
             return;
         }
 
-        text("metadata.exif.cameraMake", exif.CameraMake, MaxText, false, false);
-        text("metadata.exif.cameraModel", exif.CameraModel, MaxText, false, false);
-        text("metadata.exif.lensModel", exif.LensModel, MaxText, false, false);
+        check.Text("metadata.exif.cameraMake", exif.CameraMake, MaxText);
+        check.Text("metadata.exif.cameraModel", exif.CameraModel, MaxText);
+        check.Text("metadata.exif.lensModel", exif.LensModel, MaxText);
 
         if (exif.Gps is { } gps && (!double.IsFinite(gps.Latitude) || !double.IsFinite(gps.Longitude) || Math.Abs(gps.Latitude) > 90 || Math.Abs(gps.Longitude) > 180))
         {
-            fail("metadata.exif.gps", "Latitude is within ±90 and longitude within ±180.");
+            check.Fail("metadata.exif.gps", "Latitude is within ±90 and longitude within ±180.");
         }
 
         if (exif.TakenAt is { } taken && !IsTakenAt(taken))
         {
-            fail("metadata.exif.takenAt", "takenAt is yyyy-MM-ddTHH:mm:ss, optionally followed by Z or an offset ±hh:mm.");
+            check.Fail("metadata.exif.takenAt", "takenAt is yyyy-MM-ddTHH:mm:ss, optionally followed by Z or an offset ±hh:mm.");
+        }
+    }
+
+    /// <summary>Problems found so far, keyed by field (the first per field is kept), and the string check every field shares.</summary>
+    private sealed class FieldChecks
+    {
+        public Dictionary<string, string[]> Errors { get; } = new(StringComparer.Ordinal);
+
+        public void Fail(string field, string message) => Errors.TryAdd(field, [message]);
+
+        /// <summary>
+        /// One string: required or not, at most <paramref name="max"/> characters, no control characters (a
+        /// failure message may hold line breaks and tabs, which every database stores as they are).
+        /// </summary>
+        public bool Text(string field, string? value, int max, bool required = false, bool lineBreaks = false)
+        {
+            if (value is null || (value.Length == 0 && !required))
+            {
+                if (required)
+                {
+                    Fail(field, $"{field} is required.");
+                }
+
+                return !required;
+            }
+
+            if (required && string.IsNullOrWhiteSpace(value))
+            {
+                Fail(field, $"{field} is required.");
+                return false;
+            }
+
+            if (value.Length > max)
+            {
+                Fail(field, $"{field} is at most {max} characters.");
+                return false;
+            }
+
+            if (!IsPlainText(value, lineBreaks))
+            {
+                Fail(field, $"{field} may not contain control characters or unpaired surrogates.");
+                return false;
+            }
+
+            return true;
         }
     }
 }
