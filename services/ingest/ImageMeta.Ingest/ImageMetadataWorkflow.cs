@@ -37,23 +37,32 @@ public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWo
         var retry = input.Retry.ToTaskOptions();
         var blob = input.Blob;
         var id = blob.ImageId;
-        ImageRecord record;
+        ExtractionOutcome outcome;
         try
         {
-            var outcome = await context.CallActivityAsync<ExtractionOutcome>(DaprTopology.Workflows.ExtractMetadataActivity, blob, retry);
-            record = outcome switch
-            {
-                { Metadata: { } metadata } => new ImageRecord { Id = id, Blob = blob, Status = ImageStatus.Succeeded, Metadata = metadata, ProcessedAt = context.CurrentUtcDateTime },
-                { Failure: { } failure } => new ImageRecord { Id = id, Blob = blob, Status = ImageStatus.Failed, Failure = failure, ProcessedAt = context.CurrentUtcDateTime },
-                _ => throw new InvalidOperationException("ExtractMetadata returned neither metadata nor a failure."),
-            };
+            outcome = await context.CallActivityAsync<ExtractionOutcome>(DaprTopology.Workflows.ExtractMetadataActivity, blob, retry);
         }
         catch (WorkflowTaskFailedException e)
         {
             // The retries ran out on a transient fault (extractor or storage unreachable): record it, so nothing is left unaccounted for.
-            var failure = new ExtractionFailure(FailureClass.Unavailable, e.FailureDetails.ErrorMessage);
-            record = new ImageRecord { Id = id, Blob = blob, Status = ImageStatus.Failed, Failure = failure, ProcessedAt = context.CurrentUtcDateTime };
+            outcome = ExtractionOutcome.Failed(new ExtractionFailure(FailureClass.Unavailable, e.FailureDetails.ErrorMessage));
         }
+
+        if (outcome is { Metadata: null, Failure: null })
+        {
+            throw new InvalidOperationException("ExtractMetadata returned neither metadata nor a failure.");
+        }
+
+        // Metadata, when there is any, decides the status; a failure counts only without it.
+        var record = new ImageRecord
+        {
+            Id = id,
+            Blob = blob,
+            Status = outcome.Metadata is null ? ImageStatus.Failed : ImageStatus.Succeeded,
+            Metadata = outcome.Metadata,
+            Failure = outcome.Metadata is null ? outcome.Failure : null,
+            ProcessedAt = context.CurrentUtcDateTime,
+        };
 
         // A failure here fails the workflow, and its status names the step and carries the store's reason.
         SaveOutcome saved;
