@@ -266,7 +266,7 @@ public sealed class ImageInspector(ExtractionOptions options)
         }
 
         var full = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, alpha);
-        var target = codec.GetScaledDimensions(1f / 8) == codec.Info.Size ? full : info;
+        var target = size == codec.Info.Size ? full : info;
         if (!hold.TryGrow(target.BytesSize64, Waits))
         {
             return BusyFailure(target.BytesSize64);
