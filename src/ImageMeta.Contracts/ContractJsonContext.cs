@@ -15,4 +15,5 @@ namespace ImageMeta.Contracts;
 [JsonSerializable(typeof(ImageRecord))]
 [JsonSerializable(typeof(BlobReference))]
 [JsonSerializable(typeof(ExtractionFailure))]
+[JsonSerializable(typeof(ImageThumbnail))]
 public sealed partial class ContractJsonContext : JsonSerializerContext;

@@ -41,6 +41,12 @@ public static class DaprTopology
         /// <summary>Blob output binding: create and list (ingest), get (extractor).</summary>
         public const string Images = "images";
 
+        /// <summary>
+        /// Blob output binding for thumbnails: create (extractor), get (store). A container of its own, so a
+        /// thumbnail never triggers a workflow.
+        /// </summary>
+        public const string Thumbnails = "thumbnails";
+
         /// <summary>Input binding: the storage queue Event Grid feeds with BlobCreated events.</summary>
         public const string ImageEvents = "image-events";
 
@@ -57,6 +63,9 @@ public static class DaprTopology
         /// <summary>Extractor: POST a <see cref="BlobReference"/>, get <see cref="ImageMetadata"/>.</summary>
         public const string Extract = "extract";
 
+        /// <summary>Extractor: POST a <see cref="BlobReference"/>, get <see cref="ImageThumbnail"/> (written through the thumbnails binding).</summary>
+        public const string Thumbnail = "thumbnail";
+
         /// <summary>Store: <c>PUT images/{id}</c> upserts an <see cref="ImageRecord"/>; GET reads.</summary>
         public const string Images = "images";
     }
@@ -66,6 +75,7 @@ public static class DaprTopology
     {
         public const string ImageMetadata = "ImageMetadataWorkflow";
         public const string ExtractMetadataActivity = "ExtractMetadata";
+        public const string MakeThumbnailActivity = "MakeThumbnail";
         public const string SaveMetadataActivity = "SaveMetadata";
     }
 }

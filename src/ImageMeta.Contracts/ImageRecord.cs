@@ -21,6 +21,16 @@ public sealed record ImageRecord
     /// <summary>Present when <see cref="Status"/> is failed.</summary>
     public ExtractionFailure? Failure { get; init; }
 
+    /// <summary>The preview and perceptual hash; null when there is none (see <see cref="ThumbnailFailure"/>).</summary>
+    public ImageThumbnail? Thumbnail { get; init; }
+
+    /// <summary>
+    /// Why there is no thumbnail (a format that cannot be decoded, a limit exceeded, the extractor unreachable past
+    /// the retries). A thumbnail failure never fails the image: <see cref="Status"/> follows the metadata alone.
+    /// Null when <see cref="Thumbnail"/> is present, and on records written before thumbnails existed.
+    /// </summary>
+    public ExtractionFailure? ThumbnailFailure { get; init; }
+
     /// <summary>When the pipeline finished with this image (set by the workflow).</summary>
     public required DateTimeOffset ProcessedAt { get; init; }
 }
