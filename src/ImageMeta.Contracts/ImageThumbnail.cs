@@ -41,6 +41,13 @@ public static class PerceptualHash
     /// <summary>Number of hexadecimal digits.</summary>
     public const int Length = 16;
 
+    /// <summary>
+    /// The default "near duplicate" bound in differing bits, used by the store's similar-images search and its
+    /// duplicate groups when the caller names none. Chosen from the measured distances of re-encoded, resized and
+    /// brightened copies against those of different photos (the extractor tests report both distributions).
+    /// </summary>
+    public const int NearDuplicateDistance = 10;
+
     /// <summary>The text form of a hash.</summary>
     public static string Format(ulong hash) => hash.ToString("x16", CultureInfo.InvariantCulture);
 
