@@ -3,6 +3,7 @@ using ImageMeta.Contracts;
 using ImageMeta.Testing.Dapr;
 using ImageMeta.Testing.Dapr.Pipeline;
 using Microsoft.Data.Sqlite;
+using SkiaSharp;
 using Xunit.Abstractions;
 
 namespace ImageMeta.EndToEnd.Tests;
@@ -106,9 +107,68 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
             Assert.False(string.IsNullOrWhiteSpace(record.Failure?.Message));
         }
 
-        // One extraction each: content failures are permanent, so nobody retries them.
+        // One extraction and one thumbnail call each: content failures are permanent, so nobody retries them.
         await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.Equal(bad.Count, Pipeline.Network.Invocations.To("extractor").Count - extractCallsBefore);
+        Assert.Equal(2 * bad.Count, Pipeline.Network.Invocations.To("extractor").Count - extractCallsBefore);
+        Assert.All(records.Values, r => Assert.Equal(r.Failure?.Class, r.ThumbnailFailure?.Class));
+    }
+
+    [SkippableFact]
+    public async Task An_uploaded_photo_gets_a_thumbnail_and_its_copies_are_listed_as_similar_but_another_photo_is_not()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var prefix = Unique("photo");
+        using var scene = TestImages.Scene(seed: 11, 1600, 1200);
+        using var otherScene = TestImages.Scene(seed: 12, 1600, 1200);
+        var photo = new TestImage($"{prefix}-original.jpg", TestImages.Encode(scene, SKEncodedImageFormat.Jpeg, 95));
+        TestImage[] copies =
+        [
+            new($"{prefix}-q60.jpg", TestImages.Encode(scene, SKEncodedImageFormat.Jpeg, 60)),
+            new($"{prefix}-half.png", TestImages.Encode(scene, SKEncodedImageFormat.Png, 100, scale: 0.5f)),
+            new($"{prefix}-copy.webp", TestImages.Encode(scene, SKEncodedImageFormat.Webp, 80)),
+        ];
+        var other = new TestImage($"{prefix}-other.jpg", TestImages.Encode(otherScene, SKEncodedImageFormat.Jpeg, 95));
+
+        var uploads = new Dictionary<string, ImageId>();
+        foreach (var image in copies.Prepend(photo).Append(other))
+        {
+            uploads[image.Name] = (await Client.UploadAsync(image.Name, image.Content)).Id;
+        }
+
+        var records = await Client.WaitForRecordsAsync(uploads.Values, Settle);
+        AssertAllStored(uploads.Values, records);
+        var id = uploads[photo.Name];
+        var thumbnail = records[id].Thumbnail;
+        Assert.True(thumbnail is not null, $"no thumbnail: {records[id].ThumbnailFailure}");
+        Assert.Equal((ImageThumbnail.MaxEdge, 240), (thumbnail.Width, thumbnail.Height));
+
+        // The thumbnail is served by the store through the thumbnails binding: a WebP of the recorded size, cacheable.
+        using (var response = await Client.GetFromStoreAsync($"{DaprTopology.Methods.Images}/{id}/thumbnail"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("image/webp", response.Content.Headers.ContentType?.MediaType);
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            Assert.Equal(thumbnail.Bytes, bytes.Length);
+            using var codec = SKCodec.Create(new MemoryStream(bytes));
+            Assert.Equal((SKEncodedImageFormat.Webp, thumbnail.Width, thumbnail.Height), (codec.EncodedFormat, codec.Info.Width, codec.Info.Height));
+            var etag = response.Headers.ETag?.ToString();
+            Assert.False(string.IsNullOrEmpty(etag));
+            using var again = await Client.GetFromStoreAsync($"{DaprTopology.Methods.Images}/{id}/thumbnail", new Dictionary<string, string> { ["If-None-Match"] = etag });
+            Assert.Equal(System.Net.HttpStatusCode.NotModified, again.StatusCode);
+        }
+
+        // Re-encoded, resized and re-formatted copies are near duplicates; the other photo is not, nor the image itself.
+        using (var response = await Client.GetFromStoreAsync($"{DaprTopology.Methods.Images}/{id}/similar?limit=100"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            using var similar = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            var found = similar.RootElement.GetProperty("items").EnumerateArray()
+                .Select(item => (Id: item.GetProperty("image").GetProperty("id").GetString(), Distance: item.GetProperty("distance").GetInt32()))
+                .ToList();
+            output.WriteLine(string.Join('\n', found));
+            Assert.Equal(copies.Select(c => uploads[c.Name].Value).Order(), found.Select(f => f.Id).Where(f => uploads.ContainsValue(ImageId.Parse(f!))).Order());
+            Assert.Equal(found.Select(f => f.Distance).Order(), found.Select(f => f.Distance));
+        }
     }
 
     [SkippableFact]
@@ -208,7 +268,7 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
     }
 
     [SkippableFact]
-    public async Task One_upload_leaves_one_trace_across_ingest_workflow_extractor_and_store()
+    public async Task One_upload_leaves_one_trace_across_ingest_workflow_extraction_thumbnail_and_store()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         var zipkin = Pipeline.Zipkin!;
@@ -223,7 +283,8 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
         // each one's chain of parents reaches the upload's server span without a gap.
         var trace = await WaitForAsync(
             () => zipkin.Trace(upload.TraceId),
-            spans => ReachesUpload(ServerChain(spans, DaprTopology.AppIds.Extractor, verb: null)) &&
+            spans => ReachesUpload(ServerChain(spans, DaprTopology.AppIds.Extractor, verb: DaprTopology.Methods.Extract)) &&
+                     ReachesUpload(ServerChain(spans, DaprTopology.AppIds.Extractor, verb: DaprTopology.Methods.Thumbnail)) &&
                      ReachesUpload(ServerChain(spans, DaprTopology.AppIds.Store, verb: "PUT")),
             TimeSpan.FromSeconds(60));
         output.WriteLine(string.Join('\n', trace));
@@ -237,7 +298,8 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
 
         foreach (var (app, verb, activity) in new[]
                  {
-                     (DaprTopology.AppIds.Extractor, (string?)null, DaprTopology.Workflows.ExtractMetadataActivity),
+                     (DaprTopology.AppIds.Extractor, DaprTopology.Methods.Extract, DaprTopology.Workflows.ExtractMetadataActivity),
+                     (DaprTopology.AppIds.Extractor, DaprTopology.Methods.Thumbnail, DaprTopology.Workflows.MakeThumbnailActivity),
                      (DaprTopology.AppIds.Store, "PUT", DaprTopology.Workflows.SaveMetadataActivity),
                  })
         {

@@ -89,6 +89,19 @@ public sealed class PipelineClient(Uri ingest, Uri store, string? appApiToken = 
         return await response.Content.ReadFromJsonAsync<ImageRecord>(ContractJson.Options, cancellationToken);
     }
 
+    /// <summary>A GET on the store's app port (for example a thumbnail), with optional request headers; the caller disposes the answer.</summary>
+    public async Task<HttpResponseMessage> GetFromStoreAsync(string path, IReadOnlyDictionary<string, string>? headers = null, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(StoreAddress, path));
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        AddToken(request);
+        return await _http.SendAsync(request, cancellationToken);
+    }
+
     /// <summary><c>GET /images?{query}</c> on the store, as JSON.</summary>
     public async Task<JsonDocument> QueryAsync(string query, CancellationToken cancellationToken = default)
     {
