@@ -2,6 +2,7 @@ using System.Text.Json;
 using ImageMeta.Contracts;
 using ImageMeta.Testing.Dapr;
 using ImageMeta.Testing.Dapr.Pipeline;
+using ImageMeta.Testing.Images;
 using Microsoft.Data.Sqlite;
 using SkiaSharp;
 using Xunit.Abstractions;
@@ -118,16 +119,16 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         var prefix = Unique("photo");
-        using var scene = TestImages.Scene(seed: 11, 1600, 1200);
-        using var otherScene = TestImages.Scene(seed: 12, 1600, 1200);
-        var photo = new TestImage($"{prefix}-original.jpg", TestImages.Encode(scene, SKEncodedImageFormat.Jpeg, 95));
+        using var scene = PhotoLikeImages.Bitmap(seed: 11, 1600, 1200);
+        using var half = scene.Resize(new SKImageInfo(800, 600), new SKSamplingOptions(SKCubicResampler.Mitchell));
+        var photo = new TestImage($"{prefix}-original.jpg", PhotoLikeImages.Encode(scene, SKEncodedImageFormat.Jpeg, 95));
         TestImage[] copies =
         [
-            new($"{prefix}-q60.jpg", TestImages.Encode(scene, SKEncodedImageFormat.Jpeg, 60)),
-            new($"{prefix}-half.png", TestImages.Encode(scene, SKEncodedImageFormat.Png, 100, scale: 0.5f)),
-            new($"{prefix}-copy.webp", TestImages.Encode(scene, SKEncodedImageFormat.Webp, 80)),
+            new($"{prefix}-q60.jpg", PhotoLikeImages.Encode(scene, SKEncodedImageFormat.Jpeg, 60)),
+            new($"{prefix}-half.png", PhotoLikeImages.Encode(half, SKEncodedImageFormat.Png, 100)),
+            new($"{prefix}-copy.webp", PhotoLikeImages.Encode(scene, SKEncodedImageFormat.Webp, 80)),
         ];
-        var other = new TestImage($"{prefix}-other.jpg", TestImages.Encode(otherScene, SKEncodedImageFormat.Jpeg, 95));
+        var other = new TestImage($"{prefix}-other.jpg", PhotoLikeImages.Encoded(seed: 12, 1600, 1200));
 
         var uploads = new Dictionary<string, ImageId>();
         foreach (var image in copies.Prepend(photo).Append(other))

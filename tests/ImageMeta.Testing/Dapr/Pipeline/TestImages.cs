@@ -50,49 +50,6 @@ public static class TestImages
         ];
     }
 
-    /// <summary>
-    /// A photo-like scene, deterministic per seed: a two-colour gradient sky and ground and a few dozen soft shapes of
-    /// random size and colour, so two seeds differ in structure (what a perceptual hash sees), not just in colour.
-    /// </summary>
-    public static SKBitmap Scene(int seed, int width, int height)
-    {
-        var random = new Random(seed);
-        SKColor RandomColor() => new((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
-        var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        using var canvas = new SKCanvas(bitmap);
-        using (var sky = SKShader.CreateLinearGradient(new SKPoint(0, 0), new SKPoint(random.Next(width), height), [RandomColor(), RandomColor()], SKShaderTileMode.Clamp))
-        using (var paint = new SKPaint { Shader = sky })
-        {
-            canvas.DrawRect(0, 0, width, height, paint);
-        }
-
-        for (var i = 0; i < 40; i++)
-        {
-            using var paint = new SKPaint { Color = RandomColor().WithAlpha((byte)random.Next(120, 256)), IsAntialias = true };
-            var x = random.Next(width);
-            var y = random.Next(height);
-            var size = random.Next(Math.Min(width, height) / 20, Math.Min(width, height) / 3);
-            if (i % 2 == 0)
-            {
-                canvas.DrawCircle(x, y, size, paint);
-            }
-            else
-            {
-                canvas.DrawRect(x, y, size * 1.5f, size, paint);
-            }
-        }
-
-        return bitmap;
-    }
-
-    /// <summary>A bitmap encoded in a format, optionally resized by <paramref name="scale"/> first.</summary>
-    public static byte[] Encode(SKBitmap bitmap, SKEncodedImageFormat format, int quality, float scale = 1)
-    {
-        using var sized = scale == 1 ? null : bitmap.Resize(new SKImageInfo((int)(bitmap.Width * scale), (int)(bitmap.Height * scale)), new SKSamplingOptions(SKCubicResampler.Mitchell));
-        using var data = (sized ?? bitmap).Encode(format, quality);
-        return data.ToArray();
-    }
-
     public static byte[] Encode(int width, int height, SKColor color, SKEncodedImageFormat format, int quality)
     {
         using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
