@@ -4,7 +4,7 @@
 # hands over to `dapr run -f .` (dapr.yaml). Needs the Dapr CLI and a one-time `dapr init` (README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p .data/images
+mkdir -p .data/images .data/thumbnails
 for project in services/ingest/ImageMeta.Ingest.Service services/extractor/ImageMeta.Extractor.Service services/store/ImageMeta.Store.Service; do
   dotnet build "$project" -c Release -v quiet -nologo
 done
