@@ -23,7 +23,11 @@ var similarResults = new List<string>
 
 var folder = Directory.CreateTempSubdirectory("imagemeta-bench-store-").FullName;
 var sqlite = new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, "metadata.db"), DefaultTimeout = 120 }.ToString();
-results.Add(await Measure("SQLite (file, WAL)", new SqliteStoreProvider(sqlite)));
+// BENCH_STORE_DATABASES=postgres measures PostgreSQL alone (a loaded machine may not have time for both).
+if (Environment.GetEnvironmentVariable("BENCH_STORE_DATABASES") is not { } databases || databases.Contains("sqlite", StringComparison.Ordinal))
+{
+    results.Add(await Measure("SQLite (file, WAL)", new SqliteStoreProvider(sqlite)));
+}
 
 if (args.Length > 1)
 {

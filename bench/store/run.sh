@@ -2,6 +2,7 @@
 # Store benchmark: upserts/s from 8 concurrent writers and query latency at N rows (default 100,000),
 # SQLite and PostgreSQL in one run. Uses IMAGEMETA_TEST_POSTGRES when set; else starts a private
 # PostgreSQL 15 on loopback for the run. Usage: bench/store/run.sh [rows]
+# BENCH_STORE_DATABASES=postgres skips SQLite (the similar-images numbers are PostgreSQL's).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rows=${1:-100000}

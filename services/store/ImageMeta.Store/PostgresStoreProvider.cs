@@ -89,5 +89,7 @@ public sealed class PostgresStoreProvider(string connectionString, int defaultMa
     /// <summary><c>#</c> is bigint XOR; <c>bit_count</c> (PostgreSQL 14+) counts the set bits of its two's-complement <c>bit(64)</c> form.</summary>
     public override string HammingDistance(string left, string right) => $"bit_count(({left} # {right})::bit(64))";
 
+    public override string SubqueryFence => " OFFSET 0";
+
     public void Dispose() => _dataSource.Dispose();
 }

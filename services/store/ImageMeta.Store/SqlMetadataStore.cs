@@ -74,7 +74,8 @@ public sealed class SqlMetadataStore(StoreProvider provider) : IMetadataStore
             Filter("seq < @before", "before", query.Before);
             if (query.Near is { } near)
             {
-                where.Add($"perceptual_hash IS NOT NULL AND {Provider.HammingDistance("perceptual_hash", "@nearHash")} <= @nearDistance AND id <> @nearExclude");
+                // The close hashes first (a scan of the narrow hash index), then the page over those rows only.
+                where.Add($"seq IN (SELECT seq FROM images WHERE perceptual_hash IS NOT NULL AND {Provider.HammingDistance("perceptual_hash", "@nearHash")} <= @nearDistance{Provider.SubqueryFence}) AND id <> @nearExclude");
                 Add(command, "nearHash", HashColumn(near.Hash));
                 Add(command, "nearDistance", near.MaxDistance);
                 Add(command, "nearExclude", near.Exclude.Value);

@@ -36,6 +36,13 @@ public abstract class StoreProvider
     /// </summary>
     public abstract string HammingDistance(string left, string right);
 
+    /// <summary>
+    /// Appended to a subquery the planner must run on its own (PostgreSQL: <c>OFFSET 0</c>). Without it PostgreSQL
+    /// guesses a third of the rows pass a distance condition and walks the whole table newest first for a page of
+    /// near duplicates, instead of scanning the narrow hash index.
+    /// </summary>
+    public virtual string SubqueryFence => string.Empty;
+
     /// <summary>How a text parameter becomes the JSON column's type.</summary>
     public virtual string JsonValue(string parameter) => parameter;
 
