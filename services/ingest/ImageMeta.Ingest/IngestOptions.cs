@@ -7,11 +7,15 @@ public sealed class IngestOptions
 {
     public const string SectionName = "Ingest";
 
-    /// <summary>Default of <see cref="MaxUploadBytes"/>, chosen so the default pod holds a full budget of them (services/ingest/README.md).</summary>
-    public const long DefaultMaxUploadBytes = 64L * 1024 * 1024;
+    /// <summary>
+    /// Default of <see cref="MaxUploadBytes"/>: the largest size whose base64 form, with the request around it, fits the
+    /// 64 MiB array the gRPC client rents for its copy (the pool rounds up to powers of two: 48 MiB would take 128 MiB),
+    /// so the default pod holds a full budget of them (services/ingest/README.md, "Memory").
+    /// </summary>
+    public const long DefaultMaxUploadBytes = 47L * 1024 * 1024;
 
-    /// <summary>Default of <see cref="UploadMemoryBudgetBytes"/>: four maximum-size uploads at once.</summary>
-    public const long DefaultUploadMemoryBudgetBytes = 4 * DefaultMaxUploadBytes;
+    /// <summary>Default of <see cref="UploadMemoryBudgetBytes"/>: three maximum-size uploads at once (or more smaller ones).</summary>
+    public const long DefaultUploadMemoryBudgetBytes = 3 * DefaultMaxUploadBytes;
 
     /// <summary>Largest upload accepted by <c>POST /images</c> (at most 1 GiB: its base64 form must fit in one array).</summary>
     [Range(1, 1L * 1024 * 1024 * 1024)]
