@@ -50,13 +50,22 @@ public sealed class AzureBlobStorageBinding(IBindingInvoker invoker, IOptions<Bl
     public async Task<BlobReference> CreateAsync(string name, ReadOnlyMemory<byte> content, string? contentType, CancellationToken cancellationToken)
     {
         BlobPayload.ThrowIfTooLarge(name, content.Length, _options.MaxBlobBytes);
+        using var upload = BlobUploadBuffer.CopyOf(content.Span);
+        return await CreateAsync(name, upload, contentType, cancellationToken);
+    }
+
+    public async Task<BlobReference> CreateAsync(string name, BlobUploadBuffer upload, string? contentType, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(upload);
+        BlobPayload.ThrowIfTooLarge(name, upload.Length, _options.MaxBlobBytes);
         var request = Request("create", name);
         if (contentType is { Length: > 0 })
         {
             request.Metadata["contentType"] = contentType;
         }
 
-        request.Data = BlobPayload.ForCreate(content);
+        // The component decodes base64 (decodeBase64: "true"), which the buffer produces where the bytes lie.
+        request.Data = upload.EncodeInPlace();
         try
         {
             await invoker.InvokeAsync(request, cancellationToken);

@@ -1,3 +1,4 @@
+using Dapr;
 using ImageMeta.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,8 +18,13 @@ public static class BlobBindingRegistration
             .ValidateOnStart();
         var maxBytes = configuration.GetSection(BlobBindingOptions.SectionName).Get<BlobBindingOptions>()?.MaxBlobBytes ?? new BlobBindingOptions().MaxBlobBytes;
         // Create requests carry base64 (4/3 of the bytes) plus framing; leave room for both.
-        services.AddPipelineDaprClient(configuration, (int)Math.Min(int.MaxValue, maxBytes * 4 / 3 + (1 << 20)));
-        services.TryAddSingleton<IBindingInvoker, DaprBindingInvoker>();
+        var maxMessageBytes = (int)Math.Min(int.MaxValue, maxBytes * 4 / 3 + (1 << 20));
+        services.AddPipelineDaprClient(configuration, maxMessageBytes);
+        services.TryAddSingleton<IBindingInvoker>(provider => new DaprBindingInvoker(
+            ServiceDefaultsExtensions.SidecarEndpoint(configuration, "GRPC") ?? DaprDefaults.GetDefaultGrpcEndpoint(configuration),
+            ServiceDefaultsExtensions.DaprApiToken(configuration),
+            maxMessageBytes,
+            provider.GetRequiredService<IOptions<BlobBindingOptions>>()));
         services.TryAddSingleton<IBlobBinding>(provider =>
             provider.GetRequiredService<IOptions<BlobBindingOptions>>().Value.BindingType == BlobBindingOptions.AzureBlobStorage
                 ? ActivatorUtilities.CreateInstance<AzureBlobStorageBinding>(provider)

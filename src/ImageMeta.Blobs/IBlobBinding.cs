@@ -14,7 +14,10 @@ public interface IBlobBinding
     /// <summary>The container (or local folder) this binding is configured for.</summary>
     string Container { get; }
 
-    /// <summary>Reads a whole blob (bounded by the configured maximum size).</summary>
+    /// <summary>
+    /// Reads a whole blob (bounded by the configured maximum size) into one buffer: both components answer
+    /// <c>get</c> with the raw bytes over gRPC, and the content is the response's own bytes, not a copy.
+    /// </summary>
     /// <exception cref="BlobNotFoundException">The blob does not exist.</exception>
     /// <exception cref="BlobTooLargeException">The blob is larger than the configured maximum.</exception>
     /// <exception cref="BlobBindingUnavailableException">The sidecar or the storage could not be reached.</exception>
@@ -23,6 +26,15 @@ public interface IBlobBinding
     /// <summary>Writes (or overwrites) a blob and returns the reference of the version written.</summary>
     /// <exception cref="BlobBindingUnavailableException">The sidecar or the storage could not be reached.</exception>
     Task<BlobReference> CreateAsync(string name, ReadOnlyMemory<byte> content, string? contentType, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes (or overwrites) a blob from an upload buffer without copying it: the buffer is base64-encoded in
+    /// place and handed to the sidecar call, so its content is gone afterwards. The default copies, for
+    /// implementations that have no cheaper way.
+    /// </summary>
+    /// <exception cref="BlobBindingUnavailableException">The sidecar or the storage could not be reached.</exception>
+    Task<BlobReference> CreateAsync(string name, BlobUploadBuffer upload, string? contentType, CancellationToken cancellationToken) =>
+        CreateAsync(name, (upload ?? throw new ArgumentNullException(nameof(upload))).Content, contentType, cancellationToken);
 
     /// <summary>The current version of a blob, with size and last-modified time where the binding reports them.</summary>
     /// <exception cref="BlobNotFoundException">The blob does not exist.</exception>

@@ -38,8 +38,20 @@ public sealed class LocalStorageBlobBinding(IBindingInvoker invoker, IOptions<Bl
     public async Task<BlobReference> CreateAsync(string name, ReadOnlyMemory<byte> content, string? contentType, CancellationToken cancellationToken)
     {
         BlobPayload.ThrowIfTooLarge(name, content.Length, _options.MaxBlobBytes);
+        using var upload = BlobUploadBuffer.CopyOf(content.Span);
+        return await CreateAsync(name, upload, contentType, cancellationToken);
+    }
+
+    public async Task<BlobReference> CreateAsync(string name, BlobUploadBuffer upload, string? contentType, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(upload);
+        BlobPayload.ThrowIfTooLarge(name, upload.Length, _options.MaxBlobBytes);
+        // The version is the content's hash, taken before the bytes are encoded over.
+        var reference = Reference(name, upload.Content.Span);
         var request = Request("create", name);
-        request.Data = BlobPayload.ForCreate(content);
+        // localstorage.go create base64-decodes whenever the data is valid base64, so sending base64 always is the
+        // one encoding that cannot be misread (raw bytes that happen to be valid base64 would be decoded).
+        request.Data = upload.EncodeInPlace();
         try
         {
             await invoker.InvokeAsync(request, cancellationToken);
@@ -49,7 +61,7 @@ public sealed class LocalStorageBlobBinding(IBindingInvoker invoker, IOptions<Bl
             throw new BlobBindingUnavailableException($"Writing '{name}' failed: {e.Message}", e);
         }
 
-        return Reference(name, content.Span);
+        return reference;
     }
 
     public async Task<BlobReference> DescribeAsync(string name, CancellationToken cancellationToken) =>

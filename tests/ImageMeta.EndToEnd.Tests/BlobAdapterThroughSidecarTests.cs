@@ -1,4 +1,3 @@
-using Dapr.Client;
 using ImageMeta.Blobs;
 using ImageMeta.Contracts;
 using ImageMeta.Testing.Dapr;
@@ -16,13 +15,12 @@ public sealed class BlobAdapterThroughSidecarTests : IAsyncLifetime
 {
     private readonly SidecarNetwork _network = new();
     private SidecarDouble _sidecar = null!;
-    private DaprClient _dapr = null!;
+    private readonly List<DaprBindingInvoker> _invokers = [];
     private LocalStorageBlobBinding _blobs = null!;
 
     public async Task InitializeAsync()
     {
         _sidecar = await _network.StartSidecarAsync(new SidecarOptions { AppId = DaprTopology.AppIds.Ingest, AppPort = LoopbackPorts.Free() });
-        _dapr = new DaprClientBuilder().UseGrpcEndpoint(_sidecar.GrpcEndpoint).UseHttpEndpoint(_sidecar.HttpEndpoint).Build();
         _blobs = Adapter(new BlobBindingOptions());
     }
 
@@ -31,7 +29,9 @@ public sealed class BlobAdapterThroughSidecarTests : IAsyncLifetime
         options.BindingType = BlobBindingOptions.LocalStorage;
         options.LocalRootPath = _network.Images.RootPath;
         var wrapped = Options.Create(options);
-        return new LocalStorageBlobBinding(new DaprBindingInvoker(_dapr, wrapped), wrapped);
+        var invoker = new DaprBindingInvoker(_sidecar.GrpcEndpoint, apiToken: null, maxMessageBytes: 64 * 1024 * 1024, wrapped);
+        _invokers.Add(invoker);
+        return new LocalStorageBlobBinding(invoker, wrapped);
     }
 
     /// <summary>An image stored through a fresh adapter with these call settings, and the gRPC binding calls seen so far.</summary>
@@ -90,7 +90,11 @@ public sealed class BlobAdapterThroughSidecarTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _dapr.Dispose();
+        foreach (var invoker in _invokers)
+        {
+            invoker.Dispose();
+        }
+
         await _network.DisposeAsync();
     }
 

@@ -29,7 +29,7 @@ public static partial class BindingsApi
         byte[] message;
         try
         {
-            message = await ImagesApi.ReadBoundedAsync(request.Body, BlobCreatedEvents.MaxMessageBytes, cancellationToken);
+            message = await ReadMessageAsync(request.Body, BlobCreatedEvents.MaxMessageBytes, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -90,6 +90,25 @@ public static partial class BindingsApi
         {
             return FailureProblems.Problem(StatusCodes.Status500InternalServerError, FailureClass.Unavailable, $"Sweep stopped: {e.Message}");
         }
+    }
+
+    /// <summary>Reads a queue message of at most <paramref name="limit"/> bytes; a longer one is an error, found without buffering it.</summary>
+    private static async Task<byte[]> ReadMessageAsync(Stream source, int limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await source.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw new InvalidDataException($"The message is longer than {limit} bytes.");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Poison message on image-events acknowledged and dropped ({Reason}; {Bytes} bytes)")]

@@ -1,5 +1,4 @@
 using ImageMeta.Contracts;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +8,7 @@ namespace ImageMeta.Ingest.Service;
 public static class IngestServiceRegistration
 {
     /// <summary>Room for multipart framing around the largest upload.</summary>
-    private const long MultipartOverheadBytes = 64 * 1024;
+    internal const long MultipartOverheadBytes = 64 * 1024;
 
     public static WebApplicationBuilder AddIngest(this WebApplicationBuilder builder)
     {
@@ -21,8 +20,6 @@ public static class IngestServiceRegistration
         builder.Services.AddIngestCore(builder.Configuration);
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<IngestOptions>>((kestrel, ingest) =>
             kestrel.Limits.MaxRequestBodySize = ingest.Value.MaxUploadBytes + MultipartOverheadBytes);
-        builder.Services.AddOptions<FormOptions>().Configure<IOptions<IngestOptions>>((form, ingest) =>
-            form.MultipartBodyLengthLimit = ingest.Value.MaxUploadBytes);
         return builder;
     }
 }

@@ -7,9 +7,31 @@ public sealed class IngestOptions
 {
     public const string SectionName = "Ingest";
 
-    /// <summary>Largest upload accepted by <c>POST /images</c>.</summary>
-    [Range(1, 2L * 1024 * 1024 * 1024)]
-    public long MaxUploadBytes { get; set; } = 256L * 1024 * 1024;
+    /// <summary>
+    /// Default of <see cref="MaxUploadBytes"/>: the largest size whose base64 form, with the request around it, fits the
+    /// 64 MiB array the gRPC client rents for its copy (the pool rounds up to powers of two: 48 MiB would take 128 MiB),
+    /// so the default pod holds a full budget of them (services/ingest/README.md, "Memory").
+    /// </summary>
+    public const long DefaultMaxUploadBytes = 47L * 1024 * 1024;
+
+    /// <summary>Default of <see cref="UploadMemoryBudgetBytes"/>: three maximum-size uploads at once (or more smaller ones).</summary>
+    public const long DefaultUploadMemoryBudgetBytes = 3 * DefaultMaxUploadBytes;
+
+    /// <summary>Largest upload accepted by <c>POST /images</c> (at most 1 GiB: its base64 form must fit in one array).</summary>
+    [Range(1, 1L * 1024 * 1024 * 1024)]
+    public long MaxUploadBytes { get; set; } = DefaultMaxUploadBytes;
+
+    /// <summary>
+    /// Bytes of uploads held in memory at once; an upload reserves its declared length before its body is read, and one
+    /// that does not fit gets 503 with <c>Retry-After</c>. At least <see cref="MaxUploadBytes"/>, so a maximum-size
+    /// upload can be taken when nothing else is in flight.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long UploadMemoryBudgetBytes { get; set; } = DefaultUploadMemoryBudgetBytes;
+
+    /// <summary>Seconds an upload refused for the memory budget is told to wait (<c>Retry-After</c>).</summary>
+    [Range(1, 3600)]
+    public int UploadRetryAfterSeconds { get; set; } = 5;
 
     /// <summary>Blobs listed per page during a sweep.</summary>
     [Range(1, 5000)]

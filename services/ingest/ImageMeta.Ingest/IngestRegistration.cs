@@ -22,10 +22,12 @@ public static class IngestRegistration
             .Validate(o => o.RetryFirstInterval > TimeSpan.Zero && o.RetryMaxInterval >= o.RetryFirstInterval, "Ingest retry intervals must be positive and ordered.")
             .Validate(o => o.InvocationTimeout > TimeSpan.Zero, "Ingest:InvocationTimeout must be positive.")
             .Validate(o => o.WorkflowStartTimeout > TimeSpan.Zero, "Ingest:WorkflowStartTimeout must be positive.")
+            .Validate(o => o.UploadMemoryBudgetBytes >= o.MaxUploadBytes, "Ingest:UploadMemoryBudgetBytes must be at least Ingest:MaxUploadBytes, or a maximum-size upload could never be taken.")
             .ValidateOnStart();
         services.AddBlobBinding(configuration);
         services.AddSingleton<PipelineCalls>();
         services.AddSingleton<IngestMetrics>();
+        services.AddSingleton<UploadBudget>();
         services.AddSingleton<ImageWorkflowStarter>();
         services.AddSingleton<SweepRunner>();
         // The official SDK hosts the worker (a hosted service holding the sidecar's work-item stream) and registers
