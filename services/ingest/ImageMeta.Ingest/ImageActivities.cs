@@ -33,12 +33,12 @@ public sealed class ExtractMetadataActivity(PipelineCalls calls) : WorkflowActiv
 }
 
 /// <summary>Activity <c>SaveMetadata</c>: upserts the record in the store (idempotent, so a repeated run is harmless).</summary>
-public sealed class SaveMetadataActivity(PipelineCalls calls, IngestMetrics metrics) : WorkflowActivity<ImageRecord, SaveOutcome>
+public sealed class SaveMetadataActivity(PipelineCalls calls, OutcomeRecorder outcomes) : WorkflowActivity<ImageRecord, SaveOutcome>
 {
     public override async Task<SaveOutcome> RunAsync(WorkflowActivityContext context, ImageRecord input)
     {
         var outcome = await calls.SaveAsync(input, CancellationToken.None);
-        metrics.RecordSaved(input, stored: outcome.Rejection is null, DateTimeOffset.UtcNow);
+        await outcomes.RecordAsync(context.InstanceId, input, outcome);
         return outcome;
     }
 }

@@ -31,7 +31,7 @@ public sealed class IngestMetrics : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricConventions.SecondsBuckets });
         Outcomes = _meter.CreateCounter<long>("imagemeta.ingest.workflow.outcomes", "{image}", "Images finished by their workflow, by status and failure class (error.type).");
         BlobToRecord = _meter.CreateHistogram("imagemeta.ingest.blob_to_record.duration", "s",
-            "Time from the blob's last change (its creation, for a new image) to its record being stored.",
+            "Time from the blob's last change (its creation, for a new image; the workflow's start where the storage reports no time) to its record being stored.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricConventions.SecondsBuckets });
     }
 
@@ -58,10 +58,11 @@ public sealed class IngestMetrics : IDisposable
 
     /// <summary>
     /// Records how an image ended, once SaveMetadata has an answer: the outcome by status (and failure class), and,
-    /// when the record was stored, the time since the blob's last change. An activity the engine runs again after a
-    /// lost answer records again; that double count is as rare as the lost answer.
+    /// when the record was stored, the time since <paramref name="since"/> (the blob's last change, or the workflow's
+    /// start where the storage reports no time). An activity the engine runs again after a lost answer records again;
+    /// that double count is as rare as the lost answer.
     /// </summary>
-    public void RecordSaved(ImageRecord record, bool stored, DateTimeOffset now)
+    public void RecordSaved(ImageRecord record, bool stored, DateTimeOffset? since, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(record);
         var status = stored ? record.Status : "rejected";
@@ -76,9 +77,9 @@ public sealed class IngestMetrics : IDisposable
             Outcomes.Add(1, statusTag, new KeyValuePair<string, object?>(MetricConventions.ErrorType, failure));
         }
 
-        if (stored && record.Blob.LastModified is { } changed && now >= changed)
+        if (stored && since is { } start && now >= start)
         {
-            BlobToRecord.Record((now - changed).TotalSeconds, statusTag);
+            BlobToRecord.Record((now - start).TotalSeconds, statusTag);
         }
     }
 

@@ -26,6 +26,7 @@ public static class IngestRegistration
         services.AddBlobBinding(configuration);
         services.AddSingleton<PipelineCalls>();
         services.AddSingleton<IngestMetrics>();
+        services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<ImageWorkflowStarter>();
         services.AddSingleton<SweepRunner>();
         // The official SDK hosts the worker (a hosted service holding the sidecar's work-item stream) and registers
