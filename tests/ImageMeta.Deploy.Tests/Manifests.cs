@@ -93,8 +93,18 @@ public static class Manifests
                 : null;
         }
 
-        using var process = Process.Start(new ProcessStartInfo(kubectl, ["kustomize", Path.Combine(Root, "deploy", "k8s", kustomization)])
+        var (exitCode, output, error) = RunTool(kubectl, null, "kustomize", Path.Combine(Root, "deploy", "k8s", kustomization));
+        return exitCode == 0
+            ? Documents(output)
+            : throw new InvalidOperationException($"kubectl kustomize {kustomization} failed: {error}");
+    }
+
+    /// <summary>Runs a command-line tool to its end (at most 60 s) and returns its exit code and both outputs.</summary>
+    public static (int ExitCode, string Output, string Error) RunTool(string file, string? workingDirectory, params string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, arguments)
         {
+            WorkingDirectory = workingDirectory ?? string.Empty,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;
@@ -103,12 +113,10 @@ public static class Manifests
         if (!process.WaitForExit(60_000))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException("kubectl kustomize did not finish within 60 s.");
+            throw new TimeoutException($"{Path.GetFileName(file)} {string.Join(' ', arguments)} did not finish within 60 s.");
         }
 
-        return process.ExitCode == 0
-            ? Documents(output.Result)
-            : throw new InvalidOperationException($"kubectl kustomize {kustomization} failed: {error.Result}");
+        return (process.ExitCode, output.Result, error.Result);
     }
 
     // ---- navigation ----

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -119,10 +118,10 @@ public sealed partial class MonitoringTests
             var unitTests = Path.Combine(Root, "tests", "ImageMeta.Deploy.Tests", "Monitoring", "alerts.test.yaml");
             File.Copy(unitTests, Path.Combine(scratch.FullName, "alerts.test.yaml"));
 
-            var check = Run(promtool!, scratch.FullName, "check", "rules", "imagemeta.rules.yaml");
-            Assert.True(check.ExitCode == 0, $"promtool check rules failed:\n{check.Output}");
-            var test = Run(promtool!, scratch.FullName, "test", "rules", "alerts.test.yaml");
-            Assert.True(test.ExitCode == 0, $"promtool test rules failed:\n{test.Output}");
+            var check = RunTool(promtool!, scratch.FullName, "check", "rules", "imagemeta.rules.yaml");
+            Assert.True(check.ExitCode == 0, $"promtool check rules failed:\n{check.Output}{check.Error}");
+            var test = RunTool(promtool!, scratch.FullName, "test", "rules", "alerts.test.yaml");
+            Assert.True(test.ExitCode == 0, $"promtool test rules failed:\n{test.Output}{test.Error}");
 
             // Every alert has a case that expects it to fire.
             var firing = Items(Documents(File.ReadAllText(unitTests)).Single(), "tests")
@@ -177,25 +176,6 @@ public sealed partial class MonitoringTests
     private static IEnumerable<(string Name, Dictionary<object, object?> Template)> PodTemplates(IEnumerable<Dictionary<object, object?>> objects) =>
         objects.Where(o => Text(o, "kind") is "Deployment" or "StatefulSet" or "DaemonSet")
             .Select(o => (Name(o), (Dictionary<object, object?>)At(o, "spec", "template")!));
-
-    private static (int ExitCode, string Output) Run(string file, string directory, params string[] arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', arguments)} did not finish within 60 s.");
-        }
-
-        return (process.ExitCode, output.Result + error.Result);
-    }
 
     [GeneratedRegex(@"\bimagemeta_[a-z_]+")]
     private static partial Regex OurMetric();
