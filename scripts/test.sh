@@ -92,6 +92,7 @@ awk '
 ' "$log"
 [ -z "${IMAGEMETA_TEST_POSTGRES:-}" ] && echo "test: skipped the PostgreSQL suites (store, end-to-end): install Debian's postgresql or set IMAGEMETA_TEST_POSTGRES"
 [ -z "${IMAGEMETA_TEST_SQLSERVER:-}" ] && echo "test: skipped the SQL Server suite (store): set IMAGEMETA_TEST_SQLSERVER to a SQL Server or Azure SQL connection string"
+command -v prometheus >/dev/null 2>&1 || echo "test: skipped the Prometheus scrape test and the promtool rule tests: install Debian's prometheus (.ci/run does)"
 if [ "${IMAGEMETA_E2E_REAL_DAPR:-}" != "1" ] || ! command -v dapr >/dev/null 2>&1; then
   echo "test: skipped the real-Dapr end-to-end tests: install the dapr CLI, run 'dapr init', set IMAGEMETA_E2E_REAL_DAPR=1"
 fi

@@ -7,7 +7,8 @@ namespace ImageMeta.ServiceDefaults;
 /// <summary>
 /// Honours Dapr's app API token: when <c>APP_API_TOKEN</c> is set, the sidecar adds it to every call
 /// it makes to the app as the <c>dapr-api-token</c> header, so a request without the matching header
-/// did not come through our sidecar and is refused. Health endpoints stay open for the kubelet.
+/// did not come through our sidecar and is refused. Health endpoints stay open for the kubelet, and
+/// <c>/metrics</c> for the Prometheus scraper.
 /// </summary>
 public sealed class ApiTokenMiddleware(RequestDelegate next, string token)
 {
@@ -18,7 +19,7 @@ public sealed class ApiTokenMiddleware(RequestDelegate next, string token)
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (HealthEndpoints.IsHealthPath(context.Request.Path) || Matches(context.Request.Headers[HeaderName]))
+        if (MetricsEndpoint.IsOperatorPath(context.Request.Path) || Matches(context.Request.Headers[HeaderName]))
         {
             return next(context);
         }

@@ -8,20 +8,30 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace ImageMeta.ServiceDefaults;
 
 /// <summary>
-/// The one call each service makes to get tracing, health, problem details, JSON conventions and the
-/// API token check. <c>builder.AddServiceDefaults()</c> registers; <c>app.UseServiceDefaults()</c> wires
-/// the middleware and maps the health endpoints.
+/// The one call each service makes to get tracing, metrics, health, problem details, JSON conventions and
+/// the API token check. <c>builder.AddServiceDefaults()</c> registers; <c>app.UseServiceDefaults()</c> wires
+/// the middleware and maps the health endpoints and <c>/metrics</c>.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
     /// <summary>Activity sources of our own code start with this; the tracer listens to all of them.</summary>
     public const string ActivitySourcePrefix = "ImageMeta.";
+
+    /// <summary>Meters of our own code start with this (<c>ImageMeta.Ingest</c>, …); the meter provider listens to all of them.</summary>
+    public const string MeterPrefix = "ImageMeta.";
+
+    /// <summary>The meter the .NET runtime itself publishes (since .NET 9), named in the runtime's documentation.</summary>
+    public const string RuntimeMeterName = "System.Runtime";
+
+    /// <summary>The variable that turns the OTLP exporter on for traces and metrics (the exporter reads it, and its siblings, itself).</summary>
+    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     /// <summary>The variable Dapr uses to hand the app its expected token.</summary>
     public const string AppApiTokenVariable = "APP_API_TOKEN";
@@ -42,22 +52,45 @@ public static class ServiceDefaultsExtensions
             ?? builder.Configuration["APP_ID"]
             ?? builder.Environment.ApplicationName;
 
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointVariable]);
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithTracing(tracing =>
             {
                 tracing
                     .AddSource(ActivitySourcePrefix + "*")
-                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !HealthEndpoints.IsHealthPath(context.Request.Path))
+                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !MetricsEndpoint.IsOperatorPath(context.Request.Path))
                     .AddHttpClientInstrumentation()
                     .AddGrpcClientInstrumentation();
                 if (!string.IsNullOrWhiteSpace(telemetry.ZipkinEndpoint))
                 {
                     // Upstream marks the Zipkin exporter obsolete in favour of OTLP, but Zipkin is what Dapr's
-                    // sidecars export to and what the design promises; one trace needs one backend.
+                    // sidecars export to and what the design promises; one trace needs one backend. OTLP is the
+                    // way forward and runs beside it when configured.
 #pragma warning disable CS0618
                     tracing.AddZipkinExporter(o => o.Endpoint = new Uri(telemetry.ZipkinEndpoint));
 #pragma warning restore CS0618
+                }
+
+                if (otlp)
+                {
+                    tracing.AddOtlpExporter();
+                }
+            })
+            .WithMetrics(metrics =>
+            {
+                // ASP.NET Core (server requests, Kestrel), HttpClient (which carries the gRPC client's calls to the
+                // sidecar: Grpc.Net.Client has no meter of its own, its HTTP/2 requests are measured here) and the
+                // runtime's built-in System.Runtime meter (GC, heap, thread pool, exceptions on .NET 9+).
+                metrics
+                    .AddMeter(MeterPrefix + "*")
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddMeter(RuntimeMeterName)
+                    .AddPrometheusExporter();
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter();
                 }
             });
 
@@ -130,6 +163,7 @@ public static class ServiceDefaultsExtensions
 
         app.MapHealthChecks(HealthEndpoints.Liveness, new HealthCheckOptions { Predicate = check => check.Name == "self" });
         app.MapHealthChecks(HealthEndpoints.Readiness, new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthEndpoints.ReadyTag) || check.Name == "self" });
+        app.MapPrometheusScrapingEndpoint(MetricsEndpoint.Path);
         return app;
     }
 }

@@ -1,6 +1,9 @@
 namespace ImageMeta.ServiceDefaults;
 
-/// <summary>Where a service sends its spans. Bound from the <c>Telemetry</c> configuration section.</summary>
+/// <summary>
+/// Where a service sends its spans. Bound from the <c>Telemetry</c> configuration section. OTLP (traces and metrics)
+/// is configured by the standard <c>OTEL_EXPORTER_OTLP_*</c> variables instead, and is on when the endpoint is set.
+/// </summary>
 public sealed class TelemetryOptions
 {
     public const string SectionName = "Telemetry";

@@ -38,9 +38,14 @@ public static class Manifests
     public static List<Dictionary<object, object?>> Folder(string relativePath) =>
         [.. Directory.EnumerateFiles(Path.Combine(Root, relativePath), "*.yaml").SelectMany(f => Documents(System.IO.File.ReadAllText(f)))];
 
-    /// <summary>Every kustomization under deploy/k8s (the base and each overlay), as paths relative to deploy/k8s.</summary>
+    /// <summary>
+    /// Every kustomization under deploy/k8s (the base and each overlay), as paths relative to deploy/k8s. Optional
+    /// components (<c>kind: Component</c>, deploy/k8s/components) are not among them: they render only inside another
+    /// kustomization (<see cref="KustomizeWithComponent"/>).
+    /// </summary>
     public static IEnumerable<string> Kustomizations() =>
         Directory.EnumerateFiles(Path.Combine(Root, "deploy", "k8s"), "kustomization.yaml", SearchOption.AllDirectories)
+            .Where(f => Text(Documents(System.IO.File.ReadAllText(f)).Single(), "kind") != "Component")
             .Select(f => Path.GetRelativePath(Path.Combine(Root, "deploy", "k8s"), Path.GetDirectoryName(f)!).Replace('\\', '/'))
             .Order(StringComparer.Ordinal);
 
@@ -50,7 +55,34 @@ public static class Manifests
     /// <summary>The objects <c>kubectl kustomize</c> renders for an overlay; null (test skipped) only outside CI when kubectl is missing.</summary>
     public static List<Dictionary<object, object?>>? Render(string overlay) => Kustomize(Path.Combine("overlays", overlay));
 
-    /// <summary>The objects <c>kubectl kustomize</c> renders for a folder under deploy/k8s; null (test skipped) only outside CI when kubectl is missing.</summary>
+    /// <summary>
+    /// What an overlay renders with an optional component added, as the deploy guide tells people to add it: a
+    /// kustomization (in a scratch folder) whose resources are the overlay and whose components are the component.
+    /// </summary>
+    public static List<Dictionary<object, object?>>? KustomizeWithComponent(string overlay, string component)
+    {
+        var scratch = Directory.CreateTempSubdirectory("imagemeta-kustomize-");
+        try
+        {
+            // kustomize refuses absolute paths to other kustomizations; relative ones may leave the folder.
+            string Relative(string folder) => Path.GetRelativePath(scratch.FullName, Path.Combine(Root, "deploy", "k8s", folder)).Replace('\\', '/');
+            System.IO.File.WriteAllText(Path.Combine(scratch.FullName, "kustomization.yaml"), $"""
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+                resources:
+                  - {Relative(Path.Combine("overlays", overlay))}
+                components:
+                  - {Relative(component)}
+                """);
+            return Kustomize(scratch.FullName);
+        }
+        finally
+        {
+            scratch.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The objects <c>kubectl kustomize</c> renders for a folder under deploy/k8s (or an absolute folder); null (test skipped) only outside CI when kubectl is missing.</summary>
     public static List<Dictionary<object, object?>>? Kustomize(string kustomization)
     {
         var kubectl = ExecutablesOnPath.Find("kubectl");
@@ -61,8 +93,18 @@ public static class Manifests
                 : null;
         }
 
-        using var process = Process.Start(new ProcessStartInfo(kubectl, ["kustomize", Path.Combine(Root, "deploy", "k8s", kustomization)])
+        var (exitCode, output, error) = RunTool(kubectl, null, "kustomize", Path.Combine(Root, "deploy", "k8s", kustomization));
+        return exitCode == 0
+            ? Documents(output)
+            : throw new InvalidOperationException($"kubectl kustomize {kustomization} failed: {error}");
+    }
+
+    /// <summary>Runs a command-line tool to its end (at most 60 s) and returns its exit code and both outputs.</summary>
+    public static (int ExitCode, string Output, string Error) RunTool(string file, string? workingDirectory, params string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, arguments)
         {
+            WorkingDirectory = workingDirectory ?? string.Empty,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;
@@ -71,12 +113,10 @@ public static class Manifests
         if (!process.WaitForExit(60_000))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException("kubectl kustomize did not finish within 60 s.");
+            throw new TimeoutException($"{Path.GetFileName(file)} {string.Join(' ', arguments)} did not finish within 60 s.");
         }
 
-        return process.ExitCode == 0
-            ? Documents(output.Result)
-            : throw new InvalidOperationException($"kubectl kustomize {kustomization} failed: {error.Result}");
+        return (process.ExitCode, output.Result, error.Result);
     }
 
     // ---- navigation ----

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace ImageMeta.Extractor.Service;
 
-/// <summary>The extractor's registrations: limits, the inspector, the blob binding, and a request body limit that matches the byte limit.</summary>
+/// <summary>The extractor's registrations: limits, the inspector, the blob binding, its metrics, and a request body limit that matches the byte limit.</summary>
 public static class ExtractorRegistration
 {
     public static WebApplicationBuilder AddExtractor(this WebApplicationBuilder builder)
@@ -23,6 +23,7 @@ public static class ExtractorRegistration
         builder.Services.AddSingleton(provider => new ImageInspector(provider.GetRequiredService<IOptions<ExtractionOptions>>().Value));
         builder.Services.AddBlobBinding(builder.Configuration);
         builder.AddThumbnails();
+        builder.Services.AddSingleton<ExtractorMetrics>();
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ExtractionOptions>>((kestrel, extraction) =>
             kestrel.Limits.MaxRequestBodySize = extraction.Value.MaxBytes + 1);
         return builder;

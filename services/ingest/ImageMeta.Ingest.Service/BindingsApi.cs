@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Grpc.Core;
 using ImageMeta.Blobs;
 using ImageMeta.Contracts;
@@ -78,13 +79,19 @@ public static partial class BindingsApi
         return TypedResults.Ok(new EventsHandled(started, known, batch.Ignored, other, vanished, null));
     }
 
-    private static async Task<Results<Ok<SweepReport>, Ok<string>, ProblemHttpResult>> SweepAsync(SweepRunner sweep, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SweepReport>, Ok<string>, ProblemHttpResult>> SweepAsync(SweepRunner sweep, IngestMetrics metrics, CancellationToken cancellationToken)
     {
         try
         {
-            return await sweep.RunAsync(cancellationToken) is { } report
-                ? TypedResults.Ok(report)
-                : TypedResults.Ok("A sweep is already running.");
+            var started = Stopwatch.GetTimestamp();
+            if (await sweep.RunAsync(cancellationToken) is not { } report)
+            {
+                return TypedResults.Ok("A sweep is already running.");
+            }
+
+            metrics.SweepDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            metrics.SweepListed.Record(report.Examined);
+            return TypedResults.Ok(report);
         }
         catch (Exception e) when (e is BlobBindingUnavailableException or RpcException or HttpRequestException or TimeoutException)
         {

@@ -26,7 +26,7 @@ public static partial class ImagesApi
     public static RouteGroupBuilder MapImagesApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/images");
-        group.MapPost("/", UploadAsync).DisableAntiforgery();
+        group.MapPost("/", UploadAsync).DisableAntiforgery().AddEndpointFilter(RecordUploadSizeAsync);
         group.MapGet("/{id}/status", StatusAsync);
         return group;
     }
@@ -152,6 +152,18 @@ public static partial class ImagesApi
         var workflow = state is null ? null : new WorkflowStatusView(
             RuntimeStatusName(state.RuntimeStatus), state.CreatedAt, state.LastUpdatedAt, state.FailureDetails?.ErrorType, state.FailureDetails?.ErrorMessage);
         return TypedResults.Ok(new ImageStatusView(imageId, workflow, record));
+    }
+
+    /// <summary>Records the size of each accepted upload, as the blob binding reported it after the write.</summary>
+    private static async ValueTask<object?> RecordUploadSizeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var result = await next(context);
+        if ((result as INestedHttpResult)?.Result is Accepted<UploadAccepted> { Value.Blob.Size: { } size })
+        {
+            context.HttpContext.RequestServices.GetRequiredService<IngestMetrics>().UploadSize.Record(size);
+        }
+
+        return result;
     }
 
     /// <summary>The status name daprd's workflow API reports (<c>RUNNING</c>, <c>CONTINUED_AS_NEW</c>, …), so callers see one vocabulary.</summary>

@@ -55,8 +55,12 @@ public sealed class MakeThumbnailActivity(PipelineCalls calls) : WorkflowActivit
 }
 
 /// <summary>Activity <c>SaveMetadata</c>: upserts the record in the store (idempotent, so a repeated run is harmless).</summary>
-public sealed class SaveMetadataActivity(PipelineCalls calls) : WorkflowActivity<ImageRecord, SaveOutcome>
+public sealed class SaveMetadataActivity(PipelineCalls calls, OutcomeRecorder outcomes) : WorkflowActivity<ImageRecord, SaveOutcome>
 {
-    public override Task<SaveOutcome> RunAsync(WorkflowActivityContext context, ImageRecord input) =>
-        calls.SaveAsync(input, CancellationToken.None);
+    public override async Task<SaveOutcome> RunAsync(WorkflowActivityContext context, ImageRecord input)
+    {
+        var outcome = await calls.SaveAsync(input, CancellationToken.None);
+        await outcomes.RecordAsync(context.InstanceId, input, outcome);
+        return outcome;
+    }
 }

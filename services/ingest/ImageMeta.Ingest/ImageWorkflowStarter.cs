@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Dapr.Workflow;
 using Grpc.Core;
 using ImageMeta.Blobs;
@@ -55,7 +54,7 @@ public sealed partial class ImageWorkflowStarter(IBlobBinding blobs, IDaprWorkfl
         var id = blob.ImageId;
         if (await InstanceExistsAsync(id, cancellationToken) || await HasRecordAsync(id, cancellationToken))
         {
-            metrics.Duplicates.Add(1, new KeyValuePair<string, object?>("trigger", trigger));
+            metrics.Duplicates.Add(1, IngestMetrics.TriggerTag(trigger));
             return StartOutcome.AlreadyKnown;
         }
 
@@ -83,11 +82,11 @@ public sealed partial class ImageWorkflowStarter(IBlobBinding blobs, IDaprWorkfl
                 throw;
             }
 
-            metrics.Duplicates.Add(1, new KeyValuePair<string, object?>("trigger", trigger));
+            metrics.Duplicates.Add(1, IngestMetrics.TriggerTag(trigger));
             return StartOutcome.AlreadyKnown;
         }
 
-        metrics.Started.Add(1, new KeyValuePair<string, object?>("trigger", trigger));
+        metrics.Started.Add(1, IngestMetrics.TriggerTag(trigger));
         LogStarted(logger, id.Value, blob.Container, blob.Name, trigger);
         return StartOutcome.Started;
     }
@@ -119,29 +118,4 @@ public sealed partial class ImageWorkflowStarter(IBlobBinding blobs, IDaprWorkfl
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Started workflow {InstanceId} for {Container}/{Name} ({Trigger})")]
     private static partial void LogStarted(ILogger logger, string instanceId, string container, string name, string trigger);
-}
-
-/// <summary>Ingest's counters (meter <c>ImageMeta.Ingest</c>).</summary>
-public sealed class IngestMetrics : IDisposable
-{
-    public const string MeterName = "ImageMeta.Ingest";
-
-    private readonly Meter _meter;
-
-    public IngestMetrics(IMeterFactory meterFactory)
-    {
-        ArgumentNullException.ThrowIfNull(meterFactory);
-        _meter = meterFactory.Create(MeterName);
-        Started = _meter.CreateCounter<long>("imagemeta.ingest.workflows_started", description: "Workflow instances scheduled, by trigger.");
-        Duplicates = _meter.CreateCounter<long>("imagemeta.ingest.duplicates_skipped", description: "Triggers for images already known, by trigger.");
-        PoisonMessages = _meter.CreateCounter<long>("imagemeta.ingest.poison_messages", description: "Queue messages that could not be read and were acknowledged.");
-    }
-
-    public Counter<long> Started { get; }
-
-    public Counter<long> Duplicates { get; }
-
-    public Counter<long> PoisonMessages { get; }
-
-    public void Dispose() => _meter.Dispose();
 }

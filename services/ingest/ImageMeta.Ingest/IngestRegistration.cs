@@ -28,6 +28,7 @@ public static class IngestRegistration
         services.AddSingleton<PipelineCalls>();
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton<UploadBudget>();
+        services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<ImageWorkflowStarter>();
         services.AddSingleton<SweepRunner>();
         // The official SDK hosts the worker (a hosted service holding the sidecar's work-item stream) and registers

@@ -6,7 +6,7 @@ using OpenTelemetry.Trace;
 
 namespace ImageMeta.Store.Service;
 
-/// <summary>The store's registrations: provider chosen by <c>Store:Provider</c>, schema migrated before the app serves, the thumbnails binding, SQL tracing, readiness on the database.</summary>
+/// <summary>The store's registrations: provider chosen by <c>Store:Provider</c>, schema migrated before the app serves, the thumbnails binding, SQL tracing, store metrics, readiness on the database.</summary>
 public static class StoreRegistration
 {
     public static WebApplicationBuilder AddStore(this WebApplicationBuilder builder)
@@ -26,6 +26,7 @@ public static class StoreRegistration
             services.GetRequiredService<IOptions<StoreOptions>>().Value,
             builder.Configuration.GetConnectionString(StoreOptions.ConnectionStringName),
             builder.Environment.ContentRootPath));
+        builder.Services.AddSingleton<StoreMetrics>();
         builder.Services.AddSingleton<IMetadataStore, SqlMetadataStore>();
         builder.Services.AddHostedService<SchemaMigration>();
         builder.Services.AddThumbnailBinding(builder.Configuration);

@@ -1,5 +1,7 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using ImageMeta.Contracts;
@@ -10,8 +12,9 @@ namespace ImageMeta.Store;
 /// The store's one implementation: maps records to typed columns (what people filter on) plus the full
 /// record as JSON (what is read back), builds parameterized filters, and pages by the insertion sequence
 /// so pages stay stable while rows are added. Database errors become <see cref="StoreUnavailableException"/>.
+/// Each operation is timed and each outage counted in <see cref="StoreMetrics"/> when one is given.
 /// </summary>
-public sealed class SqlMetadataStore(StoreProvider provider) : IMetadataStore
+public sealed class SqlMetadataStore(StoreProvider provider, StoreMetrics? metrics = null) : IMetadataStore
 {
     public StoreProvider Provider { get; } = provider;
 
@@ -28,6 +31,7 @@ public sealed class SqlMetadataStore(StoreProvider provider) : IMetadataStore
             await using var connection = Provider.CreateConnection();
             await connection.OpenAsync(cancellationToken);
             var outcome = await Provider.UpsertAsync(connection, Row(record), cancellationToken);
+            metrics?.RecordUpsert(outcome);
             var stored = outcome == UpsertOutcome.Unchanged ? await ReadAsync(connection, record.Id, cancellationToken) ?? record : record;
             return (outcome, stored);
         });
@@ -265,16 +269,24 @@ public sealed class SqlMetadataStore(StoreProvider provider) : IMetadataStore
         return escaped.ToString();
     }
 
-    private static async Task<T> Guard<T>(Func<Task<T>> work)
+    /// <summary>Runs one operation: times it under the calling method's name and turns database errors into <see cref="StoreUnavailableException"/>.</summary>
+    private async Task<T> Guard<T>(Func<Task<T>> work, [CallerMemberName] string operation = "")
     {
+        var started = Stopwatch.GetTimestamp();
+        var tag = new KeyValuePair<string, object?>(StoreMetrics.OperationTag, StoreMetrics.OperationName(operation));
         try
         {
             return await work();
         }
         catch (Exception e) when (e is DbException or TimeoutException or System.Net.Sockets.SocketException)
         {
+            metrics?.Unavailable.Add(1, tag);
             // The database's own message can name its host and port: it stays in the inner exception, for the log.
             throw new StoreUnavailableException("The metadata database is unavailable; retry later.", e);
+        }
+        finally
+        {
+            metrics?.OperationDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tag);
         }
     }
 }

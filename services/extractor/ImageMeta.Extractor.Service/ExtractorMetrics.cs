@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using ImageMeta.Contracts;
+using ImageMeta.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ImageMeta.Extractor.Service;
+
+/// <summary>
+/// The extractor's instruments (meter <c>ImageMeta.Extractor</c>): how long an extraction takes, how many bytes it
+/// read, what failed and why, which formats came through, and how long a thumbnail takes. Extraction answers are
+/// recorded by <see cref="ExtractionFilter"/> on the extract routes, so the handlers stay free of measuring code.
+/// </summary>
+public sealed class ExtractorMetrics : IDisposable
+{
+    public const string MeterName = "ImageMeta.Extractor";
+
+    private readonly Meter _meter;
+
+    public ExtractorMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        _meter = meterFactory.Create(MeterName);
+        Duration = _meter.CreateHistogram("imagemeta.extractor.extraction.duration", "s",
+            "Time to answer one extraction request, by outcome (error.type set on failures).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricConventions.SecondsBuckets });
+        BytesRead = _meter.CreateCounter<long>("imagemeta.extractor.read.size", "By", "Bytes of the images extracted successfully.");
+        Failures = _meter.CreateCounter<long>("imagemeta.extractor.failures", "{image}", "Extractions that produced no metadata, by failure class (error.type).");
+        Extracted = _meter.CreateCounter<long>("imagemeta.extractor.extracted", "{image}", "Extractions that produced metadata, by detected format.");
+        ThumbnailDuration = _meter.CreateHistogram("imagemeta.extractor.thumbnail.duration", "s",
+            "Time to make and store one thumbnail, by outcome (error.type set on failures).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricConventions.SecondsBuckets });
+    }
+
+    public Histogram<double> Duration { get; }
+
+    public Counter<long> BytesRead { get; }
+
+    public Counter<long> Failures { get; }
+
+    public Counter<long> Extracted { get; }
+
+    /// <summary>
+    /// Recorded by the thumbnail route: <c>ThumbnailDuration.Record(seconds)</c>, with <c>error.type</c> = the failure
+    /// class when it fails (<see cref="RecordThumbnail"/> does both).
+    /// </summary>
+    public Histogram<double> ThumbnailDuration { get; }
+
+    /// <summary>Records one extraction answer: its duration, and its format and size or its failure class.</summary>
+    public void RecordExtraction(object? result, TimeSpan elapsed)
+    {
+        switch ((result as INestedHttpResult)?.Result ?? result)
+        {
+            case Ok<ImageMetadata> { Value: { } metadata }:
+                Duration.Record(elapsed.TotalSeconds);
+                BytesRead.Add(metadata.ByteSize);
+                Extracted.Add(1, new KeyValuePair<string, object?>(MetricConventions.Format, metadata.Format));
+                break;
+            case ProblemHttpResult problem:
+                var failure = FailureClassOf(problem);
+                Duration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>(MetricConventions.ErrorType, failure));
+                Failures.Add(1, new KeyValuePair<string, object?>(MetricConventions.ErrorType, failure));
+                break;
+        }
+    }
+
+    /// <summary>Records one thumbnail: its duration, with the failure class when it failed (null when it succeeded).</summary>
+    public void RecordThumbnail(TimeSpan elapsed, string? failureClass)
+    {
+        if (failureClass is null)
+        {
+            ThumbnailDuration.Record(elapsed.TotalSeconds);
+        }
+        else
+        {
+            ThumbnailDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>(MetricConventions.ErrorType, failureClass));
+        }
+    }
+
+    public void Dispose() => _meter.Dispose();
+
+    /// <summary>
+    /// The class from the problem's <c>failureClass</c> member. Answers without one (a malformed request) count as
+    /// <c>_OTHER</c>, the semantic conventions' value for a failure outside the known set, so the label stays bounded.
+    /// </summary>
+    private static string FailureClassOf(ProblemHttpResult problem) =>
+        problem.ProblemDetails.Extensions.TryGetValue(FailureClass.ProblemMember, out var value) && value is string { Length: > 0 } failure
+            ? failure
+            : "_OTHER";
+}
+
+/// <summary>Times each extract route's handler and records its answer in <see cref="ExtractorMetrics"/>.</summary>
+public sealed class ExtractionFilter(ExtractorMetrics metrics) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var result = await next(context);
+        metrics.RecordExtraction(result, Stopwatch.GetElapsedTime(started));
+        return result;
+    }
+}
