@@ -1,0 +1,100 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+
+namespace ImageMeta.Deploy.Tests;
+
+/// <summary>
+/// Versions come from git through MinVer (Directory.Build.props, Directory.Packages.props): every assembly is stamped
+/// with the version MinVer computes for the commit it was built from, under this repository's settings (tags
+/// <c>vX.Y.Z</c>, pre-release heights between tags), and clones without tags or history still build.
+/// </summary>
+public sealed partial class GitVersionTests
+{
+    private static readonly string Root = Manifests.Root;
+
+    [SkippableFact]
+    public void Built_assemblies_carry_the_version_MinVer_gives_this_commit_and_the_commit_itself()
+    {
+        Skip.If(ToolProcess.Find("git") is null || !Directory.Exists(Path.Combine(Root, ".git")) && !File.Exists(Path.Combine(Root, ".git")),
+            "not a git work tree (a source archive builds as 0.0.0-alpha.0 with MinVer's warning MINVER1001)");
+        var stamped = typeof(GitVersionTests).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
+
+        var head = ToolProcess.Output("git", ["rev-parse", "HEAD"], Root).Trim();
+        var minver = MinVer(Root);
+
+        Assert.Equal($"{minver}+{head}", stamped);
+        Assert.Matches(SemVer(), minver);
+    }
+
+    [Fact]
+    public void Tags_heights_and_shallow_clones_follow_the_repository_rule()
+    {
+        Assert.NotNull(ToolProcess.Find("git"));
+        var folder = Directory.CreateTempSubdirectory("imagemeta-minver-").FullName;
+        try
+        {
+            var repo = Path.Combine(folder, "repo");
+            Directory.CreateDirectory(repo);
+            Git(repo, "init", "-q");
+            Commit(repo);
+            Assert.Equal("0.0.0-alpha.0", MinVer(repo));
+            Commit(repo);
+            Assert.Equal("0.0.0-alpha.0.1", MinVer(repo));
+
+            Git(repo, "tag", "v1.2.3");
+            Assert.Equal("1.2.3", MinVer(repo));
+            Commit(repo);
+            Commit(repo);
+            Assert.Equal("1.2.4-alpha.0.2", MinVer(repo));
+
+            // A tag without the v prefix is not a version tag here.
+            Git(repo, "tag", "9.9.9");
+            Assert.Equal("1.2.4-alpha.0.2", MinVer(repo));
+
+            Git(repo, "tag", "v2.0.0-rc.1");
+            Assert.Equal("2.0.0-rc.1", MinVer(repo));
+            Commit(repo);
+            Assert.Equal("2.0.0-rc.1.1", MinVer(repo));
+
+            // CI clones may be shallow and carry no tags: the version falls back, nothing fails.
+            var shallow = Path.Combine(folder, "shallow");
+            Git(folder, "clone", "-q", "--depth", "1", "--no-tags", new Uri(repo).AbsoluteUri, shallow);
+            Assert.Equal("0.0.0-alpha.0", MinVer(shallow));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>MinVer's own command-line program from the restored package, with the settings Directory.Build.props gives every project.</summary>
+    private static string MinVer(string workTree)
+    {
+        var props = XDocument.Load(Path.Combine(Root, "Directory.Build.props"));
+        string Setting(string name) => props.Descendants(name).Single().Value;
+        var version = XDocument.Load(Path.Combine(Root, "Directory.Packages.props")).Descendants("GlobalPackageReference")
+            .Single(p => (string?)p.Attribute("Include") == "MinVer").Attribute("Version")!.Value;
+        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var cli = Path.Combine(packages, "minver", version, "build", "bin", "net10.0", "MinVer.dll");
+        Assert.True(File.Exists(cli), $"{cli} is missing: restoring any project of this repository brings MinVer {version}");
+
+        var output = ToolProcess.Output(DotnetHost, [cli, workTree,
+            "--tag-prefix", Setting("MinVerTagPrefix"),
+            "--default-pre-release-identifiers", Setting("MinVerDefaultPreReleaseIdentifiers")], workTree);
+        return output.Trim();
+    }
+
+    private static string DotnetHost =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    private static void Git(string workTree, params string[] arguments) => ToolProcess.Output("git", arguments, workTree);
+
+    private static void Commit(string repo) =>
+        Git(repo, "-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "-q", "--allow-empty", "-m", "change");
+
+    [GeneratedRegex(@"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")]
+    private static partial Regex SemVer();
+}
