@@ -61,6 +61,7 @@ public static class Manifests
                 : null;
         }
 
+        EnsureLocalClusterSecrets(kustomization);
         using var process = Process.Start(new ProcessStartInfo(kubectl, ["kustomize", Path.Combine(Root, "deploy", "k8s", kustomization)])
         {
             RedirectStandardOutput = true,
@@ -77,6 +78,54 @@ public static class Manifests
         return process.ExitCode == 0
             ? Documents(output.Result)
             : throw new InvalidOperationException($"kubectl kustomize {kustomization} failed: {error.Result}");
+    }
+
+    /// <summary>The folder of the local-cluster overlay's generated secrets (git-ignored).</summary>
+    public static string LocalClusterSecrets => Path.Combine(Root, "deploy", "k8s", "overlays", "local-cluster", ".secrets");
+
+    /// <summary>
+    /// The local-cluster overlay's secretGenerator reads env files that only scripts/local-cluster-secrets.sh writes;
+    /// kustomize fails without them. The tests run the script as a user would (it keeps files that exist).
+    /// </summary>
+    private static void EnsureLocalClusterSecrets(string kustomization)
+    {
+        if (!kustomization.Replace('\\', '/').EndsWith("overlays/local-cluster", StringComparison.Ordinal) || Directory.Exists(LocalClusterSecrets))
+        {
+            return;
+        }
+
+        var (exitCode, _, error) = Run("bash", [Path.Combine(Root, "scripts", "local-cluster-secrets.sh")], stdin: null);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"scripts/local-cluster-secrets.sh failed: {error}");
+        }
+    }
+
+    /// <summary>Runs a program to its end (60 s at most) with optional standard input; its exit code and both outputs.</summary>
+    public static (int ExitCode, string Output, string Error) Run(string program, IEnumerable<string> arguments, string? stdin)
+    {
+        var start = new ProcessStartInfo(program, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = stdin is not null,
+        };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            process.StandardInput.Write(stdin);
+            process.StandardInput.Close();
+        }
+
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} did not finish within 60 s.");
+        }
+
+        return (process.ExitCode, output.Result, error.Result);
     }
 
     // ---- navigation ----
