@@ -37,6 +37,8 @@ cat > "$work/nuget.config" <<'XML'
 </configuration>
 XML
 echo "audit: nuget: dotnet list package --vulnerable --include-transitive (every project of ImageMeta.Dapr.sln)"
+# Restored first with the machine's own NuGet configuration; the audit's configuration only names the audit source.
+dotnet restore "$root/ImageMeta.Dapr.sln" -v quiet -nologo > "$work/restore.log" 2>&1 || { cat "$work/restore.log"; exit 1; }
 dotnet list "$root/ImageMeta.Dapr.sln" package --vulnerable --include-transitive --config "$work/nuget.config" --format json \
   > "$work/nuget.json" 2> "$work/nuget.err"
 node "$root/scripts/audit-report.mjs" nuget "$work/nuget.json"
