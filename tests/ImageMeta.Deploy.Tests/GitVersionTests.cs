@@ -67,6 +67,25 @@ public sealed partial class GitVersionTests
         }
     }
 
+    [SkippableFact]
+    public void PublishContainer_tags_the_image_with_the_git_version_unless_a_tag_is_given()
+    {
+        Skip.If(!Directory.Exists(Path.Combine(Root, ".git")) && !File.Exists(Path.Combine(Root, ".git")), "not a git work tree");
+        var project = Path.Combine(Root, "services", "store", "ImageMeta.Store.Service");
+
+        Assert.Equal([MinVer(Root)], ContainerTags(project));
+        Assert.Equal(["9.8.7"], ContainerTags(project, "-p:ContainerImageTag=9.8.7"));
+    }
+
+    /// <summary>The tags PublishContainer would push, as the SDK's ComputeContainerConfig computes them (no image is built).</summary>
+    private static List<string> ContainerTags(string project, params string[] properties)
+    {
+        var output = Output(DotnetHost, ["msbuild", project, "-t:ComputeContainerConfig", "-getItem:ContainerImageTags",
+            "-p:Configuration=Release", "-nodeReuse:false", .. properties], boundSeconds: 300);
+        using var answer = System.Text.Json.JsonDocument.Parse(output);
+        return [.. answer.RootElement.GetProperty("Items").GetProperty("ContainerImageTags").EnumerateArray().Select(t => t.GetProperty("Identity").GetString()!)];
+    }
+
     /// <summary>MinVer's own command-line program from the restored package, with the settings Directory.Build.props gives every project.</summary>
     private static string MinVer(string workTree)
     {
@@ -91,9 +110,9 @@ public sealed partial class GitVersionTests
     private static void Git(string workTree, params string[] arguments) => Output("git", ["-C", workTree, .. arguments]);
 
     /// <summary>A tool's standard output; a non-zero exit fails the test with the tool's own words.</summary>
-    private static string Output(string program, string[] arguments)
+    private static string Output(string program, string[] arguments, int boundSeconds = 60)
     {
-        var (exitCode, output, error) = Manifests.Run(program, arguments, stdin: null);
+        var (exitCode, output, error) = Manifests.Run(program, arguments, stdin: null, boundSeconds);
         Assert.True(exitCode == 0, $"{program} {string.Join(' ', arguments)} exited {exitCode}: {error}{output}");
         return output;
     }

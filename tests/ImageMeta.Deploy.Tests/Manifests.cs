@@ -101,8 +101,8 @@ public static class Manifests
         }
     }
 
-    /// <summary>Runs a program to its end (60 s at most) with optional standard input; its exit code and both outputs.</summary>
-    public static (int ExitCode, string Output, string Error) Run(string program, IEnumerable<string> arguments, string? stdin)
+    /// <summary>Runs a program to its end (60 s at most, unless told) with optional standard input; its exit code and both outputs.</summary>
+    public static (int ExitCode, string Output, string Error) Run(string program, IEnumerable<string> arguments, string? stdin, int boundSeconds = 60)
     {
         var start = new ProcessStartInfo(program, arguments)
         {
@@ -119,10 +119,10 @@ public static class Manifests
             process.StandardInput.Close();
         }
 
-        if (!process.WaitForExit(60_000))
+        if (!process.WaitForExit(TimeSpan.FromSeconds(boundSeconds)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} did not finish within 60 s.");
+            throw new TimeoutException($"{program} did not finish within {boundSeconds} s.");
         }
 
         return (process.ExitCode, output.Result, error.Result);
