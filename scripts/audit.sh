@@ -59,11 +59,12 @@ if [ "$found" -ne 0 ]; then
   exit 1
 fi
 if [ ${#blind[@]} -gt 0 ]; then
+  unaudited=$(IFS=,; echo "${blind[*]}" | sed 's/,/, /g')
   if [ "${IMAGEMETA_AUDIT_REQUIRED:-}" = "1" ]; then
-    echo "audit: FAILED: could not run for ${blind[*]} (IMAGEMETA_AUDIT_REQUIRED=1)"
+    echo "audit: FAILED: could not run for $unaudited (IMAGEMETA_AUDIT_REQUIRED=1)"
     exit 1
   fi
-  echo "audit: NOT RUN for ${blind[*]}: the registry served no advisory data (above); nothing was checked there. Set IMAGEMETA_AUDIT_REQUIRED=1 to make that fail."
+  echo "audit: NOT RUN for $unaudited: the registry served no advisory data (above); nothing was checked there. Set IMAGEMETA_AUDIT_REQUIRED=1 to make that fail."
   exit 0
 fi
 echo "audit: no high or critical advisory"
