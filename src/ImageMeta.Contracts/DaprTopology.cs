@@ -55,6 +55,9 @@ public static class DaprTopology
 
         /// <summary>State store that holds workflow (actor) state.</summary>
         public const string WorkflowState = "workflowstate";
+
+        /// <summary>State store that holds the sweep's position, shared by every ingest replica and kept across restarts.</summary>
+        public const string SweepState = "sweepstate";
     }
 
     /// <summary>Methods one app invokes on another through Dapr service invocation.</summary>

@@ -161,7 +161,11 @@ public static class ServiceDefaultsExtensions
             app.UseMiddleware<ApiTokenMiddleware>(token);
         }
 
-        app.MapHealthChecks(HealthEndpoints.Liveness, new HealthCheckOptions { Predicate = check => check.Name == "self" });
+        app.MapHealthChecks(HealthEndpoints.Liveness, new HealthCheckOptions
+        {
+            Predicate = check => check.Name == "self",
+            ResponseWriter = HealthEndpoints.LivenessWriter(HealthEndpoints.ApplicationVersion(app.Environment.ApplicationName)),
+        });
         app.MapHealthChecks(HealthEndpoints.Readiness, new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthEndpoints.ReadyTag) || check.Name == "self" });
         app.MapPrometheusScrapingEndpoint(MetricsEndpoint.Path);
         return app;

@@ -12,7 +12,7 @@ namespace ImageMeta.Deploy.Tests;
 /// </summary>
 public sealed partial class ConsistencyTests
 {
-    public static TheoryData<string> Overlays => ["postgres", "sqlserver"];
+    public static TheoryData<string> Overlays => ["local-cluster", "postgres", "sqlserver"];
 
     private static readonly Dictionary<string, (int App, int Http, int Grpc)> Ports = new()
     {
@@ -22,7 +22,10 @@ public sealed partial class ConsistencyTests
     };
 
     private static readonly string[] AllComponents =
-        [DaprTopology.Components.Images, DaprTopology.Components.Thumbnails, DaprTopology.Components.ImageEvents, DaprTopology.Components.Sweep, DaprTopology.Components.WorkflowState];
+        [DaprTopology.Components.Images, DaprTopology.Components.Thumbnails, DaprTopology.Components.ImageEvents, DaprTopology.Components.Sweep, DaprTopology.Components.WorkflowState, DaprTopology.Components.SweepState];
+
+    /// <summary>The state stores every profile and overlay has, and the one that holds actor (workflow) state.</summary>
+    private static readonly string[] StateStores = [DaprTopology.Components.WorkflowState, DaprTopology.Components.SweepState];
 
     [Fact]
     public void Every_yaml_file_parses()
@@ -89,13 +92,13 @@ public sealed partial class ConsistencyTests
         var azurite = Folder("components/azurite").OfKind("Component").Select(Name).ToList();
         foreach (var (folder, type) in new[] { ("components/azurite/state-sqlite", "state.sqlite"), ("components/azurite/state-postgres", "state.postgresql") })
         {
-            var state = Assert.Single(Folder(folder).OfKind("Component"));
-            Assert.Equal(DaprTopology.Components.WorkflowState, Name(state));
-            Assert.Equal(type, Text(state, "spec", "type"));
-            Assert.Equal("true", Metadata(state, "actorStateStore"));
+            var state = Folder(folder).OfKind("Component").ToList();
+            Assert.Equal(StateStores.Order(), state.Select(Name).Order());
+            Assert.All(state, s => Assert.Equal(type, Text(s, "spec", "type")));
+            AssertOnlyTheWorkflowStoreHoldsActors(state);
         }
 
-        azurite.Add(DaprTopology.Components.WorkflowState);
+        azurite.AddRange(StateStores);
         Assert.Equal(AllComponents.Where(c => c != DaprTopology.Components.ImageEvents).Order(), local.Order());
         // Besides the pipeline's components, the Azurite profile has only its secret store.
         Assert.Equal(AllComponents.Append("envsecrets").Order(), azurite.Order());
@@ -103,7 +106,15 @@ public sealed partial class ConsistencyTests
         Assert.Equal("bindings.azure.blobstorage", Type(Folder("components/azurite"), DaprTopology.Components.Images));
         Assert.Equal("bindings.localstorage", Type(Folder("components/local"), DaprTopology.Components.Thumbnails));
         Assert.Equal("bindings.azure.blobstorage", Type(Folder("components/azurite"), DaprTopology.Components.Thumbnails));
-        Assert.Equal("true", Metadata(Folder("components/local").OfKind("Component").Single(c => Name(c) == DaprTopology.Components.WorkflowState), "actorStateStore"));
+        AssertOnlyTheWorkflowStoreHoldsActors(Folder("components/local").OfKind("Component").Where(c => StateStores.Contains(Name(c))).ToList());
+    }
+
+    /// <summary>Dapr allows one actor state store per app: the workflow store is it, the sweep's store is a plain one.</summary>
+    private static void AssertOnlyTheWorkflowStoreHoldsActors(List<Dictionary<object, object?>> stores)
+    {
+        Assert.Equal("true", Metadata(stores.Single(c => Name(c) == DaprTopology.Components.WorkflowState), "actorStateStore"));
+        Assert.Null(Metadata(stores.Single(c => Name(c) == DaprTopology.Components.SweepState), "actorStateStore"));
+        Assert.All(stores, c => Assert.Equal([DaprTopology.AppIds.Ingest], Items(c, "scopes").Select(x => x?.ToString())));
     }
 
     [Fact]
@@ -166,8 +177,8 @@ public sealed partial class ConsistencyTests
 
         var components = objects!.OfKind("Component").ToList();
         Assert.Equal(AllComponents.Order(), components.Select(Name).Order());
-        Assert.Equal("true", Metadata(components.Single(c => Name(c) == DaprTopology.Components.WorkflowState), "actorStateStore"));
-        Assert.Equal(overlay == "postgres" ? "state.postgresql" : "state.sqlserver", Type(objects!, DaprTopology.Components.WorkflowState));
+        AssertOnlyTheWorkflowStoreHoldsActors(components.Where(c => StateStores.Contains(Name(c))).ToList());
+        Assert.All(StateStores, store => Assert.Equal(overlay == "sqlserver" ? "state.sqlserver" : "state.postgresql", Type(objects!, store)));
         Assert.All(components, c => Assert.All(Items(c, "scopes"), s => Assert.Contains(s?.ToString(), DaprTopology.AppIds.All)));
         Assert.Equal([DaprTopology.AppIds.Ingest], Items(components.Single(c => Name(c) == DaprTopology.Components.ImageEvents), "scopes").Select(s => s?.ToString()));
         Assert.Equal([DaprTopology.AppIds.Extractor, DaprTopology.AppIds.Store], Items(components.Single(c => Name(c) == DaprTopology.Components.Thumbnails), "scopes").Select(s => s?.ToString()).Order());
@@ -210,8 +221,9 @@ public sealed partial class ConsistencyTests
         Skip.If(objects is null, "kubectl is not installed (CI installs it).");
 
         var deployments = objects!.OfKind("Deployment").ToList();
-        Assert.Equal(4, deployments.Count);
-        foreach (var deployment in deployments)
+        // The three apps and Zipkin; the local cluster adds Azurite, and PostgreSQL as a StatefulSet.
+        Assert.Equal(overlay == "local-cluster" ? 5 : 4, deployments.Count);
+        foreach (var deployment in deployments.Concat(objects!.OfKind("StatefulSet")))
         {
             var pod = At(deployment, "spec", "template", "spec");
             Assert.Equal("true", Text(pod, "securityContext", "runAsNonRoot"));
@@ -223,8 +235,9 @@ public sealed partial class ConsistencyTests
                 Assert.NotNull(Text(container, "resources", "limits", "cpu"));
                 Assert.NotNull(Text(container, "resources", "limits", "memory"));
                 Assert.NotNull(Text(container, "resources", "requests", "memory"));
-                Assert.NotNull(At(container, "readinessProbe", "httpGet"));
-                Assert.NotNull(At(container, "livenessProbe", "httpGet"));
+                // HTTP probes for what speaks HTTP; the local cluster's Azurite and PostgreSQL are probed by port and pg_isready.
+                Assert.True(At(container, "readinessProbe") is Dictionary<object, object?> ready && ready.Keys.Any(k => k is "httpGet" or "tcpSocket" or "exec"), $"{what}: no readiness probe");
+                Assert.True(At(container, "livenessProbe") is Dictionary<object, object?> live && live.Keys.Any(k => k is "httpGet" or "tcpSocket" or "exec"), $"{what}: no liveness probe");
             }
         }
 
@@ -243,17 +256,23 @@ public sealed partial class ConsistencyTests
     {
         var objects = Render(overlay);
         Skip.If(objects is null, "kubectl is not installed (CI installs it).");
+        // On AKS the guide creates the secrets; the local cluster generates them (secretGenerator), so the render has them.
         var guide = File.ReadAllText(Path.Combine(Root, "deploy", "README.md"));
-        var created = SecretCommandPattern().Matches(guide)
-            .ToDictionary(m => m.Groups["name"].Value, m => LiteralKeyPattern().Matches(m.Value).Select(k => k.Groups["key"].Value).ToHashSet(StringComparer.Ordinal));
+        var created = overlay == "local-cluster"
+            ? objects!.OfKind("Secret").ToDictionary(Name, s => (At(s, "data") as Dictionary<object, object?> ?? []).Keys.Select(k => k.ToString()!).ToHashSet(StringComparer.Ordinal))
+            : SecretCommandPattern().Matches(guide)
+                .ToDictionary(m => m.Groups["name"].Value, m => LiteralKeyPattern().Matches(m.Value).Select(k => k.Groups["key"].Value).ToHashSet(StringComparer.Ordinal));
 
-        var references = objects!.SelectMany(o => Maps(o)).Select(m => At(m, "secretKeyRef")).OfType<Dictionary<object, object?>>().ToList();
+        // secretKeyRef (containers, Dapr components) and KEDA's secretTargetRef items both name a secret and a key.
+        var references = objects!.SelectMany(o => Maps(o)).Select(m => At(m, "secretKeyRef")).OfType<Dictionary<object, object?>>()
+            .Concat(objects!.OfKind("TriggerAuthentication").SelectMany(a => Items(a, "spec", "secretTargetRef")).OfType<Dictionary<object, object?>>())
+            .ToList();
         Assert.NotEmpty(references);
         foreach (var reference in references)
         {
             var name = Text(reference, "name")!;
             var key = Text(reference, "key")!;
-            Assert.True(created.TryGetValue(name, out var keys), $"secret '{name}' is not created in deploy/README.md");
+            Assert.True(created.TryGetValue(name, out var keys), $"secret '{name}' is not created ({overlay})");
             Assert.True(keys!.Contains(key), $"secret '{name}' is created without key '{key}'");
         }
 

@@ -93,27 +93,58 @@ public static class Manifests
                 : null;
         }
 
-        var (exitCode, output, error) = RunTool(kubectl, null, "kustomize", Path.Combine(Root, "deploy", "k8s", kustomization));
+        EnsureLocalClusterSecrets(kustomization);
+        var (exitCode, output, error) = Run(kubectl, ["kustomize", Path.Combine(Root, "deploy", "k8s", kustomization)], stdin: null);
         return exitCode == 0
             ? Documents(output)
             : throw new InvalidOperationException($"kubectl kustomize {kustomization} failed: {error}");
     }
 
-    /// <summary>Runs a command-line tool to its end (at most 60 s) and returns its exit code and both outputs.</summary>
-    public static (int ExitCode, string Output, string Error) RunTool(string file, string? workingDirectory, params string[] arguments)
+    /// <summary>The folder of the local-cluster overlay's generated secrets (git-ignored).</summary>
+    public static string LocalClusterSecrets => Path.Combine(Root, "deploy", "k8s", "overlays", "local-cluster", ".secrets");
+
+    /// <summary>
+    /// The local-cluster overlay's secretGenerator reads env files that only scripts/local-cluster-secrets.sh writes;
+    /// kustomize fails without them. The tests run the script as a user would (it keeps files that exist).
+    /// </summary>
+    private static void EnsureLocalClusterSecrets(string kustomization)
     {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments)
+        if (!kustomization.Replace('\\', '/').EndsWith("overlays/local-cluster", StringComparison.Ordinal) || Directory.Exists(LocalClusterSecrets))
+        {
+            return;
+        }
+
+        var (exitCode, _, error) = Run("bash", [Path.Combine(Root, "scripts", "local-cluster-secrets.sh")], stdin: null);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"scripts/local-cluster-secrets.sh failed: {error}");
+        }
+    }
+
+    /// <summary>Runs a program to its end (60 s at most, unless told) with optional standard input; its exit code and both outputs.</summary>
+    public static (int ExitCode, string Output, string Error) Run(
+        string program, IEnumerable<string> arguments, string? stdin, int boundSeconds = 60, string? workingDirectory = null)
+    {
+        var start = new ProcessStartInfo(program, arguments)
         {
             WorkingDirectory = workingDirectory ?? string.Empty,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-        })!;
+            RedirectStandardInput = stdin is not null,
+        };
+        using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(60_000))
+        if (stdin is not null)
+        {
+            process.StandardInput.Write(stdin);
+            process.StandardInput.Close();
+        }
+
+        if (!process.WaitForExit(TimeSpan.FromSeconds(boundSeconds)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Path.GetFileName(file)} {string.Join(' ', arguments)} did not finish within 60 s.");
+            throw new TimeoutException($"{program} did not finish within {boundSeconds} s.");
         }
 
         return (process.ExitCode, output.Result, error.Result);

@@ -118,9 +118,9 @@ public sealed partial class MonitoringTests
             var unitTests = Path.Combine(Root, "tests", "ImageMeta.Deploy.Tests", "Monitoring", "alerts.test.yaml");
             File.Copy(unitTests, Path.Combine(scratch.FullName, "alerts.test.yaml"));
 
-            var check = RunTool(promtool!, scratch.FullName, "check", "rules", "imagemeta.rules.yaml");
+            var check = Run(promtool!, ["check", "rules", "imagemeta.rules.yaml"], stdin: null, workingDirectory: scratch.FullName);
             Assert.True(check.ExitCode == 0, $"promtool check rules failed:\n{check.Output}{check.Error}");
-            var test = RunTool(promtool!, scratch.FullName, "test", "rules", "alerts.test.yaml");
+            var test = Run(promtool!, ["test", "rules", "alerts.test.yaml"], stdin: null, workingDirectory: scratch.FullName);
             Assert.True(test.ExitCode == 0, $"promtool test rules failed:\n{test.Output}{test.Error}");
 
             // Every alert has a case that expects it to fire.

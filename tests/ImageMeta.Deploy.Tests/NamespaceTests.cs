@@ -34,9 +34,9 @@ public sealed class NamespaceTests
     }
 
     [Fact]
-    public void The_base_and_both_overlays_are_checked()
+    public void The_base_and_every_overlay_are_checked()
     {
-        Assert.Equal(["base", "overlays/postgres", "overlays/sqlserver"], Manifests.Kustomizations());
+        Assert.Equal(["base", "overlays/local-cluster", "overlays/postgres", "overlays/sqlserver"], Manifests.Kustomizations());
     }
 
     [SkippableTheory]

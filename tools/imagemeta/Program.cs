@@ -1,4 +1,12 @@
+using System.Reflection;
 using ImageMeta.Cli;
+
+// The version the build stamped from git (MinVer: the nearest vX.Y.Z tag, the height after it, +commit).
+if (args is ["--version"])
+{
+    Console.Out.WriteLine(typeof(ScanCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion);
+    return 0;
+}
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {

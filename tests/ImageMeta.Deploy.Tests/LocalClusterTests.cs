@@ -1,0 +1,102 @@
+using ImageMeta.Contracts;
+using ImageMeta.Testing.Dapr.Pipeline;
+using static ImageMeta.Deploy.Tests.Manifests;
+
+namespace ImageMeta.Deploy.Tests;
+
+/// <summary>
+/// deploy/k8s/overlays/local-cluster: the pipeline on kind/k3d/minikube with nothing from Azure. Its blobs and queue
+/// are the in-cluster Azurite, its databases the in-cluster PostgreSQL, its images the locally built ones, and its
+/// secrets are generated from git-ignored files with random values.
+/// </summary>
+public sealed class LocalClusterTests
+{
+    private const string Overlay = "local-cluster";
+
+    [SkippableFact]
+    public void Blobs_and_the_queue_are_the_in_cluster_azurite_and_every_state_store_the_in_cluster_postgres()
+    {
+        var objects = Render(Overlay);
+        Skip.If(objects is null, "kubectl is not installed (CI installs it).");
+
+        var azurite = objects!.OfKind("Service").Single(s => Name(s) == "azurite");
+        var ports = Items(azurite, "spec", "ports").Select(p => Text(p, "port")).ToList();
+        Assert.Equal(["10000", "10001"], ports);
+        Assert.Equal("http://azurite.imagemeta.svc.cluster.local:10000", Metadata(objects!, DaprTopology.Components.Images, "endpoint"));
+        Assert.Equal("http://azurite.imagemeta.svc.cluster.local:10001", Metadata(objects!, DaprTopology.Components.ImageEvents, "queueEndpoint"));
+
+        var postgres = objects!.OfKind("StatefulSet").Single(s => Name(s) == "postgres");
+        Assert.Equal("data", Text(Items(postgres, "spec", "volumeClaimTemplates").Single(), "metadata", "name"));
+        Assert.Single(objects!.OfKind("Service"), s => Name(s) == "postgres");
+        var secrets = Secrets();
+        Assert.Contains("Host=postgres.imagemeta.svc.cluster.local;", secrets["postgres.env"]["metadata-connection-string"], StringComparison.Ordinal);
+        Assert.Contains("host=postgres.imagemeta.svc.cluster.local ", secrets["postgres.env"]["state-connection-string"], StringComparison.Ordinal);
+        Assert.Contains($"QueueEndpoint=http://azurite.imagemeta.svc.cluster.local:10001/{secrets["storage.env"]["account-name"]}", secrets["storage.env"]["connection-string"], StringComparison.Ordinal);
+        Assert.Single(objects!.OfKind("Deployment"), d => Name(d) == "zipkin");
+    }
+
+    [SkippableFact]
+    public void The_apps_run_the_locally_built_images_which_the_kubelet_never_pulls()
+    {
+        var objects = Render(Overlay);
+        Skip.If(objects is null, "kubectl is not installed (CI installs it).");
+
+        foreach (var id in DaprTopology.AppIds.All)
+        {
+            var container = Items(objects!.OfKind("Deployment").Single(d => Name(d) == id), "spec", "template", "spec", "containers").Single();
+            // `dotnet publish /t:PublishContainer -p ContainerImageTag=local` names it so; a tag other than "latest"
+            // means imagePullPolicy IfNotPresent, so the image `kind load docker-image` put on the node is used.
+            Assert.Equal($"imagemeta/{id}:local", Text(container, "image"));
+            Assert.NotEqual("Always", Text(container, "imagePullPolicy"));
+        }
+    }
+
+    [SkippableFact]
+    public void Secrets_are_generated_unhashed_from_git_ignored_files_that_the_script_fills_with_random_values()
+    {
+        var objects = Render(Overlay);
+        Skip.If(objects is null, "kubectl is not installed (CI installs it).");
+
+        // Dapr's annotations and the components name the secrets literally: a hash suffix would break them.
+        Assert.Equal(["imagemeta-app-api-token", "imagemeta-dapr-api-token", "imagemeta-postgres", "imagemeta-storage"], objects!.OfKind("Secret").Select(Name).Order(StringComparer.Ordinal));
+
+        var other = Directory.CreateTempSubdirectory("imagemeta-secrets-");
+        try
+        {
+            var (exitCode, _, error) = Run("bash", [Path.Combine(Root, "scripts", "local-cluster-secrets.sh"), other.FullName], stdin: null);
+            Assert.True(exitCode == 0, error);
+            var first = Secrets();
+            var second = Secrets(other.FullName);
+            Assert.Equal(first.Keys.Order(), second.Keys.Order());
+            foreach (var (file, values) in first)
+            {
+                foreach (var (key, value) in values)
+                {
+                    Assert.NotEqual(value, second[file][key]);
+                    Assert.False(string.IsNullOrWhiteSpace(value), $"{file}: {key} is empty");
+                }
+            }
+
+            Assert.True(first["app-api-token.env"]["token"].Length >= 64);
+            Assert.NotEqual("devstoreaccount1", first["storage.env"]["account-name"]);
+        }
+        finally
+        {
+            other.Delete(recursive: true);
+        }
+
+        var git = ExecutablesOnPath.Find("git");
+        Skip.If(git is null || !Path.Exists(Path.Combine(Root, ".git")), "not a git checkout");
+        var (ignored, _, _) = Run(git!, ["-C", Root, "check-ignore", "-q", "--no-index", "deploy/k8s/overlays/local-cluster/.secrets/storage.env"], stdin: null);
+        Assert.True(ignored == 0, "deploy/k8s/overlays/local-cluster/.secrets/ is not git-ignored");
+    }
+
+    /// <summary>The env files the script wrote: file name to key/value pairs (split at the first '=', as kustomize does).</summary>
+    private static Dictionary<string, Dictionary<string, string>> Secrets(string? folder = null) =>
+        Directory.EnumerateFiles(folder ?? LocalClusterSecrets, "*.env").ToDictionary(
+            f => Path.GetFileName(f),
+            f => File.ReadAllLines(f).Where(l => l.Contains('=', StringComparison.Ordinal)).ToDictionary(l => l[..l.IndexOf('=', StringComparison.Ordinal)], l => l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..]));
+
+    private static string? Metadata(IEnumerable<Dictionary<object, object?>> objects, string component, string name) =>
+        Text(Items(objects.OfKind("Component").Single(c => Name(c) == component), "spec", "metadata").SingleOrDefault(m => Text(m, "name") == name), "value");
+}

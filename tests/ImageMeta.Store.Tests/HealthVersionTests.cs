@@ -1,0 +1,41 @@
+using System.Net;
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+
+namespace ImageMeta.Store.Tests;
+
+/// <summary><c>/healthz</c> names the version of the service that answers: the one the build stamped from git (MinVer).</summary>
+public sealed class HealthVersionTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("imagemeta-store-health-").FullName;
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Healthz_reports_the_service_assemblys_informational_version()
+    {
+        using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        {
+            host.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
+            host.UseSetting("Store:DataDirectory", _folder);
+        });
+        using var client = factory.CreateClient();
+
+        using var response = await client.GetAsync("/healthz");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("Healthy", body.RootElement.GetProperty("status").GetString());
+        var expected = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
+        Assert.Equal(expected, body.RootElement.GetProperty("version").GetString());
+        // Not a constant: MinVer's form, X.Y.Z[-pre.height] and the commit.
+        Assert.Matches(@"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?\+[0-9a-f]{40}$", expected);
+    }
+}
