@@ -86,8 +86,9 @@ public static partial class BindingsApi
                 ? TypedResults.Ok(report)
                 : TypedResults.Ok("A sweep is already running.");
         }
-        catch (Exception e) when (e is BlobBindingUnavailableException or RpcException or HttpRequestException or TimeoutException)
+        catch (Exception e) when (e is BlobBindingUnavailableException or RpcException or HttpRequestException or TimeoutException or Dapr.DaprException)
         {
+            // DaprException: the sweep state store did not answer; the next tick tries again from the recorded position.
             return FailureProblems.Problem(StatusCodes.Status500InternalServerError, FailureClass.Unavailable, $"Sweep stopped: {e.Message}");
         }
     }

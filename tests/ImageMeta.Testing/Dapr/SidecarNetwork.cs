@@ -39,6 +39,9 @@ public sealed class SidecarNetwork : IAsyncDisposable
     /// <summary>The shared <c>images</c> output binding (<c>bindings.localstorage</c>).</summary>
     public LocalStorageBindingDouble Images { get; }
 
+    /// <summary>The data of every state store component, shared by all sidecars (one database behind them).</summary>
+    public StateStoreDouble State { get; } = new();
+
     /// <summary>Every service invocation the doubles forwarded.</summary>
     public InvocationLog Invocations { get; } = new();
 
