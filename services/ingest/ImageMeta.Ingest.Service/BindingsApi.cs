@@ -24,8 +24,10 @@ public static partial class BindingsApi
     }
 
     private static async Task<Results<Ok<EventsHandled>, ProblemHttpResult>> ImageEventsAsync(
-        HttpRequest request, IBlobBinding blobs, ImageWorkflowStarter starter, IngestMetrics metrics, ILogger<EventsHandled> logger, CancellationToken cancellationToken)
+        HttpRequest request, IBlobBinding blobs, ImageWorkflowStarter starter, ImageEventSlots slots, IngestMetrics metrics, ILogger<EventsHandled> logger, CancellationToken cancellationToken)
     {
+        // Bounded concurrency: a burst of deliveries waits here (holding only its connection) rather than all at once.
+        using var slot = await slots.EnterAsync(cancellationToken);
         byte[] message;
         try
         {

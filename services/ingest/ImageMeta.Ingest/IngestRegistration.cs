@@ -27,6 +27,7 @@ public static class IngestRegistration
         services.AddSingleton<PipelineCalls>();
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton<ImageWorkflowStarter>();
+        services.AddSingleton<ImageEventSlots>();
         services.AddSingleton<SweepPositions>();
         services.AddSingleton<SweepRunner>();
         // The official SDK hosts the worker (a hosted service holding the sidecar's work-item stream) and registers
