@@ -88,6 +88,70 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
     }
 
     [SkippableFact]
+    public async Task A_burst_of_500_BlobCreated_events_stores_every_image_once_with_ingest_memory_bounded()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        // 2,000 events on a camera card in production; 500 on this 2-core machine.
+        var images = TestImages.Mixed(500, seed: 7, prefix: Unique("burst"));
+        foreach (var image in images)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(Pipeline.Network.Images.RootPath, image.Name), image.Content);
+        }
+
+        var pid = Pipeline.Ingest.ProcessId ?? throw new InvalidOperationException("ingest is not running");
+        var baseline = ResidentBytes(pid);
+        long peak = baseline;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, ResidentBytes(pid));
+                await Task.Delay(50, CancellationToken.None);
+            }
+        });
+
+        var startsBefore = Pipeline.Workflows.StartedInstanceIds.Count;
+        var deliveries = await Task.WhenAll(images.Select(image =>
+            Pipeline.IngestSidecar.DeliverQueueMessageAsync("image-events", BlobCreatedEvent(image.Name, image.Content.Length), TimeSpan.FromMilliseconds(500), maxDeliveries: 40)));
+        var names = images.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var started = Pipeline.Workflows.StartedInstanceIds.Skip(startsBefore).ToList();
+        var ids = started.Select(ImageId.Parse).Distinct().ToList();
+        var records = await Client.WaitForRecordsAsync(ids, Settle);
+        await sampling.CancelAsync();
+        await sampler;
+
+        Assert.All(deliveries, d => Assert.True(d.Acknowledged, $"event not acknowledged: {d}"));
+        Assert.Equal(images.Count, ids.Count);
+        Assert.Equal(started.Count, ids.Count);
+        AssertAllStored(ids, records);
+        Assert.Equal(names.Order(StringComparer.Ordinal), records.Values.Select(r => r.Blob.Name).Order(StringComparer.Ordinal));
+        foreach (var image in images.Take(50))
+        {
+            Assert.Equal(1, await CountRowsAsync(image));
+        }
+
+        // Memory bound, not a time: the burst waits in the queue and in ingest's event slots instead of piling up.
+        output.WriteLine($"ingest resident memory: {baseline / 1048576} MiB before, {peak / 1048576} MiB peak during the burst");
+        Assert.True(peak - baseline < 256L * 1024 * 1024, $"ingest grew by {(peak - baseline) / 1048576} MiB during the burst");
+        Assert.True(peak < 768L * 1024 * 1024, $"ingest peaked at {peak / 1048576} MiB");
+    }
+
+    /// <summary>A process's resident set (VmRSS in /proc/{pid}/status), or 0 once it is gone.</summary>
+    private static long ResidentBytes(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    [SkippableFact]
     public async Task Bad_files_become_failed_rows_with_their_class_and_are_not_retried()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);

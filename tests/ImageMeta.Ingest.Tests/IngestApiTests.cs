@@ -79,7 +79,20 @@ public sealed class IngestApiTests : IAsyncLifetime
         });
         _ingestSidecar = await _network.StartSidecarAsync(_engine.Attach(new SidecarOptions { AppId = DaprTopology.AppIds.Ingest, AppPort = LoopbackPorts.Free(), DaprApiToken = daprToken }));
 
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        _factory = CreateIngest(appToken, maxUpload, hostWorker);
+        _http = _factory.CreateClient();
+        if (appToken is not null)
+        {
+            _http.DefaultRequestHeaders.Add("dapr-api-token", appToken);
+        }
+    }
+
+    /// <summary>
+    /// An ingest instance on the test's sidecar double. Several can run at once, as replicas do; only one should host
+    /// the workflow worker (<paramref name="hostWorker"/>), since the engine double serves one worker stream.
+    /// </summary>
+    private WebApplicationFactory<Program> CreateIngest(string? appToken = null, long? maxUpload = null, bool hostWorker = true, IReadOnlyDictionary<string, string>? settings = null, bool shortStartTimeout = true) =>
+        new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             foreach (var (key, value) in _ingestSidecar.AppEnvironment())
             {
@@ -109,10 +122,19 @@ public sealed class IngestApiTests : IAsyncLifetime
             }
 
             web.ConfigureLogging(l => l.ClearProviders());
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            {
+                web.UseSetting(key, value);
+            }
+
             if (!hostWorker)
             {
-                // Ingest without its workflow worker: the engine then never confirms a start (it waits for a first turn).
-                web.UseSetting("Ingest:WorkflowStartTimeout", "00:00:01");
+                // Ingest without its workflow worker: alone, the engine never confirms a start (it waits for a first turn).
+                if (shortStartTimeout)
+                {
+                    web.UseSetting("Ingest:WorkflowStartTimeout", "00:00:01");
+                }
+
                 web.ConfigureServices(services =>
                 {
                     foreach (var worker in services.Where(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService)
@@ -123,12 +145,6 @@ public sealed class IngestApiTests : IAsyncLifetime
                 });
             }
         });
-        _http = _factory.CreateClient();
-        if (appToken is not null)
-        {
-            _http.DefaultRequestHeaders.Add("dapr-api-token", appToken);
-        }
-    }
 
     /// <summary>A loopback app standing in for <paramref name="appId"/>, with its own sidecar double on the network.</summary>
     private async Task<WebApplication> StartStandInAsync(string appId, string? daprToken, Action<WebApplication> map)
@@ -616,6 +632,99 @@ public sealed class IngestApiTests : IAsyncLifetime
         Assert.Equal(3, (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("started").GetInt32());
         Assert.Equal(0, (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("started").GetInt32());
         Assert.Equal(3, _engine.StartedInstanceIds.Count);
+    }
+
+    [Fact]
+    public async Task Two_ingest_instances_sweeping_the_same_container_at_once_start_each_image_once_and_store_one_row()
+    {
+        _extractAnswer = (StatusCodes.Status200OK, null);
+        var names = Enumerable.Range(0, 12).Select(i => $"replica-{i:D2}.png").ToList();
+        foreach (var name in names)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(ImagesFolder, name), Encoding.UTF8.GetBytes(name));
+        }
+
+        await _engine.WaitForWorkerAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        // A second replica: same app id, same workflow engine and state store behind it, its own process state.
+        await using var replica = CreateIngest(hostWorker: false, shortStartTimeout: false);
+        using var replicaHttp = replica.CreateClient();
+
+        var sweeps = await Task.WhenAll(Enumerable.Range(0, 3).SelectMany(_ => new[] { _http, replicaHttp }).Select(async http =>
+        {
+            using var response = await http.PostAsync("/sweep", null);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            return body.ValueKind == JsonValueKind.Object ? body.GetProperty("started").GetInt32() : 0;
+        }));
+
+        Assert.Equal(names.Count, sweeps.Sum());
+        Assert.Equal(names.Count, _engine.StartedInstanceIds.Count);
+        Assert.Equal(names.Count, _engine.StartedInstanceIds.Distinct().Count());
+        foreach (var id in _engine.StartedInstanceIds)
+        {
+            await _engine.WaitForTerminalAsync(id, TimeSpan.FromSeconds(30));
+        }
+
+        var rows = _saved.GroupBy(r => r.Id).ToList();
+        Assert.Equal(names.Order(StringComparer.Ordinal), rows.Select(r => r.Single().Blob.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_sweep_position_survives_an_ingest_restart()
+    {
+        // Pages of 2, at most 4 blobs a run: 8 blobs take two runs, and the second must continue, not start over.
+        var settings = new Dictionary<string, string> { ["Ingest:SweepPageSize"] = "2", ["Ingest:SweepMaxBlobsPerRun"] = "4" };
+        await RestartIngestAsync(settings);
+        foreach (var i in Enumerable.Range(0, 8))
+        {
+            await File.WriteAllBytesAsync(Path.Combine(ImagesFolder, $"resume-{i}.png"), [(byte)i]);
+        }
+
+        var first = await SweepAsync();
+        await RestartIngestAsync(settings);
+        var second = await SweepAsync();
+
+        Assert.Equal((4, 4, 0), (first.GetProperty("examined").GetInt32(), first.GetProperty("started").GetInt32(), first.GetProperty("known").GetInt32()));
+        Assert.Equal((4, 4, 0), (second.GetProperty("examined").GetInt32(), second.GetProperty("started").GetInt32(), second.GetProperty("known").GetInt32()));
+        Assert.Equal(8, _engine.StartedInstanceIds.Distinct().Count());
+        // Kept under the app id, so every replica of ingest reads the same position.
+        Assert.Equal(["ingest||sweep-position:images"], _network.State.Keys(DaprTopology.Components.SweepState));
+    }
+
+    [Fact]
+    public async Task The_sidecar_double_state_api_answers_as_daprd_for_missing_keys_etags_and_unknown_stores()
+    {
+        using var dapr = new global::Dapr.Client.DaprClientBuilder().UseGrpcEndpoint(_ingestSidecar.GrpcEndpoint).Build();
+
+        var (missing, noETag) = await dapr.GetStateAndETagAsync<string>(DaprTopology.Components.SweepState, "k");
+        await dapr.SaveStateAsync(DaprTopology.Components.SweepState, "k", "a");
+        var (value, etag) = await dapr.GetStateAndETagAsync<string>(DaprTopology.Components.SweepState, "k");
+        var firstWins = await dapr.TrySaveStateAsync(DaprTopology.Components.SweepState, "k", "b", etag);
+        var staleLoses = await dapr.TrySaveStateAsync(DaprTopology.Components.SweepState, "k", "c", etag);
+
+        Assert.Null(missing);
+        Assert.Equal(string.Empty, noETag);
+        Assert.Equal("a", value);
+        Assert.True(firstWins);
+        Assert.False(staleLoses);
+        Assert.Equal("b", await dapr.GetStateAsync<string>(DaprTopology.Components.SweepState, "k"));
+        await Assert.ThrowsAsync<global::Dapr.DaprException>(() => dapr.GetStateAsync<string>("nosuchstore", "k"));
+    }
+
+    private async Task<JsonElement> SweepAsync()
+    {
+        using var response = await _http.PostAsync("/sweep", null);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>Stops ingest and starts it again on the same sidecar, engine and state: a process restart.</summary>
+    private async Task RestartIngestAsync(IReadOnlyDictionary<string, string> settings)
+    {
+        _http.Dispose();
+        await _factory.DisposeAsync();
+        _factory = CreateIngest(settings: settings);
+        _http = _factory.CreateClient();
     }
 
     [Fact]

@@ -25,8 +25,10 @@ public static partial class BindingsApi
     }
 
     private static async Task<Results<Ok<EventsHandled>, ProblemHttpResult>> ImageEventsAsync(
-        HttpRequest request, IBlobBinding blobs, ImageWorkflowStarter starter, IngestMetrics metrics, ILogger<EventsHandled> logger, CancellationToken cancellationToken)
+        HttpRequest request, IBlobBinding blobs, ImageWorkflowStarter starter, ImageEventSlots slots, IngestMetrics metrics, ILogger<EventsHandled> logger, CancellationToken cancellationToken)
     {
+        // Bounded concurrency: a burst of deliveries waits here (holding only its connection) rather than all at once.
+        using var slot = await slots.EnterAsync(cancellationToken);
         byte[] message;
         try
         {
@@ -93,8 +95,9 @@ public static partial class BindingsApi
             metrics.SweepListed.Record(report.Examined);
             return TypedResults.Ok(report);
         }
-        catch (Exception e) when (e is BlobBindingUnavailableException or RpcException or HttpRequestException or TimeoutException)
+        catch (Exception e) when (e is BlobBindingUnavailableException or RpcException or HttpRequestException or TimeoutException or Dapr.DaprException)
         {
+            // DaprException: the sweep state store did not answer; the next tick tries again from the recorded position.
             return FailureProblems.Problem(StatusCodes.Status500InternalServerError, FailureClass.Unavailable, $"Sweep stopped: {e.Message}");
         }
     }

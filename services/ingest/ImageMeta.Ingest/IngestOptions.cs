@@ -45,6 +45,14 @@ public sealed class IngestOptions
     [Range(1, 64)]
     public int SweepParallelism { get; set; } = 4;
 
+    /// <summary>Queue messages (BlobCreated events) handled at once; more wait for a slot.</summary>
+    [Range(1, 256)]
+    public int EventConcurrency { get; set; } = 16;
+
+    /// <summary>The Dapr state store that keeps the sweep's position (shared by every replica, kept across restarts).</summary>
+    [Required]
+    public string SweepStateStore { get; set; } = ImageMeta.Contracts.DaprTopology.Components.SweepState;
+
     /// <summary>Attempts per activity, the first included.</summary>
     [Range(1, 100)]
     public int RetryMaxAttempts { get; set; } = 6;

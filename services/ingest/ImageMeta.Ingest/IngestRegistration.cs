@@ -30,6 +30,8 @@ public static class IngestRegistration
         services.AddSingleton<UploadBudget>();
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<ImageWorkflowStarter>();
+        services.AddSingleton<ImageEventSlots>();
+        services.AddSingleton<SweepPositions>();
         services.AddSingleton<SweepRunner>();
         // The official SDK hosts the worker (a hosted service holding the sidecar's work-item stream) and registers
         // DaprWorkflowClient. It finds the sidecar by DAPR_GRPC_ENDPOINT / DAPR_GRPC_PORT and sends DAPR_API_TOKEN,

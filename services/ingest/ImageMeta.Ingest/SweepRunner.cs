@@ -4,20 +4,21 @@ using Microsoft.Extensions.Options;
 
 namespace ImageMeta.Ingest;
 
-/// <summary>What one sweep run did.</summary>
-public sealed record SweepReport(int Examined, int Started, int Known, int Vanished, bool ReachedEnd);
+/// <summary>What one sweep run did. <paramref name="Overtaken"/>: another replica moved the position meanwhile, so this run stopped.</summary>
+public sealed record SweepReport(int Examined, int Started, int Known, int Vanished, bool ReachedEnd, bool Overtaken = false);
 
 /// <summary>
 /// The cron sweep: lists the container page by page and starts workflows for blobs nobody has processed.
-/// A run examines at most <see cref="IngestOptions.SweepMaxBlobsPerRun"/> blobs and remembers where it
-/// stopped, so a large container is covered over several runs and no run outlasts the cron interval by much.
-/// The position lives in memory: after a restart the sweep begins again from the start, which costs time but
-/// never skips a blob. Runs do not overlap.
+/// A run examines at most <see cref="IngestOptions.SweepMaxBlobsPerRun"/> blobs and records where it stopped
+/// after every page, so a large container is covered over several runs and no run outlasts the cron interval by much.
+/// The position is kept in a Dapr state store (<see cref="SweepPositions"/>): it survives a restart, and the cron
+/// binding, which fires in every replica, does not make N replicas list the container N times. Two replicas that
+/// read the same position both work that page (the starter makes the repeat harmless); the first to record the next
+/// position wins and the other stops. Runs in one replica do not overlap.
 /// </summary>
-public sealed partial class SweepRunner(IBlobBinding blobs, ImageWorkflowStarter starter, IOptions<IngestOptions> options, ILogger<SweepRunner> logger) : IDisposable
+public sealed partial class SweepRunner(IBlobBinding blobs, ImageWorkflowStarter starter, SweepPositions positions, IOptions<IngestOptions> options, ILogger<SweepRunner> logger) : IDisposable
 {
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
-    private string? _continuation;
 
     /// <summary>Runs one sweep, or returns null when one is already running.</summary>
     public async Task<SweepReport?> RunAsync(CancellationToken cancellationToken)
@@ -31,10 +32,11 @@ public sealed partial class SweepRunner(IBlobBinding blobs, ImageWorkflowStarter
         {
             var o = options.Value;
             int examined = 0, started = 0, known = 0, vanished = 0;
-            var reachedEnd = false;
+            bool reachedEnd = false, overtaken = false;
+            var (position, etag) = await positions.ReadAsync(cancellationToken);
             while (examined < o.SweepMaxBlobsPerRun)
             {
-                var page = await blobs.ListAsync(_continuation, Math.Min(o.SweepPageSize, o.SweepMaxBlobsPerRun - examined), cancellationToken);
+                var page = await blobs.ListAsync(position.Continuation, Math.Min(o.SweepPageSize, o.SweepMaxBlobsPerRun - examined), cancellationToken);
                 await Parallel.ForEachAsync(page.Items, new ParallelOptions { MaxDegreeOfParallelism = o.SweepParallelism, CancellationToken = cancellationToken }, async (item, ct) =>
                 {
                     // Listings of some bindings carry no version: then the current one is asked for.
@@ -55,7 +57,15 @@ public sealed partial class SweepRunner(IBlobBinding blobs, ImageWorkflowStarter
                     }
                 });
                 examined += page.Items.Count;
-                _continuation = page.Continuation;
+                // At the end the next sweep starts over: blobs written behind the position are found then.
+                position = new SweepPosition(page.Continuation);
+                if (await positions.TryMoveAsync(position, etag, cancellationToken) is not { } moved)
+                {
+                    overtaken = true;
+                    break;
+                }
+
+                etag = moved;
                 if (page.Continuation is null)
                 {
                     reachedEnd = true;
@@ -63,8 +73,8 @@ public sealed partial class SweepRunner(IBlobBinding blobs, ImageWorkflowStarter
                 }
             }
 
-            var report = new SweepReport(examined, started, known, vanished, reachedEnd);
-            LogSweep(logger, report.Examined, report.Started, report.Known, report.ReachedEnd);
+            var report = new SweepReport(examined, started, known, vanished, reachedEnd, overtaken);
+            LogSweep(logger, report.Examined, report.Started, report.Known, report.ReachedEnd, report.Overtaken);
             return report;
         }
         finally
@@ -75,6 +85,6 @@ public sealed partial class SweepRunner(IBlobBinding blobs, ImageWorkflowStarter
 
     public void Dispose() => _oneAtATime.Dispose();
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sweep examined {Examined} blobs: {Started} started, {Known} already known; reached the end: {ReachedEnd}")]
-    private static partial void LogSweep(ILogger logger, int examined, int started, int known, bool reachedEnd);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sweep examined {Examined} blobs: {Started} started, {Known} already known; reached the end: {ReachedEnd}; overtaken by another replica: {Overtaken}")]
+    private static partial void LogSweep(ILogger logger, int examined, int started, int known, bool reachedEnd, bool overtaken);
 }

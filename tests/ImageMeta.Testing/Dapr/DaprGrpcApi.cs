@@ -19,6 +19,9 @@ public class DaprGrpcApi(SidecarDouble sidecar)
 
     private static readonly Method<InvokeServiceRequest, InvokeResponse> InvokeServiceMethod = Unary<InvokeServiceRequest, InvokeResponse>(nameof(InvokeService), InvokeServiceRequest.Parser);
     private static readonly Method<InvokeBindingRequest, InvokeBindingResponse> InvokeBindingMethod = Unary<InvokeBindingRequest, InvokeBindingResponse>(nameof(InvokeBinding), InvokeBindingRequest.Parser);
+    private static readonly Method<GetStateRequest, GetStateResponse> GetStateMethod = Unary<GetStateRequest, GetStateResponse>(nameof(GetState), GetStateRequest.Parser);
+    private static readonly Method<SaveStateRequest, Empty> SaveStateMethod = Unary<SaveStateRequest, Empty>(nameof(SaveState), SaveStateRequest.Parser);
+    private static readonly Method<DeleteStateRequest, Empty> DeleteStateMethod = Unary<DeleteStateRequest, Empty>(nameof(DeleteState), DeleteStateRequest.Parser);
     private static readonly Method<GetMetadataRequest, GetMetadataResponse> GetMetadataMethod = Unary<GetMetadataRequest, GetMetadataResponse>(nameof(GetMetadata), GetMetadataRequest.Parser);
     private static readonly Method<StartWorkflowRequest, StartWorkflowResponse> StartWorkflowBeta1Method = Unary<StartWorkflowRequest, StartWorkflowResponse>(nameof(StartWorkflowBeta1), StartWorkflowRequest.Parser);
     private static readonly Method<GetWorkflowRequest, GetWorkflowResponse> GetWorkflowBeta1Method = Unary<GetWorkflowRequest, GetWorkflowResponse>(nameof(GetWorkflowBeta1), GetWorkflowRequest.Parser);
@@ -32,6 +35,9 @@ public class DaprGrpcApi(SidecarDouble sidecar)
         ArgumentNullException.ThrowIfNull(binder);
         binder.AddMethod(InvokeServiceMethod, (UnaryServerMethod<InvokeServiceRequest, InvokeResponse>?)null);
         binder.AddMethod(InvokeBindingMethod, (UnaryServerMethod<InvokeBindingRequest, InvokeBindingResponse>?)null);
+        binder.AddMethod(GetStateMethod, (UnaryServerMethod<GetStateRequest, GetStateResponse>?)null);
+        binder.AddMethod(SaveStateMethod, (UnaryServerMethod<SaveStateRequest, Empty>?)null);
+        binder.AddMethod(DeleteStateMethod, (UnaryServerMethod<DeleteStateRequest, Empty>?)null);
         binder.AddMethod(GetMetadataMethod, (UnaryServerMethod<GetMetadataRequest, GetMetadataResponse>?)null);
         binder.AddMethod(StartWorkflowBeta1Method, (UnaryServerMethod<StartWorkflowRequest, StartWorkflowResponse>?)null);
         binder.AddMethod(GetWorkflowBeta1Method, (UnaryServerMethod<GetWorkflowRequest, GetWorkflowResponse>?)null);
@@ -104,6 +110,64 @@ public class DaprGrpcApi(SidecarDouble sidecar)
         catch (BindingOperationException e)
         {
             throw new RpcException(new Status(StatusCode.Internal, $"error invoking output binding {request.Name}: {e.Message}"));
+        }
+    }
+
+    /// <summary>
+    /// dapr/dapr pkg/api/grpc/grpc.go GetState: a missing key answers empty data and an empty ETag, not an error; an
+    /// unknown store is InvalidArgument (ERR_STATE_STORE_NOT_FOUND, "state store {name} is not found").
+    /// </summary>
+    public virtual Task<GetStateResponse> GetState(GetStateRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        RequireStateStore(request.StoreName);
+        var (value, etag) = sidecar.State.Get(request.StoreName, sidecar.AppId, request.Key);
+        return Task.FromResult(new GetStateResponse { Data = value is null ? ByteString.Empty : ByteString.CopyFrom(value), Etag = etag });
+    }
+
+    /// <summary>
+    /// dapr/dapr pkg/api/grpc/grpc.go SaveState: each item written in order; an ETag that is not the item's current
+    /// one fails the call with Aborted (the code Dapr.Client's TrySaveStateAsync turns into <c>false</c>).
+    /// </summary>
+    public virtual Task<Empty> SaveState(SaveStateRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        RequireStateStore(request.StoreName);
+        foreach (var item in request.States)
+        {
+            StateCall(() => sidecar.State.Save(request.StoreName, sidecar.AppId, item.Key, item.Value.ToByteArray(), item.Etag?.Value), "ERR_STATE_SAVE", request.StoreName);
+        }
+
+        return Task.FromResult(new Empty());
+    }
+
+    /// <summary>dapr/dapr pkg/api/grpc/grpc.go DeleteState: same ETag rule as SaveState.</summary>
+    public virtual Task<Empty> DeleteState(DeleteStateRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        RequireStateStore(request.StoreName);
+        StateCall(() => sidecar.State.Delete(request.StoreName, sidecar.AppId, request.Key, request.Etag?.Value), "ERR_STATE_DELETE", request.StoreName);
+        return Task.FromResult(new Empty());
+    }
+
+    private void RequireStateStore(string name)
+    {
+        if (!sidecar.Options.Components.Any(c => c.Name == name && c.Type.StartsWith("state.", StringComparison.Ordinal)))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"state store {name} is not found"));
+        }
+    }
+
+    /// <summary>dapr/dapr pkg/api/grpc/grpc.go stateErrorResponse: an ETag mismatch is Aborted, with the operation's error text.</summary>
+    private static void StateCall(Action operation, string errorCode, string store)
+    {
+        try
+        {
+            operation();
+        }
+        catch (StateStoreDouble.ETagMismatchException e)
+        {
+            throw new RpcException(new Status(StatusCode.Aborted, $"{errorCode}: failed on state store {store}: {e.Message}"));
         }
     }
 

@@ -34,6 +34,9 @@ public sealed partial class SidecarDouble : IAsyncDisposable
 
     public string AppId => Options.AppId;
 
+    /// <summary>The state stores of the network this sidecar belongs to.</summary>
+    internal StateStoreDouble State => _network.State;
+
     /// <summary>The Dapr HTTP API port (the app's <c>DAPR_HTTP_PORT</c>).</summary>
     public int HttpPort { get; private set; }
 

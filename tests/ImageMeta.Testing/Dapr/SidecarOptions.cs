@@ -48,5 +48,6 @@ public sealed record SidecarOptions
         ("images", "bindings.localstorage"),
         ("sweep", "bindings.cron"),
         ("workflowstate", "state.sqlite"),
+        ("sweepstate", "state.sqlite"),
     ];
 }
