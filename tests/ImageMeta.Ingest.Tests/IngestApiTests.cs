@@ -503,35 +503,7 @@ public sealed class IngestApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_upload_past_the_memory_budget_gets_503_with_Retry_After_and_nothing_is_written_and_the_budget_comes_back_after_success()
-    {
-        await RestartAsync(maxUpload: 1000, uploadBudget: 1000);
-        var budget = _factory.Services.GetRequiredService<UploadBudget>();
-        var release = new TaskCompletionSource();
-        var held = _http.PostAsync("/images?name=held.bin", new HeldBody(800, release.Task), CancellationToken.None);
-        await WaitUntilAsync(() => budget.Reserved == 800);
-
-        using var refused = await UploadAsync("refused.bin", new byte[600]);
-
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
-        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(TimeSpan.FromSeconds(5), refused.Headers.RetryAfter?.Delta);
-        Assert.Equal(FailureClass.Unavailable, (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty(FailureClass.ProblemMember).GetString());
-        Assert.Empty(FilesWritten());
-        release.SetResult();
-        using (var first = await held)
-        {
-            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
-        }
-
-        Assert.Equal(0, budget.Reserved);
-        using var later = await UploadAsync("later.bin", new byte[1000]);
-        Assert.Equal(HttpStatusCode.Accepted, later.StatusCode);
-        Assert.Equal(["held.bin", "later.bin"], FilesWritten().Select(Path.GetFileName).Order(StringComparer.Ordinal));
-    }
-
-    [Fact]
-    public async Task The_memory_budget_comes_back_after_a_failed_write_and_after_a_client_that_goes_away()
+    public async Task The_memory_budget_comes_back_after_a_failed_write()
     {
         // The sidecar double takes gRPC messages up to daprd's default 4 MiB: the base64 form of 4 MiB is more.
         const int size = 4 * 1024 * 1024;
@@ -545,46 +517,6 @@ public sealed class IngestApiTests : IAsyncLifetime
         using (var afterFailure = await UploadAsync("after-failure.bin", [1, 2, 3]))
         {
             Assert.Equal(HttpStatusCode.Accepted, afterFailure.StatusCode);
-        }
-
-        using var goingAway = new CancellationTokenSource();
-        var abandoned = _http.PostAsync("/images?name=abandoned.bin", new HeldBody(size, new TaskCompletionSource().Task), goingAway.Token);
-        await WaitUntilAsync(() => budget.Reserved == size);
-        await goingAway.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
-        await WaitUntilAsync(() => budget.Reserved == 0);
-
-        using var afterAbort = await UploadAsync("after-abort.bin", [4, 5, 6]);
-        Assert.Equal(HttpStatusCode.Accepted, afterAbort.StatusCode);
-        Assert.DoesNotContain("abandoned.bin", FilesWritten().Select(Path.GetFileName));
-    }
-
-    /// <summary>Polls a condition the server reaches on its own; bounded so a leak fails instead of hanging.</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 300 && !condition(); i++)
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.True(condition(), "The condition did not hold within 30 s.");
-    }
-
-    /// <summary>A body of declared length that sends half, then waits for <paramref name="release"/> before the rest.</summary>
-    private sealed class HeldBody(int length, Task release) : HttpContent
-    {
-        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
-        {
-            await stream.WriteAsync(new byte[length / 2]);
-            await stream.FlushAsync();
-            await release;
-            await stream.WriteAsync(new byte[length - (length / 2)]);
-        }
-
-        protected override bool TryComputeLength(out long length1)
-        {
-            length1 = length;
-            return true;
         }
     }
 
