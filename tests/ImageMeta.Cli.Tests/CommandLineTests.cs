@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Globalization;
-using System.IO.Compression;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using ImageMeta.Testing.Images;
@@ -108,7 +106,7 @@ public sealed partial class CommandLineTests : IDisposable
     public async Task A_250_MB_file_scans_in_flat_memory_and_without_hash_reads_only_its_header(bool noHash)
     {
         var path = Path.Combine(_folder, "huge.png");
-        var size = WriteStoredPng(path, width: 9200, height: 9100);
+        var size = StoredPng.Write(path, width: 9200, height: 9100);
         Assert.True(size > 250_000_000, $"{size} bytes");
 
         using var cli = CliProcess.Start([.. CliProcess.Program, "scan", "--jsonl", .. noHash ? new[] { "--no-hash" } : [], path]);
@@ -170,53 +168,6 @@ public sealed partial class CommandLineTests : IDisposable
 
             await Task.Delay(10);
         }
-    }
-
-    /// <summary>A valid RGB PNG written with stored (uncompressed) deflate blocks: a file as large as its pixels, made in moments.</summary>
-    private static long WriteStoredPng(string path, int width, int height)
-    {
-        using var file = File.Create(path);
-        file.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8; // bits per channel
-        ihdr[9] = 2; // RGB
-        Chunk(file, "IHDR", ihdr);
-
-        using (var data = new MemoryStream())
-        {
-            using (var zlib = new ZLibStream(data, CompressionLevel.NoCompression, leaveOpen: true))
-            {
-                var row = new byte[1 + (width * 3)];
-                for (var y = 0; y < height; y++)
-                {
-                    row[1 + (y % (width * 3))] = (byte)y; // a little variety; filter type 0
-                    zlib.Write(row);
-                }
-            }
-
-            Chunk(file, "IDAT", data.GetBuffer().AsSpan(0, (int)data.Length));
-        }
-
-        Chunk(file, "IEND", []);
-        return file.Length;
-    }
-
-    private static void Chunk(Stream png, string type, ReadOnlySpan<byte> payload)
-    {
-        Span<byte> length = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(length, payload.Length);
-        png.Write(length);
-        var typeBytes = System.Text.Encoding.ASCII.GetBytes(type);
-        png.Write(typeBytes);
-        png.Write(payload);
-        var crc = new System.IO.Hashing.Crc32();
-        crc.Append(typeBytes);
-        crc.Append(payload);
-        Span<byte> sum = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(sum, crc.GetCurrentHashAsUInt32());
-        png.Write(sum);
     }
 
     [GeneratedRegex(@"; ([0-9.]+) MB read")]
