@@ -2,10 +2,17 @@ using System.Globalization;
 using ImageMeta.Testing.Images;
 using SkiaSharp;
 
-// Usage: ImageMeta.Bench.Corpus <folder> <count>. Deterministic: the same count gives the same files.
+// Usage: ImageMeta.Bench.Corpus <folder> <count>, or ImageMeta.Bench.Corpus --huge <file> (a 250 MB PNG).
+// Deterministic: the same count gives the same files.
+if (args is ["--huge", var hugePath])
+{
+    StoredPng.Write(hugePath, width: 9200, height: 9100);
+    return 0;
+}
+
 if (args.Length != 2 || !int.TryParse(args[1], CultureInfo.InvariantCulture, out var count) || count < 1)
 {
-    Console.Error.WriteLine("usage: ImageMeta.Bench.Corpus <folder> <count>");
+    Console.Error.WriteLine("usage: ImageMeta.Bench.Corpus <folder> <count> | --huge <file>");
     return 2;
 }
 

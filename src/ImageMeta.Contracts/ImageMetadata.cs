@@ -40,8 +40,12 @@ public sealed record ImageMetadata
     /// <summary>Length of the content in bytes.</summary>
     public required long ByteSize { get; init; }
 
-    /// <summary>SHA-256 of the content, lowercase hexadecimal.</summary>
-    public required string Sha256 { get; init; }
+    /// <summary>
+    /// SHA-256 of the content, lowercase hexadecimal. Absent (null) only in a header-only scan
+    /// (<c>imagemeta scan --no-hash</c>), which reads too little of the content to hash it; every record the
+    /// pipeline stores has it (the store's validator requires it).
+    /// </summary>
+    public string? Sha256 { get; init; }
 
     /// <summary>Camera and capture facts from EXIF; null when the image has none.</summary>
     public ExifMetadata? Exif { get; init; }

@@ -51,7 +51,7 @@ public sealed class StoreThroughSidecarTests : IAsyncLifetime
     {
         var image = TestImages.Mixed(1, seed: 51, prefix: "store")[0];
         var metadata = ExtractionReference.Extract(image.Content).Metadata!;
-        var blob = new BlobReference("images", image.Name, BlobVersions.FromContentHash(metadata.Sha256), null, image.Content.Length);
+        var blob = new BlobReference("images", image.Name, BlobVersions.FromContentHash(metadata.Sha256!), null, image.Content.Length);
         var record = new ImageRecord { Id = blob.ImageId, Blob = blob, Status = ImageStatus.Succeeded, Metadata = metadata, ProcessedAt = DateTimeOffset.UtcNow };
 
         for (var i = 0; i < 2; i++)

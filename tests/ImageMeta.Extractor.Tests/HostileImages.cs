@@ -48,7 +48,13 @@ internal static class HostileImages
     {
         // Noise at quality 100 costs about 1.3 bytes a pixel (4:2:0).
         var side = (int)Math.Sqrt(targetBytes / 1.3);
-        using var bitmap = new SKBitmap(new SKImageInfo(side, side, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        return Noise(SKEncodedImageFormat.Jpeg, side, side, quality: 100);
+    }
+
+    /// <summary>Random opaque pixels encoded as <paramref name="format"/>: a file far longer than its header.</summary>
+    public static byte[] Noise(SKEncodedImageFormat format, int width, int height, int quality = 90)
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
         var pixels = bitmap.GetPixelSpan();
         new Random(7).NextBytes(pixels);
         for (var i = 3; i < pixels.Length; i += 4)
@@ -57,7 +63,7 @@ internal static class HostileImages
         }
 
         using var image = SKImage.FromBitmap(bitmap);
-        using var data = image.Encode(SKEncodedImageFormat.Jpeg, 100);
+        using var data = image.Encode(format, quality);
         return data.ToArray();
     }
 

@@ -139,6 +139,14 @@ public sealed class ImageRecordValidatorTests
             Assert.Empty(ImageRecordValidator.Validate(record.Id.Value, record));
         }
     }
+
+    [Fact]
+    public void A_record_without_a_sha256_is_refused_although_the_contract_allows_it_for_header_only_scans()
+    {
+        var record = Good with { Metadata = Good.Metadata! with { Sha256 = null } };
+
+        Assert.Equal(["SHA-256 is 64 hexadecimal characters."], ImageRecordValidator.Validate(record.Id.Value, record)["metadata.sha256"]);
+    }
 }
 
 /// <summary>How big the connection pools are when the connection string does not say.</summary>

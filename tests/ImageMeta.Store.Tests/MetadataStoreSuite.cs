@@ -170,7 +170,7 @@ public abstract class MetadataStoreSuite
         Assert.Equal(["f/small.jpg"], await Names(new ImageQuery { TakenFrom = new DateTime(2024, 1, 1) }));
         Assert.Equal(["f/wide.png"], await Names(new ImageQuery { TakenFrom = new DateTime(2023, 7, 14, 9, 0, 0), TakenTo = new DateTime(2023, 7, 14, 9, 0, 0) }));
         Assert.Equal(["f/other.jpg"], await Names(new ImageQuery { Container = "archive" }));
-        Assert.Equal(["f/small.jpg"], await Names(new ImageQuery { Sha256 = small.Metadata!.Sha256.ToUpperInvariant() }));
+        Assert.Equal(["f/small.jpg"], await Names(new ImageQuery { Sha256 = small.Metadata!.Sha256!.ToUpperInvariant() }));
         Assert.Equal(["f/small.jpg"], await Names(new ImageQuery { Format = ImageFormats.Jpeg, Camera = "apple", Status = ImageStatus.Succeeded }));
     }
 

@@ -1,33 +1,7 @@
-using System.Reflection;
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 using ImageMeta.Cli;
-
-// The version the build stamped from git (MinVer: the nearest vX.Y.Z tag, the height after it, +commit).
-if (args is ["--version"])
-{
-    Console.Out.WriteLine(typeof(ScanCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion);
-    return 0;
-}
-
-if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
-{
-    Console.Out.WriteLine(ScanCommand.Usage);
-    return args.Length == 0 ? 2 : 0;
-}
-
-if (args[0] != "scan")
-{
-    Console.Error.WriteLine($"imagemeta: unknown command '{args[0]}'");
-    Console.Error.WriteLine(ScanCommand.Usage);
-    return 2;
-}
-
-var arguments = ScanCommand.Parse(args[1..], out var problem);
-if (arguments is null)
-{
-    Console.Error.WriteLine($"imagemeta: {problem}");
-    Console.Error.WriteLine(ScanCommand.Usage);
-    return 2;
-}
 
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -37,9 +11,28 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+var scan = ScanCommand.Definition();
+scan.SetAction((parsed, _) => new ScanCommand(stdout, Console.Error, !Console.IsErrorRedirected, RawCommandLine.PathsOf(args))
+    .RunAsync(ScanCommand.From(parsed), cancel.Token));
+var root = new RootCommand("imagemeta: what the ImageMeta extractor says about local image files.") { scan };
+
+var command = root.Parse(args);
+var problems = ScanCommand.Problems(command);
+if (command.Action is ParseErrorAction || (problems.Count > 0 && command.Action is not HelpAction))
+{
+    foreach (var problem in problems)
+    {
+        Console.Error.WriteLine($"imagemeta: {problem}");
+    }
+
+    Console.Error.WriteLine("Try 'imagemeta --help' or 'imagemeta scan --help'.");
+    return ScanCommand.ExitUsage;
+}
+
 try
 {
-    return await new ScanCommand(stdout, Console.Error, !Console.IsErrorRedirected, RawCommandLine.PathsOf(args)).RunAsync(arguments, cancel.Token);
+    // Ctrl-C is Interrupt's (exit 130 within a second in any state), not the parser's.
+    return await command.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, cancel.Token);
 }
 catch (OperationCanceledException) when (cancel.IsCancellationRequested)
 {

@@ -19,14 +19,13 @@ public static class ExifReader
 
     public static ExifFacts Read(ReadOnlyMemory<byte> content, string format)
     {
-        IReadOnlyList<MetadataExtractor.Directory> directories;
         try
         {
             using var stream = new ReadOnlyMemoryStream(content);
             // For JPEG only the APP1 EXIF segment matters; skipping the other segment readers halves the cost.
-            directories = format == ImageFormats.Jpeg
+            return Facts(format == ImageFormats.Jpeg
                 ? JpegMetadataReader.ReadMetadata(stream, [new MetadataExtractor.Formats.Exif.ExifReader()])
-                : ImageMetadataReader.ReadMetadata(stream);
+                : ImageMetadataReader.ReadMetadata(stream));
         }
 #pragma warning disable CA1031 // EXIF is an annotation: whatever a damaged block makes the reader throw, the image itself stands.
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -34,7 +33,31 @@ public static class ExifReader
         {
             return new ExifFacts(null, 1);
         }
+    }
 
+    /// <summary>
+    /// The facts of an EXIF block found by the container walk (a PNG's eXIf chunk, a WebP's EXIF chunk): TIFF
+    /// bytes, with or without the "Exif\0\0" preamble some writers put before them.
+    /// </summary>
+    public static ExifFacts ReadBlock(ReadOnlyMemory<byte> block)
+    {
+        try
+        {
+            var bytes = block.ToArray();
+            var start = MetadataExtractor.Formats.Exif.ExifReader.StartsWithJpegExifPreamble(bytes) ? 6 : 0;
+            return Facts(new MetadataExtractor.Formats.Exif.ExifReader().Extract(new MetadataExtractor.IO.ByteArrayReader(bytes, start)));
+        }
+#pragma warning disable CA1031 // As above: a damaged block yields no facts, never a failed image.
+        catch (Exception e) when (e is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+            return new ExifFacts(null, 1);
+        }
+    }
+
+    private static ExifFacts Facts(IEnumerable<MetadataExtractor.Directory> found)
+    {
+        var directories = found as IReadOnlyList<MetadataExtractor.Directory> ?? found.ToList();
         var ifd0 = directories.OfType<ExifIfd0Directory>().FirstOrDefault();
         var sub = directories.OfType<ExifSubIfdDirectory>().FirstOrDefault();
         var gps = directories.OfType<GpsDirectory>().FirstOrDefault();

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using ImageMeta.Contracts;
 using SkiaSharp;
 
@@ -97,11 +96,83 @@ public sealed class ImageInspector(ExtractionOptions options)
             : InspectHeld(buffer.Memory[..buffer.Length], verify ?? Options.Verify, hold);
     }
 
-    /// <summary>Inspects a file; the size limit is checked from the file system before reading.</summary>
-    public async Task<ExtractionResult> InspectFileAsync(string path, bool? verify = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Scans a stream in one front-to-back pass through fixed-size buffers, never holding the whole content:
+    /// the header facts come from the first bytes, and with <paramref name="hash"/> (the default) every byte
+    /// also goes through SHA-256 on the way and the end marker is checked. Without it (<c>--no-hash</c>) only
+    /// what the facts need is read (the header, the EXIF block, and for GIF and animated WebP the block and
+    /// chunk headers that count the frames); <c>sha256</c> is then absent and <c>verified</c> false. With
+    /// <paramref name="verify"/>, or when a hashed pass finds the end marker missing, the pixels must be
+    /// decoded: the content is then read again from its start (a seekable stream only) and inspected in memory.
+    /// </summary>
+    public async Task<ExtractionResult> ScanAsync(Stream stream, bool hash = true, bool? verify = null, CancellationToken cancellationToken = default)
+    {
+        var start = stream.CanSeek ? stream.Position : 0;
+        if (verify ?? Options.Verify)
+        {
+            return await InspectAsync(stream, verify: true, cancellationToken: cancellationToken);
+        }
+
+        if (stream.CanSeek && Refusal(stream.Length - start) is { } refused)
+        {
+            return refused;
+        }
+
+        ExtractionResult? result;
+        using (var hold = Budget.TryHold(2L * ContentPass.ChunkSize, Waits))
+        {
+            if (hold is null)
+            {
+                return Busy(2L * ContentPass.ChunkSize);
+            }
+
+            try
+            {
+                using var pass = new ContentPass(stream, hash, Options.MaxBytes);
+                var header = ReadHeader(pass);
+                if (pass.Head.Length > ContentPass.ChunkSize && !hold.TryGrow(pass.Head.Length - ContentPass.ChunkSize, Waits))
+                {
+                    return Busy(pass.Head.Length);
+                }
+
+                var (length, sha256, tail) = pass.Finish();
+                if (length == 0)
+                {
+                    return Refusal(0)!;
+                }
+
+                result = Describe(header, length, sha256, tail, whole: null, verify: false, hold);
+            }
+            catch (ContentTooLargeException e)
+            {
+                return TooManyBytes(e.BytesSoFar, atLeast: true);
+            }
+            catch (Exception e) when (e is OutOfMemoryException or InsufficientExecutionStackException)
+            {
+                return ExtractionResult.Fail(FailureClass.TooLarge, $"Decoding needs more memory than is available: {e.Message}");
+            }
+        }
+
+        if (result is not null)
+        {
+            return result;
+        }
+
+        // The end marker is missing: only decoding tells a damaged image from one that merely lacks it.
+        if (!stream.CanSeek)
+        {
+            return ExtractionResult.Fail(FailureClass.Corrupt, "The content ends without its end marker, and this stream cannot be read again to decode it.");
+        }
+
+        stream.Position = start;
+        return await InspectAsync(stream, verify: true, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Scans a file (see <see cref="ScanAsync"/>); the size limit is checked from the file system before reading.</summary>
+    public async Task<ExtractionResult> InspectFileAsync(string path, bool? verify = null, bool hash = true, CancellationToken cancellationToken = default)
     {
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-        return await InspectAsync(file, verify, cancellationToken: cancellationToken);
+        return await ScanAsync(file, hash, verify, cancellationToken);
     }
 
     private bool Waits => Options.WhenBusy == BusyPolicy.Wait;
@@ -133,13 +204,47 @@ public sealed class ImageInspector(ExtractionOptions options)
         ExtractionResult.Fail(FailureClass.Unavailable,
             $"The extractor is busy: {bytes} more bytes do not fit the {Budget.Capacity} bytes that inspections in flight may hold ({Budget.Held} held); try again shortly.");
 
-    private unsafe ExtractionResult InspectBounded(ReadOnlyMemory<byte> content, bool verify, InFlightBudget.Hold hold)
+    private ExtractionResult InspectBounded(ReadOnlyMemory<byte> content, bool verify, InFlightBudget.Hold hold)
     {
-        var span = content.Span;
-        var sniffed = ContainerSignature.Detect(span[..Math.Min(span.Length, SniffLength)]);
+        // The same single pass as a stream's (header, walk, hash, end marker), over the bytes already held;
+        // a decode, when one is due, reads the same memory.
+        using var stream = new ReadOnlyMemoryStream(content);
+        using var pass = new ContentPass(stream, hash: true, Options.MaxBytes);
+        var header = ReadHeader(pass);
+        var (length, sha256, tail) = pass.Finish();
+        return Describe(header, length, sha256, tail, content, verify, hold)!;
+    }
 
-        using var pin = content.Pin();
-        using var data = SKData.Create((IntPtr)pin.Pointer, content.Length);
+    /// <summary>What the first bytes and the walk beyond them say, before any codec has looked.</summary>
+    private sealed record Header(ReadOnlyMemory<byte> Head, ContainerSignature.Sniffed Sniffed, ContainerLayout.Walk Walk);
+
+    private static Header ReadHeader(ContentPass pass)
+    {
+        pass.FillHead(1);
+        var sniffed = ContainerSignature.Detect(pass.Head.Span[..Math.Min(pass.Head.Length, SniffLength)]);
+        while (!pass.Ended && pass.Head.Length < ContentPass.HeadLimit)
+        {
+            var extent = ContainerLayout.HeaderExtent(sniffed.ImageFormat, pass.Head.Span);
+            if (extent <= pass.Head.Length)
+            {
+                break;
+            }
+
+            pass.FillHead((int)Math.Min(extent, ContentPass.HeadLimit));
+        }
+
+        return new Header(pass.Head, sniffed, ContainerLayout.WalkBeyondHeader(sniffed.ImageFormat, pass));
+    }
+
+    /// <summary>
+    /// The metadata from the header (a codec over the head only), the walk, and the pass's length and hash;
+    /// null when pixels must be decoded and <paramref name="whole"/> content is not at hand.
+    /// </summary>
+    private unsafe ExtractionResult? Describe(Header header, long length, string? sha256, byte[] tail, ReadOnlyMemory<byte>? whole, bool verify, InFlightBudget.Hold hold)
+    {
+        var sniffed = header.Sniffed;
+        using var pin = header.Head.Pin();
+        using var data = SKData.Create((IntPtr)pin.Pointer, header.Head.Length);
         using var codec = SKCodec.Create(data);
         if (codec is null)
         {
@@ -164,16 +269,30 @@ public sealed class ImageInspector(ExtractionOptions options)
             return ExtractionResult.Fail(FailureClass.Unsupported, $"The codec opened the content but reports a format we do not handle ({codec.EncodedFormat}).");
         }
 
-        var frames = Math.Max(1, codec.FrameCount);
-        var mustDecode = verify || !ContainerSignature.HasEndMarker(format, span);
-        if (mustDecode && Verify(codec, frames, format, content, hold) is { } failure)
+        var frames = header.Walk.Frames ?? Math.Max(1, codec.FrameCount);
+        var mustDecode = verify || (sha256 is not null && !ContainerSignature.HasEndMarker(format, tail));
+        if (mustDecode)
         {
-            return failure.Class == FailureClass.Corrupt
-                ? ExtractionResult.Fail(FailureClass.Corrupt, $"The {sniffed.Name} data is damaged or truncated: {failure.Message}.")
-                : ExtractionResult.Fail(failure.Class, failure.Message);
+            if (whole is not { } content)
+            {
+                return null;
+            }
+
+            using var wholePin = content.Pin();
+            using var wholeData = SKData.Create((IntPtr)wholePin.Pointer, content.Length);
+            using var wholeCodec = SKCodec.Create(wholeData);
+            var failure = wholeCodec is null ? Corrupt("the codec cannot open the whole content") : Verify(wholeCodec, frames, format, content, hold);
+            if (failure is not null)
+            {
+                return failure.Class == FailureClass.Corrupt
+                    ? ExtractionResult.Fail(FailureClass.Corrupt, $"The {sniffed.Name} data is damaged or truncated: {failure.Message}.")
+                    : ExtractionResult.Fail(failure.Class, failure.Message);
+            }
         }
 
-        var exif = ExifReader.Read(content, format);
+        var exif = header.Walk.Exif is { } block ? ExifReader.ReadBlock(block)
+            : format == ImageFormats.Jpeg ? ExifReader.Read(header.Head, format)
+            : new ExifReader.ExifFacts(null, 1);
         var orientation = codec.EncodedOrigin is var origin && origin != SKEncodedOrigin.TopLeft ? (int)origin : exif.Orientation;
         var rotated = orientation is >= 5 and <= 8;
 
@@ -189,8 +308,8 @@ public sealed class ImageInspector(ExtractionOptions options)
             HasAlpha = info.AlphaType != SKAlphaType.Opaque,
             ColorType = info.ColorType.ToString().ToLowerInvariant(),
             Orientation = orientation,
-            ByteSize = content.Length,
-            Sha256 = Convert.ToHexStringLower(SHA256.HashData(span)),
+            ByteSize = length,
+            Sha256 = sha256,
             Exif = exif.Exif,
             Verified = mustDecode,
         });

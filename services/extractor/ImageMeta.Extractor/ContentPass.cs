@@ -1,0 +1,237 @@
+using System.Buffers;
+using System.Security.Cryptography;
+
+namespace ImageMeta.Extractor;
+
+/// <summary>
+/// One front-to-back pass over content through fixed-size buffers. The first bytes (the head, up to
+/// <see cref="HeadLimit"/>) are kept for the codec's header; beyond them parsers see the content through a
+/// window that slides forward. When hashing, every byte read goes through SHA-256 once and the last bytes
+/// are kept for the end-marker check, and <see cref="Finish"/> reads to the end; without hashing, what the
+/// parsers skip is seeked over (when the stream can seek) and never read. Memory is the head, the window and
+/// the hash state, whatever the content's size. Not thread-safe.
+/// </summary>
+internal sealed class ContentPass : IDisposable
+{
+    /// <summary>Most bytes kept for a header: a JPEG's segments before its image data, a PNG's chunks before IDAT.</summary>
+    public const int HeadLimit = 16 * 1024 * 1024;
+
+    /// <summary>Bytes read in one call, and what a first read keeps for the header (enough for nearly every file).</summary>
+    public const int ChunkSize = 128 * 1024;
+
+    private const int TailLength = 64;
+
+    private readonly Stream _stream;
+    private readonly long _maxBytes;
+    private readonly IncrementalHash? _sha256;
+    private readonly NativeContentBuffer _head = new(ChunkSize);
+    private readonly byte[] _window = ArrayPool<byte>.Shared.Rent(ChunkSize);
+    private readonly byte[] _tail = new byte[TailLength];
+    private long _windowStart;
+    private int _windowLength;
+    private long _streamPosition;
+    private long _tailEnd;
+    private bool _ended;
+    private bool _skipped;
+
+    public ContentPass(Stream stream, bool hash, long maxBytes)
+    {
+        _stream = stream;
+        _maxBytes = maxBytes;
+        _sha256 = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+    }
+
+    /// <summary>Bytes read from the stream so far (seeked-over bytes not counted).</summary>
+    public long BytesRead { get; private set; }
+
+    /// <summary>The bytes kept from the start of the content.</summary>
+    public ReadOnlyMemory<byte> Head => _head.Memory[.._head.Length];
+
+    /// <summary>True once the stream has ended.</summary>
+    public bool Ended => _ended;
+
+    /// <summary>Reads until the head holds <paramref name="length"/> bytes (capped at <see cref="HeadLimit"/>) or the content ends.</summary>
+    public void FillHead(int length)
+    {
+        if (_windowLength > 0)
+        {
+            throw new InvalidOperationException("The head is filled before anything beyond it is read.");
+        }
+
+        length = Math.Min(length, HeadLimit);
+        while (_head.Length < length && !_ended)
+        {
+            if (_head.Capacity < length)
+            {
+                _head.Grow((int)Math.Min(HeadLimit, Math.Max((long)_head.Capacity * 2, length)));
+            }
+
+            var read = ReadStream(_head.Free.Span);
+            _windowStart = _streamPosition;
+            _windowLength = 0;
+            if (read > 0)
+            {
+                _head.Length += read;
+            }
+        }
+    }
+
+    /// <summary>Copies the bytes at <paramref name="position"/> into <paramref name="destination"/>; fewer where the content ends.</summary>
+    public int ReadAt(long position, Span<byte> destination)
+    {
+        var copied = 0;
+        while (copied < destination.Length)
+        {
+            var at = position + copied;
+            if (at < _head.Length)
+            {
+                var n = (int)Math.Min(destination.Length - copied, _head.Length - at);
+                _head.Memory.Span.Slice((int)at, n).CopyTo(destination[copied..]);
+                copied += n;
+                continue;
+            }
+
+            if (!MoveWindowTo(at))
+            {
+                break;
+            }
+
+            var offset = (int)(at - _windowStart);
+            var count = Math.Min(destination.Length - copied, _windowLength - offset);
+            _window.AsSpan(offset, count).CopyTo(destination[copied..]);
+            copied += count;
+        }
+
+        return copied;
+    }
+
+    /// <summary>The byte at <paramref name="position"/>, or -1 past the end.</summary>
+    public int ByteAt(long position)
+    {
+        Span<byte> one = stackalloc byte[1];
+        return ReadAt(position, one) == 1 ? one[0] : -1;
+    }
+
+    /// <summary>
+    /// Reads the rest of the content when hashing (the hash needs every byte) and returns its length, its
+    /// SHA-256 (null without hashing) and its last bytes (empty without hashing, or when bytes were seeked over).
+    /// </summary>
+    public (long Length, string? Sha256, byte[] Tail) Finish()
+    {
+        if (_sha256 is not null)
+        {
+            while (!_ended)
+            {
+                ReadStream(_window);
+            }
+
+            var length = _streamPosition;
+            var tail = new byte[Math.Min(TailLength, length)];
+            for (var i = 0; i < tail.Length; i++)
+            {
+                tail[i] = _tail[(_tailEnd - tail.Length + i) % TailLength];
+            }
+
+            return (length, Convert.ToHexStringLower(_sha256.GetHashAndReset()), tail);
+        }
+
+        if (_stream.CanSeek)
+        {
+            return (_stream.Length, null, []);
+        }
+
+        // A stream without a length: count the rest, reading it in the window (never keeping it).
+        while (!_ended)
+        {
+            ReadStream(_window);
+        }
+
+        return (_streamPosition, null, []);
+    }
+
+    private bool MoveWindowTo(long position)
+    {
+        if (position >= _windowStart && position < _windowStart + _windowLength)
+        {
+            return true;
+        }
+
+        if (position < _windowStart)
+        {
+            throw new InvalidOperationException("The content is read once, front to back: parsers cannot step back.");
+        }
+
+        if (_sha256 is null && _stream.CanSeek && position > _streamPosition)
+        {
+            // Header facts only: what lies between is never read.
+            _stream.Seek(position - _streamPosition, SeekOrigin.Current);
+            _streamPosition = position;
+            _skipped = true;
+        }
+
+        while (!_ended)
+        {
+            var start = _streamPosition;
+            var read = ReadStream(_window);
+            _windowStart = start;
+            _windowLength = read;
+            if (position < start + read)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private int ReadStream(Span<byte> into)
+    {
+        if (_ended)
+        {
+            return 0;
+        }
+
+        var read = _stream.Read(into[..Math.Min(into.Length, ChunkSize)]);
+        if (read == 0)
+        {
+            _ended = true;
+            return 0;
+        }
+
+        var bytes = into[..read];
+        _streamPosition += read;
+        BytesRead += read;
+        if (_streamPosition > _maxBytes)
+        {
+            throw new ContentTooLargeException(_streamPosition);
+        }
+
+        if (_sha256 is not null)
+        {
+            _sha256.AppendData(bytes);
+            var keep = bytes[Math.Max(0, read - TailLength)..];
+            foreach (var b in keep)
+            {
+                _tail[_tailEnd++ % TailLength] = b;
+            }
+        }
+
+        return read;
+    }
+
+    /// <summary>True when some bytes were seeked over rather than read.</summary>
+    public bool Skipped => _skipped;
+
+    public void Dispose()
+    {
+        _sha256?.Dispose();
+        ((IDisposable)_head).Dispose();
+        ArrayPool<byte>.Shared.Return(_window);
+    }
+}
+
+/// <summary>The content turned out longer than the byte limit while it was being read.</summary>
+internal sealed class ContentTooLargeException(long bytesSoFar) : Exception($"The content has more than {bytesSoFar - 1} bytes.")
+{
+    public long BytesSoFar { get; } = bytesSoFar;
+}

@@ -1,0 +1,156 @@
+using System.Security.Cryptography;
+using ImageMeta.Contracts;
+using ImageMeta.Testing.Images;
+using SkiaSharp;
+
+namespace ImageMeta.Extractor.Tests;
+
+/// <summary>
+/// The single streaming pass (hashed, the default) and the header-facts scan (<c>--no-hash</c>) against the
+/// in-memory inspection: the same facts for every kind of test image, a hash only when hashing, and a
+/// header-facts scan that never reads past what the facts need.
+/// </summary>
+public sealed class ScanModeTests
+{
+    private readonly ImageInspector _inspector = new(new ExtractionOptions());
+
+    /// <summary>Every kind of image the tests make, small ones (read in one chunk) and large ones (head much shorter than the file).</summary>
+    public static TheoryData<string> Images() =>
+    [
+        "jpeg", "jpeg-exif", "jpeg-rotated", "jpeg-gray", "png", "png-alpha", "webp", "bmp", "gif", "gif-animated", "webp-animated",
+        "ico", "wbmp", "large-jpeg-exif", "large-png", "large-webp", "large-bmp", "large-gif-animated",
+    ];
+
+    internal static byte[] Make(string kind) => kind switch
+    {
+        "jpeg" => ImageWriters.Jpeg(64, 48),
+        "jpeg-exif" => ImageWriters.WithExif(ImageWriters.Jpeg(30, 20), new ImageWriters.ExifTags(Make: "Acme", Model: "One", Gps: (48.2, 16.37, 180))),
+        "jpeg-rotated" => ImageWriters.WithExif(ImageWriters.Jpeg(60, 20), new ImageWriters.ExifTags(Orientation: 6)),
+        "jpeg-gray" => Gray(),
+        "png" => ImageWriters.Png(33, 17),
+        "png-alpha" => ImageWriters.Png(8, 8, alpha: true),
+        "webp" => ImageWriters.Webp(40, 30),
+        "bmp" => ImageWriters.Bmp(13, 7),
+        "gif" => ImageWriters.Gif(20, 10),
+        "gif-animated" => ImageWriters.Gif(16, 12, 5),
+        "webp-animated" => ImageWriters.AnimatedWebp(16, 12, 3),
+        "ico" => ImageWriters.Ico(32),
+        "wbmp" => ImageWriters.Wbmp(19, 9),
+        "large-jpeg-exif" => ImageWriters.WithExif(HostileImages.Noise(SKEncodedImageFormat.Jpeg, 1600, 1200), new ImageWriters.ExifTags(Make: "Acme", Orientation: 8)),
+        "large-png" => HostileImages.Noise(SKEncodedImageFormat.Png, 700, 500),
+        "large-webp" => HostileImages.Noise(SKEncodedImageFormat.Webp, 1200, 900),
+        "large-bmp" => ImageWriters.Bmp(900, 700),
+        "large-gif-animated" => ImageWriters.Gif(400, 300, 40),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    [Theory]
+    [MemberData(nameof(Images))]
+    public async Task Both_modes_give_the_facts_of_the_in_memory_inspection_and_only_hashing_gives_a_hash(string kind)
+    {
+        var bytes = Make(kind);
+
+        var inMemory = _inspector.Inspect(bytes);
+        var hashed = await _inspector.ScanAsync(new MemoryStream(bytes));
+        var headerOnly = await _inspector.ScanAsync(new MemoryStream(bytes), hash: false);
+
+        Assert.True(inMemory.Succeeded, inMemory.Failure?.Message);
+        Assert.Equal(inMemory.Metadata, hashed.Metadata);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), hashed.Metadata?.Sha256);
+        Assert.Equal(inMemory.Metadata with { Sha256 = null, Verified = false }, headerOnly.Metadata);
+    }
+
+    [Theory]
+    [InlineData("large-jpeg-exif")]
+    [InlineData("large-png")]
+    [InlineData("large-webp")]
+    [InlineData("large-bmp")]
+    public async Task A_header_facts_scan_reads_nothing_past_the_header_so_an_unreadable_tail_still_scans(string kind)
+    {
+        var bytes = Make(kind);
+        Assert.True(bytes.Length > 512 * 1024, $"{kind} is {bytes.Length} bytes: too small to show anything");
+        var expected = _inspector.Inspect(bytes).Metadata! with { Sha256 = null };
+
+        var headerOnly = await _inspector.ScanAsync(new UnreadableTailStream(bytes, readable: 64 * 1024), hash: false);
+
+        Assert.Equal(expected, headerOnly.Metadata);
+        Assert.Null(headerOnly.Metadata!.Sha256);
+        Assert.False(headerOnly.Metadata.Verified);
+        Assert.Equal(bytes.Length, headerOnly.Metadata.ByteSize);
+        // The hashed pass must read every byte, so the same stream fails it: proof the tail is really unreadable.
+        await Assert.ThrowsAsync<IOException>(() => _inspector.ScanAsync(new UnreadableTailStream(bytes, readable: 64 * 1024)));
+    }
+
+    [Fact]
+    public async Task A_hashed_scan_reads_each_byte_once_in_fixed_size_reads()
+    {
+        var bytes = Make("large-jpeg-exif");
+        var stream = new CountingStream(bytes);
+
+        var result = await _inspector.ScanAsync(stream);
+
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), result.Metadata?.Sha256);
+        Assert.Equal(bytes.Length, stream.BytesRead);
+        Assert.True(stream.LargestRead <= 128 * 1024, $"a read of {stream.LargestRead} bytes");
+    }
+
+    [Fact]
+    public async Task A_truncated_file_found_by_the_hashed_pass_is_decoded_from_a_second_read_and_is_corrupt()
+    {
+        var bytes = Make("large-jpeg-exif");
+        var cut = bytes[..(bytes.Length / 2)];
+
+        var result = await _inspector.ScanAsync(new MemoryStream(cut));
+        var headerOnly = await _inspector.ScanAsync(new MemoryStream(cut), hash: false);
+
+        Assert.Equal(FailureClass.Corrupt, result.Failure?.Class);
+        Assert.True(headerOnly.Succeeded, "header facts do not look past the header");
+        Assert.False(headerOnly.Metadata.Verified);
+    }
+
+    private static byte[] Gray()
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(16, 16, SKColorType.Gray8, SKAlphaType.Opaque));
+        bitmap.Erase(SKColors.Gray);
+        using var image = SKImage.FromBitmap(bitmap);
+        using var data = image.Encode(SKEncodedImageFormat.Jpeg, 90);
+        return data.ToArray();
+    }
+
+    /// <summary>A seekable stream whose bytes past <c>readable</c> cannot be read (like a bad sector): reading them throws.</summary>
+    private sealed class UnreadableTailStream(byte[] bytes, int readable) : MemoryStream(bytes, writable: false)
+    {
+        // MemoryStream sends a derived type's span reads here too.
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (count == 0 || Position >= Length)
+            {
+                return 0;
+            }
+
+            if (Position >= readable)
+            {
+                throw new IOException($"Input/output error reading at {Position} (the test's unreadable tail)");
+            }
+
+            return base.Read(buffer, offset, (int)Math.Min(count, readable - Position));
+        }
+    }
+
+    /// <summary>Counts the bytes read through it and the largest single read.</summary>
+    private sealed class CountingStream(byte[] bytes) : MemoryStream(bytes, writable: false)
+    {
+        public long BytesRead { get; private set; }
+
+        public int LargestRead { get; private set; }
+
+        // MemoryStream sends a derived type's span reads here too.
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = base.Read(buffer, offset, count);
+            BytesRead += n;
+            LargestRead = Math.Max(LargestRead, count);
+            return n;
+        }
+    }
+}
