@@ -19,6 +19,7 @@ public sealed partial class ConsistencyTests
         [DaprTopology.AppIds.Ingest] = (DaprTopology.AppPorts.Ingest, DaprTopology.SidecarPorts.IngestHttp, DaprTopology.SidecarPorts.IngestGrpc),
         [DaprTopology.AppIds.Extractor] = (DaprTopology.AppPorts.Extractor, DaprTopology.SidecarPorts.ExtractorHttp, DaprTopology.SidecarPorts.ExtractorGrpc),
         [DaprTopology.AppIds.Store] = (DaprTopology.AppPorts.Store, DaprTopology.SidecarPorts.StoreHttp, DaprTopology.SidecarPorts.StoreGrpc),
+        [DaprTopology.AppIds.Web] = (DaprTopology.AppPorts.Web, DaprTopology.SidecarPorts.WebHttp, DaprTopology.SidecarPorts.WebGrpc),
     };
 
     private static readonly string[] AllComponents =
@@ -159,7 +160,7 @@ public sealed partial class ConsistencyTests
         Assert.Single(objects!.OfKind("Configuration"), c => Name(c) == "imagemeta"
             && Text(c, "spec", "tracing", "zipkin", "endpointAddress")!.StartsWith("http://zipkin.imagemeta.svc.cluster.local:9411/", StringComparison.Ordinal));
         Assert.Single(objects!.OfKind("Resiliency"));
-        Assert.Equal(2, objects!.OfKind("NetworkPolicy").Count());
+        Assert.Equal(3, objects!.OfKind("NetworkPolicy").Count());
     }
 
     [SkippableTheory]
@@ -170,7 +171,7 @@ public sealed partial class ConsistencyTests
         Skip.If(objects is null, "kubectl is not installed (CI installs it).");
 
         var deployments = objects!.OfKind("Deployment").ToList();
-        Assert.Equal(4, deployments.Count);
+        Assert.Equal(DaprTopology.AppIds.All.Count + 1, deployments.Count);
         foreach (var deployment in deployments)
         {
             var pod = At(deployment, "spec", "template", "spec");

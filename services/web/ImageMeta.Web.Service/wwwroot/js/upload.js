@@ -47,7 +47,7 @@
 
   function setStage(view, stage, sentence) {
     view.li.setAttribute('data-stage', stage);
-    view.stage.textContent = stage + (sentence ? ': ' + sentence : '');
+    view.stage.textContent = sentence || stage;
   }
 
   function link(view, href, text) {
@@ -74,7 +74,7 @@
       })
       .then(function (result) {
         if (!result.ok) {
-          setStage(view, 'waiting', result.body.detail || 'status unavailable, trying again');
+          setStage(view, 'waiting', (result.body.detail || 'The status is not available right now.') + ' Trying again.');
           setTimeout(function () { poll(view, answer); }, pollMs * 3);
           return;
         }
@@ -88,7 +88,7 @@
         }
       })
       .catch(function () {
-        setStage(view, 'waiting', 'the web app is not answering, trying again');
+        setStage(view, 'waiting', 'The web app is not answering; trying again.');
         setTimeout(function () { poll(view, answer); }, pollMs * 3);
       });
   }
@@ -104,7 +104,7 @@
       if (e.lengthComputable) {
         var percent = Math.round(100 * e.loaded / e.total);
         view.bar.value = percent;
-        setStage(view, 'uploading', percent + ' %');
+        setStage(view, 'uploading', 'Uploading: ' + percent + ' %');
       }
     };
     xhr.onload = function () {
@@ -112,14 +112,14 @@
         var answer = JSON.parse(xhr.responseText);
         view.bar.value = 100;
         view.li.setAttribute('data-id', answer.id);
-        setStage(view, 'queued', 'uploaded, waiting for processing');
+        setStage(view, 'queued', 'Uploaded; waiting for processing to start.');
         poll(view, answer);
         return;
       }
       var retryAfter = Number(xhr.getResponseHeader('Retry-After'));
       if (xhr.status === 503 && retryAfter > 0) {
         // Ingest's upload memory is full for now: it names when to come back.
-        setStage(view, 'waiting', 'the pipeline is busy, trying again in ' + retryAfter + ' s');
+        setStage(view, 'waiting', 'The pipeline is busy; sending again in ' + retryAfter + ' s.');
         setTimeout(function () { send(file, view); }, retryAfter * 1000);
         return;
       }
@@ -129,7 +129,7 @@
     xhr.onerror = function () {
       setStage(view, 'refused', 'The web app could not be reached.');
     };
-    setStage(view, 'uploading', '0 %');
+    setStage(view, 'uploading', 'Uploading: 0 %');
     xhr.send(body);
   }
 
