@@ -35,6 +35,17 @@ public sealed class IngestApiTests : IAsyncLifetime
 
     /// <summary>What the stand-in extractor answers: a status and, for errors, the problem's failure class.</summary>
     private (int Status, string? FailureClass) _extractAnswer = (StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable);
+    /// <summary>What the stand-in extractor answers to <c>/thumbnail</c>, as for <c>/extract</c>.</summary>
+    private (int Status, string? FailureClass) _thumbnailAnswer = (StatusCodes.Status200OK, null);
+    private int _thumbnailCalls;
+
+    /// <summary>
+    /// When set, each of <c>/extract</c> and <c>/thumbnail</c> answers only once the other has been called (503 after
+    /// a bounded wait): a workflow that calls them one after the other can then never get both.
+    /// </summary>
+    private bool _extractAndThumbnailMeet;
+    private readonly TaskCompletionSource _extractArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _thumbnailArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WebApplicationFactory<Program> _factory = null!;
     private HttpClient _http = null!;
 
@@ -60,14 +71,11 @@ public sealed class IngestApiTests : IAsyncLifetime
                 return Results.Problem(statusCode: _storePutStatus, detail: $"stand-in store answers {_storePutStatus}");
             });
         });
-        _extractor = await StartStandInAsync(DaprTopology.AppIds.Extractor, daprToken, app => app.MapPost("/extract", (BlobReference blob) =>
+        _extractor = await StartStandInAsync(DaprTopology.AppIds.Extractor, daprToken, app =>
         {
-            Interlocked.Increment(ref _extractCalls);
-            var (status, failureClass) = _extractAnswer;
-            return status == StatusCodes.Status200OK
-                ? Results.Json(Metadata(blob), ContractJson.Options)
-                : Results.Problem(statusCode: status, detail: $"stand-in extractor: {failureClass}", extensions: new Dictionary<string, object?> { ["failureClass"] = failureClass });
-        }));
+            MapExtractorMethod(app, "/extract", () => Interlocked.Increment(ref _extractCalls), () => _extractAnswer, blob => Metadata(blob), _extractArrived, _thumbnailArrived);
+            MapExtractorMethod(app, "/thumbnail", () => Interlocked.Increment(ref _thumbnailCalls), () => _thumbnailAnswer, blob => Thumbnail(blob), _thumbnailArrived, _extractArrived);
+        });
         _ingestSidecar = await _network.StartSidecarAsync(_engine.Attach(new SidecarOptions { AppId = DaprTopology.AppIds.Ingest, AppPort = LoopbackPorts.Free(), DaprApiToken = daprToken }));
 
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
@@ -167,6 +175,42 @@ public sealed class IngestApiTests : IAsyncLifetime
         Assert.True(sweep.IsSuccessStatusCode);
         Assert.Single(_engine.StartedInstanceIds);
     }
+
+    /// <summary>One stand-in extractor method: counts its calls, meets the other method when asked, then answers as set.</summary>
+    private void MapExtractorMethod(
+        WebApplication app, string path, Action count, Func<(int Status, string? FailureClass)> answer, Func<BlobReference, object> success,
+        TaskCompletionSource arrived, TaskCompletionSource other) =>
+        app.MapPost(path, async (BlobReference blob) =>
+        {
+            count();
+            arrived.TrySetResult();
+            if (_extractAndThumbnailMeet)
+            {
+                try
+                {
+                    await other.Task.WaitAsync(TimeSpan.FromSeconds(5));
+                }
+                catch (TimeoutException)
+                {
+                    return StandInProblem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, $"{path} was not called in parallel with the other method");
+                }
+            }
+
+            var (status, failureClass) = answer();
+            return status == StatusCodes.Status200OK ? Results.Json(success(blob), ContractJson.Options) : StandInProblem(status, failureClass);
+        });
+
+    private static IResult StandInProblem(int status, string? failureClass, string? why = null) =>
+        Results.Problem(statusCode: status, detail: $"stand-in extractor: {why ?? failureClass}", extensions: new Dictionary<string, object?> { ["failureClass"] = failureClass });
+
+    private static ImageThumbnail Thumbnail(BlobReference blob) => new()
+    {
+        Name = ImageThumbnail.NameFor(blob.ImageId),
+        Width = 3,
+        Height = 2,
+        Bytes = 42,
+        PerceptualHash = PerceptualHash.Format(0x8000_0000_0000_00ffUL),
+    };
 
     private Task<HttpResponseMessage> UploadAsync(string name, byte[] content) =>
         _http.PostAsync($"/images?name={Uri.EscapeDataString(name)}", new ByteArrayContent(content));
@@ -301,6 +345,54 @@ public sealed class IngestApiTests : IAsyncLifetime
         Assert.Equal(ImageStatus.Succeeded, record.Status);
         Assert.Equal((ImageFormats.Png, 3, 2), (record.Metadata?.Format, record.Metadata?.Width, record.Metadata?.Height));
         Assert.Equal("fine.png", record.Blob.Name);
+    }
+
+    [Fact]
+    public async Task Extraction_and_thumbnail_run_in_parallel_and_the_record_carries_both()
+    {
+        // Each stand-in answers only once the other was called: a sequential workflow would get neither.
+        _extractAnswer = (StatusCodes.Status200OK, null);
+        _extractAndThumbnailMeet = true;
+
+        var status = await UploadAndWaitForWorkflowAsync("both.png");
+
+        Assert.Equal("COMPLETED", status.GetProperty("workflow").GetProperty("runtimeStatus").GetString());
+        var record = Assert.Single(_saved);
+        Assert.Equal(ImageStatus.Succeeded, record.Status);
+        Assert.Equal(Thumbnail(record.Blob), record.Thumbnail);
+        Assert.Null(record.ThumbnailFailure);
+        Assert.Equal((1, 1), (_extractCalls, _thumbnailCalls));
+    }
+
+    [Fact]
+    public async Task A_permanent_thumbnail_failure_keeps_the_image_succeeded_and_records_why_after_one_call()
+    {
+        _extractAnswer = (StatusCodes.Status200OK, null);
+        _thumbnailAnswer = (StatusCodes.Status422UnprocessableEntity, FailureClass.TooLarge);
+
+        var status = await UploadAndWaitForWorkflowAsync("huge.png");
+
+        Assert.Equal("COMPLETED", status.GetProperty("workflow").GetProperty("runtimeStatus").GetString());
+        var record = Assert.Single(_saved);
+        Assert.Equal(ImageStatus.Succeeded, record.Status);
+        Assert.NotNull(record.Metadata);
+        Assert.Null(record.Thumbnail);
+        Assert.Equal(FailureClass.TooLarge, record.ThumbnailFailure?.Class);
+        Assert.Equal(1, _thumbnailCalls);
+    }
+
+    [Fact]
+    public async Task A_thumbnail_that_stays_unavailable_is_retried_then_recorded_as_unavailable_without_failing_the_image()
+    {
+        _extractAnswer = (StatusCodes.Status200OK, null);
+        _thumbnailAnswer = (StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable);
+
+        await UploadAndWaitForWorkflowAsync("no-preview.png");
+
+        var record = Assert.Single(_saved);
+        Assert.Equal(ImageStatus.Succeeded, record.Status);
+        Assert.Equal(FailureClass.Unavailable, record.ThumbnailFailure?.Class);
+        Assert.Equal((1, 3), (_extractCalls, _thumbnailCalls));
     }
 
     private string[] FilesWritten() => [.. Directory.EnumerateFiles(ImagesFolder, "*", SearchOption.AllDirectories)];

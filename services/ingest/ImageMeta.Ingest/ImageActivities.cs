@@ -16,6 +16,18 @@ public sealed record ExtractionOutcome(ImageMetadata? Metadata, ExtractionFailur
 }
 
 /// <summary>
+/// What <c>MakeThumbnail</c> returns: the thumbnail (already written through the thumbnails binding), or the
+/// permanent failure that says why there is none. Like <see cref="ExtractionOutcome"/>, only transient faults are
+/// thrown for the retry policy.
+/// </summary>
+public sealed record ThumbnailOutcome(ImageThumbnail? Thumbnail, ExtractionFailure? Failure)
+{
+    public static ThumbnailOutcome Made(ImageThumbnail thumbnail) => new(thumbnail, null);
+
+    public static ThumbnailOutcome Failed(ExtractionFailure failure) => new(null, failure);
+}
+
+/// <summary>
 /// What <c>SaveMetadata</c> returns: null when the record is stored, or the store's reason for refusing the
 /// record itself (a 400/422 answer), which sending it again cannot change.
 /// </summary>
@@ -30,6 +42,16 @@ public sealed class ExtractMetadataActivity(PipelineCalls calls) : WorkflowActiv
     public override Task<ExtractionOutcome> RunAsync(WorkflowActivityContext context, BlobReference input) =>
         // The SDK's activity context carries no cancellation token; each call is bounded by Ingest:InvocationTimeout.
         calls.ExtractAsync(input, CancellationToken.None);
+}
+
+/// <summary>
+/// Activity <c>MakeThumbnail</c>: the extractor renders the blob version's thumbnail and writes it under a name
+/// derived from the image id, so a repeated run overwrites the same blob.
+/// </summary>
+public sealed class MakeThumbnailActivity(PipelineCalls calls) : WorkflowActivity<BlobReference, ThumbnailOutcome>
+{
+    public override Task<ThumbnailOutcome> RunAsync(WorkflowActivityContext context, BlobReference input) =>
+        calls.MakeThumbnailAsync(input, CancellationToken.None);
 }
 
 /// <summary>Activity <c>SaveMetadata</c>: upserts the record in the store (idempotent, so a repeated run is harmless).</summary>

@@ -18,15 +18,17 @@ public sealed record ActivityRetry(int MaxAttempts, TimeSpan FirstInterval, doub
 }
 
 /// <summary>What the workflow reports when it ends: small, so history stays small.</summary>
-public sealed record ImageWorkflowResult(ImageId Id, string Status, string? Format, int? Width, int? Height, string? FailureClass);
+public sealed record ImageWorkflowResult(
+    ImageId Id, string Status, string? Format, int? Width, int? Height, string? FailureClass, string? ThumbnailFailureClass = null);
 
 /// <summary>
-/// One image version: extract its metadata through the extractor, then store the record through the store.
-/// A bad image (a permanent extraction failure) comes back as a typed outcome, is not retried, and is stored
-/// as a failed record with its class; transient faults are retried by the policy, and if extraction still
-/// cannot be done the outcome is stored as failed/unavailable. If storing keeps failing, or the store refuses
-/// the record, the workflow fails and its status says why. The input is a blob reference and the output a
-/// summary: image bytes never enter workflow history.
+/// One image version: extract its metadata and make its thumbnail through the extractor, in parallel (fan-out,
+/// fan-in), then store the record with both results through the store. A bad image (a permanent extraction
+/// failure) comes back as a typed outcome, is not retried, and is stored as a failed record with its class;
+/// transient faults are retried by the policy, and if a step still cannot be done its outcome is stored as
+/// unavailable. A thumbnail failure never fails the image: the record says there is none, and why. If storing
+/// keeps failing, or the store refuses the record, the workflow fails and its status says why. The input is a
+/// blob reference and the output a summary: image bytes never enter workflow history.
 /// </summary>
 public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWorkflowResult>
 {
@@ -37,20 +39,23 @@ public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWo
         var retry = input.Retry.ToTaskOptions();
         var blob = input.Blob;
         var id = blob.ImageId;
-        ExtractionOutcome outcome;
-        try
-        {
-            outcome = await context.CallActivityAsync<ExtractionOutcome>(DaprTopology.Workflows.ExtractMetadataActivity, blob, retry);
-        }
-        catch (WorkflowTaskFailedException e)
-        {
-            // The retries ran out on a transient fault (extractor or storage unreachable): record it, so nothing is left unaccounted for.
-            outcome = ExtractionOutcome.Failed(new ExtractionFailure(FailureClass.Unavailable, e.FailureDetails.ErrorMessage));
-        }
+
+        // Both activities are scheduled in the same turn, so the engine dispatches them at once; each one's
+        // retries past the policy become an "unavailable" outcome, so nothing is left unaccounted for.
+        var extraction = CallAsync(context, DaprTopology.Workflows.ExtractMetadataActivity, blob, retry, ExtractionOutcome.Failed);
+        var thumbnailing = CallAsync(context, DaprTopology.Workflows.MakeThumbnailActivity, blob, retry, ThumbnailOutcome.Failed);
+        await Task.WhenAll(extraction, thumbnailing);
+        var outcome = await extraction;
+        var thumbnail = await thumbnailing;
 
         if (outcome is { Metadata: null, Failure: null })
         {
             throw new InvalidOperationException("ExtractMetadata returned neither metadata nor a failure.");
+        }
+
+        if (thumbnail is { Thumbnail: null, Failure: null })
+        {
+            throw new InvalidOperationException("MakeThumbnail returned neither a thumbnail nor a failure.");
         }
 
         // Metadata, when there is any, decides the status; a failure counts only without it.
@@ -61,6 +66,8 @@ public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWo
             Status = outcome.Metadata is null ? ImageStatus.Failed : ImageStatus.Succeeded,
             Metadata = outcome.Metadata,
             Failure = outcome.Metadata is null ? outcome.Failure : null,
+            Thumbnail = thumbnail.Thumbnail,
+            ThumbnailFailure = thumbnail.Thumbnail is null ? thumbnail.Failure : null,
             ProcessedAt = context.CurrentUtcDateTime,
         };
 
@@ -80,7 +87,22 @@ public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWo
             throw new RecordNotStoredException($"the store refused the record: {rejection}");
         }
 
-        return new ImageWorkflowResult(id, record.Status, record.Metadata?.Format, record.Metadata?.Width, record.Metadata?.Height, record.Failure?.Class);
+        return new ImageWorkflowResult(
+            id, record.Status, record.Metadata?.Format, record.Metadata?.Width, record.Metadata?.Height, record.Failure?.Class, record.ThumbnailFailure?.Class);
+    }
+
+    /// <summary>One activity with the retry policy; a transient fault that outlasts the retries becomes the outcome <paramref name="unavailable"/> makes.</summary>
+    private static async Task<TOutcome> CallAsync<TOutcome>(
+        WorkflowContext context, string activity, BlobReference blob, WorkflowTaskOptions retry, Func<ExtractionFailure, TOutcome> unavailable)
+    {
+        try
+        {
+            return await context.CallActivityAsync<TOutcome>(activity, blob, retry);
+        }
+        catch (WorkflowTaskFailedException e)
+        {
+            return unavailable(new ExtractionFailure(FailureClass.Unavailable, e.FailureDetails.ErrorMessage));
+        }
     }
 }
 

@@ -36,6 +36,7 @@ public static class IngestRegistration
             {
                 o.RegisterWorkflow<ImageMetadataWorkflow>(DaprTopology.Workflows.ImageMetadata);
                 o.RegisterActivity<ExtractMetadataActivity>(DaprTopology.Workflows.ExtractMetadataActivity);
+                o.RegisterActivity<MakeThumbnailActivity>(DaprTopology.Workflows.MakeThumbnailActivity);
                 o.RegisterActivity<SaveMetadataActivity>(DaprTopology.Workflows.SaveMetadataActivity);
             })
             .WithJsonSerializer(ContractJson.Options);

@@ -46,21 +46,44 @@ public sealed class PipelineCalls : IDisposable
     /// <exception cref="TimeoutException">No answer within the invocation timeout.</exception>
     public async Task<ExtractionOutcome> ExtractAsync(BlobReference blob, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(HttpMethod.Post, DaprTopology.AppIds.Extractor, DaprTopology.Methods.Extract, blob, cancellationToken);
+        var (metadata, failure) = await CallExtractorAsync<ImageMetadata>(DaprTopology.Methods.Extract, blob, cancellationToken);
+        return metadata is not null ? ExtractionOutcome.Extracted(metadata) : ExtractionOutcome.Failed(failure!);
+    }
+
+    /// <summary>
+    /// Extractor: render the thumbnail of a blob version (the extractor writes it through the thumbnails binding),
+    /// or the permanent failure that says why there is none.
+    /// </summary>
+    /// <exception cref="HttpRequestException">A transient answer (5xx, or a 4xx without a permanent class).</exception>
+    /// <exception cref="TimeoutException">No answer within the invocation timeout.</exception>
+    public async Task<ThumbnailOutcome> MakeThumbnailAsync(BlobReference blob, CancellationToken cancellationToken)
+    {
+        var (thumbnail, failure) = await CallExtractorAsync<ImageThumbnail>(DaprTopology.Methods.Thumbnail, blob, cancellationToken);
+        return thumbnail is not null ? ThumbnailOutcome.Made(thumbnail) : ThumbnailOutcome.Failed(failure!);
+    }
+
+    /// <summary>
+    /// One extractor method on a blob version: its answer, or a permanent failure (a 4xx whose problem names a
+    /// permanent class). Anything else is thrown, for the workflow's retry policy.
+    /// </summary>
+    private async Task<(T? Value, ExtractionFailure? Failure)> CallExtractorAsync<T>(string method, BlobReference blob, CancellationToken cancellationToken)
+        where T : class
+    {
+        using var response = await SendAsync(HttpMethod.Post, DaprTopology.AppIds.Extractor, method, blob, cancellationToken);
         if (response.IsSuccessStatusCode)
         {
-            var metadata = await response.Content.ReadFromJsonAsync<ImageMetadata>(ContractJson.Options, cancellationToken)
-                ?? throw new InvalidOperationException("The extractor answered success with an empty body.");
-            return ExtractionOutcome.Extracted(metadata);
+            var value = await response.Content.ReadFromJsonAsync<T>(ContractJson.Options, cancellationToken)
+                ?? throw new InvalidOperationException($"The extractor answered {method} with success and an empty body.");
+            return (value, null);
         }
 
         var (failureClass, detail) = await ReadProblemAsync(response, cancellationToken);
         if ((int)response.StatusCode is >= 400 and < 500 && failureClass is not null && FailureClass.Permanent.Contains(failureClass))
         {
-            return ExtractionOutcome.Failed(new ExtractionFailure(failureClass, detail));
+            return (null, new ExtractionFailure(failureClass, detail));
         }
 
-        throw new HttpRequestException($"The extractor answered {(int)response.StatusCode}: {detail}", null, response.StatusCode);
+        throw new HttpRequestException($"The extractor answered {method} with {(int)response.StatusCode}: {detail}", null, response.StatusCode);
     }
 
     /// <summary>Store: upsert a record; the outcome carries the store's reason when it refuses the record itself.</summary>
