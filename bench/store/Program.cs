@@ -15,6 +15,12 @@ var results = new List<string>
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
 };
 
+var similarResults = new List<string>
+{
+    "| database | rows | rows with hash | similar p50 (ms) | similar p95 (ms) | duplicatesOf page p95 (ms) | stats with groups (ms) | groups | images in groups |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+};
+
 var folder = Directory.CreateTempSubdirectory("imagemeta-bench-store-").FullName;
 var sqlite = new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, "metadata.db"), DefaultTimeout = 120 }.ToString();
 results.Add(await Measure("SQLite (file, WAL)", new SqliteStoreProvider(sqlite)));
@@ -38,6 +44,8 @@ if (args.Length > 1)
 
 Directory.Delete(folder, recursive: true);
 Console.WriteLine(string.Join(Environment.NewLine, results));
+Console.WriteLine();
+Console.WriteLine(string.Join(Environment.NewLine, similarResults));
 return 0;
 
 async Task<string> Measure(string name, StoreProvider provider)
@@ -57,7 +65,7 @@ async Task<string> Measure(string name, StoreProvider provider)
             await store.UpsertAsync(SampleRecords.Succeeded(
                 $"bench/{i:D7}.jpg", format: formats[i % formats.Length], width: 640 + i % 4000, height: 480 + i % 3000,
                 make: makes[i % makes.Length], takenAt: new DateTime(2020, 1, 1).AddMinutes(i).ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture),
-                bytes: 100_000 + i), default);
+                bytes: 100_000 + i).WithThumbnail(BenchHash(i)), default);
         }
     })));
     var upsertsPerSecond = rows / clock.Elapsed.TotalSeconds;
@@ -77,8 +85,44 @@ async Task<string> Measure(string name, StoreProvider provider)
     var gets = await Latencies(500, async i =>
         await store.GetAsync(SampleRecords.Succeeded($"bench/{i * 97 % rows:D7}.jpg").Id, default));
 
+    // Similar images, as the API answers them: read the record, then the nearest 20 within the default distance.
+    async Task<HashNeighbourhood> NeighbourhoodOf(int i)
+    {
+        var record = await store.GetAsync(SampleRecords.Succeeded($"bench/{i * 499 % rows:D7}.jpg").Id, default);
+        return PerceptualHash.TryParse(record?.Thumbnail?.PerceptualHash, out var hash)
+            ? new HashNeighbourhood(hash, PerceptualHash.NearDuplicateDistance, record!.Id)
+            : throw new InvalidOperationException($"Row {i} has no hash.");
+    }
+
+    var similar = await Latencies(200, async i => await store.SimilarAsync(await NeighbourhoodOf(i), 20, default));
+    var duplicatesOf = await Latencies(100, async i => await store.QueryAsync(new ImageQuery { Limit = 50, Near = await NeighbourhoodOf(i) }, default));
+    var statsClock = Stopwatch.StartNew();
+    var stats = await store.StatsAsync(default);
+    var statsMs = statsClock.Elapsed.TotalMilliseconds;
+    similarResults.Add(string.Create(CultureInfo.InvariantCulture,
+        $"| {name} | {rows} | {rows} | {similar.P50:F2} | {similar.P95:F2} | {duplicatesOf.P95:F2} | {statsMs:F0} | {stats.NearDuplicateGroups} | {stats.NearDuplicateImages} |"));
+
     return string.Create(CultureInfo.InvariantCulture,
         $"| {name} | {rows} | {Writers} | {upsertsPerSecond:F0} | {pages.P50:F2} | {pages.P95:F2} | {filtered.P50:F2} | {filtered.P95:F2} | {gets.P95:F2} |");
+}
+
+// Every tenth image is a near copy (1 to 6 bits flipped) of the one before it; the rest are unrelated (spread-out
+// 64-bit values, half with the top bit set), so each search finds a handful and the groups are the planted pairs.
+static ulong BenchHash(int i)
+{
+    static ulong Spread(int n) => unchecked((ulong)n * 0x9E3779B97F4A7C15UL) ^ ((ulong)n << 29) ^ ((ulong)n * 0xC2B2AE3D27D4EB4FUL >> 17);
+    if (i % 10 != 9)
+    {
+        return Spread(i);
+    }
+
+    var hash = Spread(i - 1);
+    for (var bit = 0; bit < 1 + (i / 10 % 6); bit++)
+    {
+        hash ^= 1UL << ((i * 7 + (bit * 13)) % 64);
+    }
+
+    return hash;
 }
 
 static async Task<(double P50, double P95)> Latencies(int count, Func<int, Task> call, Func<int, int>? perCall = null)

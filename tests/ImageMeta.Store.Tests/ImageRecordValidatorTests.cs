@@ -97,6 +97,48 @@ public sealed class ImageRecordValidatorTests
 
         Assert.Empty(ImageRecordValidator.Validate(record.Id.Value, record));
     }
+
+    public static TheoryData<string, ImageRecord> BadThumbnails()
+    {
+        var t = Good.WithThumbnail(0xFFFF_FFFF_FFFF_FFFF);
+        var thumb = t.Thumbnail!;
+        return new()
+        {
+            { "thumbnail.name", t with { Thumbnail = thumb with { Name = ImageThumbnail.NameFor(SampleRecords.Succeeded("v/other.jpg").Id) } } },
+            { "thumbnail.name", t with { Thumbnail = thumb with { Name = t.Id.Value + ".png" } } },
+            { "thumbnail.width", t with { Thumbnail = thumb with { Width = 0 } } },
+            { "thumbnail.height", t with { Thumbnail = thumb with { Height = ImageThumbnail.MaxEdge + 1 } } },
+            { "thumbnail.bytes", t with { Thumbnail = thumb with { Bytes = 0 } } },
+            { "thumbnail.bytes", t with { Thumbnail = thumb with { Bytes = ImageRecordValidator.MaxThumbnailBytes + 1 } } },
+            { "thumbnail.perceptualHash", t with { Thumbnail = thumb with { PerceptualHash = "fffffffffffffff" } } },
+            { "thumbnail.perceptualHash", t with { Thumbnail = thumb with { PerceptualHash = "FFFFFFFFFFFFFFFF" } } },
+            { "thumbnail.perceptualHash", t with { Thumbnail = thumb with { PerceptualHash = "-fffffffffffffff" } } },
+            { "thumbnailFailure", t with { ThumbnailFailure = new ExtractionFailure(FailureClass.Corrupt, "both at once") } },
+            { "thumbnailFailure.class", Good with { ThumbnailFailure = new ExtractionFailure("mystery", "unknown class") } },
+            { "thumbnailFailure.class", Good with { ThumbnailFailure = new ExtractionFailure(string.Empty, "no class") } },
+            { "thumbnailFailure.message", Good with { ThumbnailFailure = new ExtractionFailure(FailureClass.Corrupt, "a\0b") } },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(BadThumbnails))]
+    public void A_bad_thumbnail_or_thumbnail_failure_is_refused_naming_the_field(string field, ImageRecord record) =>
+        Assert.Contains(field, ImageRecordValidator.Validate(record.Id.Value, record).Keys);
+
+    [Fact]
+    public void Thumbnails_at_their_bounds_and_known_thumbnail_failures_are_accepted()
+    {
+        var largest = Good.WithThumbnail(0xFFFF_FFFF_FFFF_FFFF, width: ImageThumbnail.MaxEdge, height: 1, bytes: ImageRecordValidator.MaxThumbnailBytes);
+        var failedImage = SampleRecords.Failed("v/f.jpg").WithThumbnail(0);
+
+        Assert.Empty(ImageRecordValidator.Validate(largest.Id.Value, largest));
+        Assert.Empty(ImageRecordValidator.Validate(failedImage.Id.Value, failedImage));
+        foreach (var failureClass in new[] { FailureClass.Empty, FailureClass.Unsupported, FailureClass.Corrupt, FailureClass.TooLarge, FailureClass.NotFound, FailureClass.Unavailable })
+        {
+            var record = Good with { ThumbnailFailure = new ExtractionFailure(failureClass, "why") };
+            Assert.Empty(ImageRecordValidator.Validate(record.Id.Value, record));
+        }
+    }
 }
 
 /// <summary>How big the connection pools are when the connection string does not say.</summary>
@@ -143,5 +185,60 @@ public sealed class PoolSizeTests
         using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "ImageMeta.Store.Service.runtimeconfig.json")));
 
         Assert.False(config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties").GetProperty("System.Globalization.Invariant").GetBoolean());
+    }
+}
+
+/// <summary>The group count against a brute-force single-linkage count on the same hashes.</summary>
+public sealed class NearDuplicateGroupsTests
+{
+    private static (long Groups, long Images) BruteForce(ulong[] hashes, int maxDistance)
+    {
+        var parent = Enumerable.Range(0, hashes.Length).ToArray();
+        int Find(int i) => parent[i] == i ? i : parent[i] = Find(parent[i]);
+        for (var i = 0; i < hashes.Length; i++)
+        {
+            for (var j = i + 1; j < hashes.Length; j++)
+            {
+                if (PerceptualHash.Distance(hashes[i], hashes[j]) <= maxDistance)
+                {
+                    parent[Find(i)] = Find(j);
+                }
+            }
+        }
+
+        var sizes = Enumerable.Range(0, hashes.Length).GroupBy(Find).Select(g => g.Count()).Where(n => n >= 2).ToList();
+        return (sizes.Count, sizes.Sum());
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(10)]
+    [InlineData(20)]
+    public void The_count_matches_brute_force_on_clustered_random_hashes(int maxDistance)
+    {
+        var random = new Random(maxDistance + 1);
+        var hashes = new List<ulong>();
+        for (var cluster = 0; cluster < 150; cluster++)
+        {
+            var center = (ulong)random.NextInt64() ^ ((ulong)random.Next(2) << 63);
+            hashes.Add(center);
+            for (var copy = random.Next(4); copy > 0; copy--)
+            {
+                var variant = center;
+                for (var flips = random.Next(maxDistance + 3); flips > 0; flips--)
+                {
+                    variant ^= 1UL << random.Next(64);
+                }
+
+                hashes.Add(variant);
+            }
+        }
+
+        var all = hashes.ToArray();
+        var expected = BruteForce(all, maxDistance);
+
+        Assert.Equal(expected, NearDuplicateGroups.Count(all, maxDistance));
+        Assert.True(expected.Groups > 10, "the sample should hold groups to count");
     }
 }

@@ -201,6 +201,7 @@ public sealed class ImagesApiTests : IDisposable
         public Task<(UpsertOutcome Outcome, ImageRecord Stored)> UpsertAsync(ImageRecord record, CancellationToken cancellationToken) => inner.UpsertAsync(record, cancellationToken);
         public Task<ImageRecord?> GetAsync(ImageId id, CancellationToken cancellationToken) => inner.GetAsync(id, cancellationToken);
         public Task<ImagePage> QueryAsync(ImageQuery query, CancellationToken cancellationToken) => inner.QueryAsync(query, cancellationToken);
+        public Task<IReadOnlyList<SimilarImage>> SimilarAsync(HashNeighbourhood near, int limit, CancellationToken cancellationToken) => inner.SimilarAsync(near, limit, cancellationToken);
         public Task<ImageStats> StatsAsync(CancellationToken cancellationToken) => inner.StatsAsync(cancellationToken);
         public Task PingAsync(CancellationToken cancellationToken) => inner.PingAsync(cancellationToken);
     }
@@ -213,6 +214,7 @@ public sealed class ImagesApiTests : IDisposable
         public Task<(UpsertOutcome Outcome, ImageRecord Stored)> UpsertAsync(ImageRecord record, CancellationToken cancellationToken) => throw Down();
         public Task<ImageRecord?> GetAsync(ImageId id, CancellationToken cancellationToken) => throw Down();
         public Task<ImagePage> QueryAsync(ImageQuery query, CancellationToken cancellationToken) => throw Down();
+        public Task<IReadOnlyList<SimilarImage>> SimilarAsync(HashNeighbourhood near, int limit, CancellationToken cancellationToken) => throw Down();
         public Task<ImageStats> StatsAsync(CancellationToken cancellationToken) => throw Down();
         public Task PingAsync(CancellationToken cancellationToken) => throw Down();
     }

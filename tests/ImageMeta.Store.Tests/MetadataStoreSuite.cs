@@ -348,4 +348,161 @@ public abstract class MetadataStoreSuite
         Assert.All(outcomes, o => Assert.Equal(UpsertOutcome.Inserted, o.Outcome));
         Assert.Equal(200, (await store.StatsAsync(default)).Total);
     }
+
+    /// <summary>Hashes with known distances from <see cref="Probe"/>; several have the top bit set (negative as stored).</summary>
+    private const ulong Probe = 0xF0F0_0000_FFFF_1234;
+
+    /// <summary>The probe with the given bits flipped.</summary>
+    private static ulong Flip(params int[] bits) => bits.Aggregate(Probe, (h, b) => h ^ (1UL << b));
+
+    private static async Task<ImageRecord> PutAsync(IMetadataStore store, string name, ulong hash)
+    {
+        var record = SampleRecords.Succeeded(name).WithThumbnail(hash);
+        await store.UpsertAsync(record, default);
+        return record;
+    }
+
+    [SkippableFact]
+    public async Task Thumbnail_and_thumbnail_failure_round_trip()
+    {
+        var store = await Store();
+        var withThumbnail = SampleRecords.Succeeded("t/with.jpg").WithThumbnail(0x8000_0000_0000_0001);
+        var withFailure = SampleRecords.Succeeded("t/failed.jpg") with { ThumbnailFailure = new ExtractionFailure(FailureClass.Unsupported, "No decoder for this format.") };
+        var failedBoth = SampleRecords.Failed("t/bad.jpg") with { ThumbnailFailure = new ExtractionFailure(FailureClass.Corrupt, "truncated") };
+
+        foreach (var record in new[] { withThumbnail, withFailure, failedBoth })
+        {
+            await store.UpsertAsync(record, default);
+            Assert.Equal(record, await store.GetAsync(record.Id, default));
+        }
+
+        Assert.Equal("8000000000000001", (await store.GetAsync(withThumbnail.Id, default))!.Thumbnail!.PerceptualHash);
+    }
+
+    [SkippableFact]
+    public async Task Migration_0003_keeps_rows_written_before_it()
+    {
+        var store = await Store();
+        var old = SampleRecords.Succeeded("legacy/before-thumbnails.jpg");
+        await store.UpsertAsync(old, default);
+        // The schema as 0002 left it: no hash column, no index, no journal entry for 0003.
+        var provider = ((SqlMetadataStore)store).Provider;
+        await ExecuteAsync(store, provider.Name == StoreProviders.SqlServer ? "DROP INDEX ix_images_perceptual_hash ON images" : "DROP INDEX ix_images_perceptual_hash");
+        await ExecuteAsync(store, "ALTER TABLE images DROP COLUMN perceptual_hash");
+        await ExecuteAsync(store, "DELETE FROM SchemaVersions WHERE ScriptName LIKE '%0003_thumbnail_hash%'");
+
+        await store.MigrateAsync(default);
+        var probe = await PutAsync(store, "legacy/new.jpg", Probe);
+        var twin = await PutAsync(store, "legacy/twin.jpg", Flip(3));
+
+        Assert.Equal(old, await store.GetAsync(old.Id, default));
+        Assert.Equal(3, (await store.StatsAsync(default)).Total);
+        Assert.Equal([twin.Id], (await store.SimilarAsync(new HashNeighbourhood(Probe, 10, probe.Id), 10, default)).Select(s => s.Image.Id));
+    }
+
+    [SkippableFact]
+    public async Task Similar_is_nearest_first_then_newest_and_leaves_out_the_image_itself()
+    {
+        var store = await Store();
+        var self = await PutAsync(store, "sim/self.jpg", Probe);
+        var d3 = await PutAsync(store, "sim/d3.jpg", Flip(0, 17, 63));
+        var d1 = await PutAsync(store, "sim/d1.jpg", Flip(63));
+        var d3Newer = await PutAsync(store, "sim/d3-newer.jpg", Flip(5, 6, 7));
+        var d0 = await PutAsync(store, "sim/d0.jpg", Probe);
+        var d10 = await PutAsync(store, "sim/d10.jpg", Flip(Enumerable.Range(40, 10).ToArray()));
+        await PutAsync(store, "sim/d11.jpg", Flip(Enumerable.Range(40, 11).ToArray()));
+        await PutAsync(store, "sim/far.jpg", ~Probe);
+        await store.UpsertAsync(SampleRecords.Succeeded("sim/none.jpg"), default);
+
+        var near = await store.SimilarAsync(new HashNeighbourhood(Probe, 10, self.Id), 20, default);
+
+        Assert.Equal([d0.Id, d1.Id, d3Newer.Id, d3.Id, d10.Id], near.Select(s => s.Image.Id));
+        Assert.Equal([0, 1, 3, 3, 10], near.Select(s => s.Distance));
+        Assert.Equal(d1, near[1].Image);
+        Assert.Equal([d0.Id, d1.Id], (await store.SimilarAsync(new HashNeighbourhood(Probe, 10, self.Id), 2, default)).Select(s => s.Image.Id));
+        Assert.Equal([d0.Id], (await store.SimilarAsync(new HashNeighbourhood(Probe, 0, self.Id), 20, default)).Select(s => s.Image.Id));
+        Assert.Equal(64, (await store.SimilarAsync(new HashNeighbourhood(Probe, 64, self.Id), 20, default))[^1].Distance);
+        // From d1's side: the two records with the probe's hash are 1 bit away, newest first; d1 itself is left out.
+        Assert.Equal([d0.Id, self.Id], (await store.SimilarAsync(new HashNeighbourhood(Flip(63), 1, d1.Id), 20, default)).Select(s => s.Image.Id));
+    }
+
+    [SkippableFact]
+    public async Task Duplicates_of_pages_the_same_set_newest_first_combined_with_other_filters()
+    {
+        var store = await Store();
+        var self = await PutAsync(store, "dup/self.jpg", Probe);
+        var copies = new List<ImageRecord>();
+        for (var i = 0; i < 5; i++)
+        {
+            copies.Add(await PutAsync(store, $"dup/copy{i}.jpg", Flip(i * 13 % 64, 62)));
+        }
+
+        await PutAsync(store, "dup/far.jpg", Flip(Enumerable.Range(0, 20).ToArray()));
+        var png = SampleRecords.Succeeded("dup/copy.png", format: ImageFormats.Png).WithThumbnail(Flip(1));
+        await store.UpsertAsync(png, default);
+        var near = new HashNeighbourhood(Probe, PerceptualHash.NearDuplicateDistance, self.Id);
+
+        var seen = new List<ImageId>();
+        var page = await store.QueryAsync(new ImageQuery { Near = near, Limit = 2 }, default);
+        seen.AddRange(page.Items.Select(r => r.Id));
+        while (page.NextCursor is { } cursor)
+        {
+            Assert.True(PageCursor.TryDecode(cursor, out var before));
+            page = await store.QueryAsync(new ImageQuery { Near = near, Limit = 2, Before = before }, default);
+            seen.AddRange(page.Items.Select(r => r.Id));
+        }
+
+        var similar = await store.SimilarAsync(near, 100, default);
+        Assert.Equal(copies.Select(c => c.Id).Append(png.Id).Reverse(), seen);
+        Assert.Equal(similar.Select(s => s.Image.Id.Value).Order(StringComparer.Ordinal), seen.Select(i => i.Value).Order(StringComparer.Ordinal));
+        Assert.Equal([png.Id], (await store.QueryAsync(new ImageQuery { Near = near, Format = ImageFormats.Png }, default)).Items.Select(r => r.Id));
+    }
+
+    [SkippableFact]
+    public async Task Stats_count_near_duplicate_groups_by_single_linkage()
+    {
+        var store = await Store();
+        // Group 1: a chain a~b~c (a and c are 12 bits apart, each link 6), with an exact copy of a.
+        await PutAsync(store, "g/a.jpg", Probe);
+        await PutAsync(store, "g/a-copy.jpg", Probe);
+        await PutAsync(store, "g/b.jpg", Flip(0, 1, 2, 3, 4, 5));
+        await PutAsync(store, "g/c.jpg", Flip(0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15));
+        // Group 2: two hashes with the top bit set, 2 bits apart; far from group 1.
+        await PutAsync(store, "g/x.jpg", ~Probe);
+        await PutAsync(store, "g/y.jpg", ~Probe ^ 0b11);
+        // Alone: far from everything; and a record without a hash.
+        await PutAsync(store, "g/alone.jpg", Probe ^ 0x0000_FFFF_FFFF_0000);
+        await store.UpsertAsync(SampleRecords.Succeeded("g/nohash.jpg"), default);
+
+        var stats = await store.StatsAsync(default);
+
+        Assert.Equal(2, stats.NearDuplicateGroups);
+        Assert.Equal(6, stats.NearDuplicateImages);
+        Assert.Equal(8, stats.Total);
+    }
+
+    [SkippableFact]
+    public async Task The_portable_popcount_expression_counts_bits_of_any_64_bit_value()
+    {
+        // The SQL Server distance uses this expression; it must be exact on every provider's integer arithmetic.
+        var store = await Store();
+        var random = new Random(13);
+        var values = new List<long> { 0, -1, long.MinValue, long.MaxValue, 1, unchecked((long)0x8000_0000_0000_0001), unchecked((long)0xAAAA_AAAA_AAAA_AAAA) };
+        values.AddRange(Enumerable.Range(0, 40).Select(_ => random.NextInt64(long.MinValue, long.MaxValue)));
+        await using var connection = ((SqlMetadataStore)store).Provider.CreateConnection();
+        await connection.OpenAsync();
+        foreach (var value in values)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT " + SqlServerStoreProvider.PortablePopCount("@x");
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@x";
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+
+            var count = Convert.ToInt32(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+
+            Assert.Equal(System.Numerics.BitOperations.PopCount(unchecked((ulong)value)), count);
+        }
+    }
 }

@@ -65,4 +65,11 @@ public static class SampleRecords
             ProcessedAt = processedAt ?? Epoch.AddHours(1),
         };
     }
+
+    /// <summary>The record with a thumbnail whose perceptual hash is <paramref name="hash"/>.</summary>
+    public static ImageRecord WithThumbnail(this ImageRecord record, ulong hash, int width = 320, int height = 240, long bytes = 9876) => record with
+    {
+        Thumbnail = new ImageThumbnail { Name = ImageThumbnail.NameFor(record.Id), Width = width, Height = height, Bytes = bytes, PerceptualHash = PerceptualHash.Format(hash) },
+        ThumbnailFailure = null,
+    };
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using ImageMeta.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -8,10 +7,11 @@ namespace ImageMeta.Store.Service;
 
 /// <summary>
 /// The <c>images</c> resource: <c>PUT /images/{id}</c> upserts a record (the workflow's SaveMetadata),
-/// <c>GET /images/{id}</c>, <c>GET /images</c> (filters, keyset pages, newest first), <c>GET /images/stats</c>.
+/// <c>GET /images/{id}</c>, <c>GET /images</c> (filters, keyset pages, newest first, <c>duplicatesOf</c>),
+/// <c>GET /images/stats</c>, and (ImagesApi.Similar.cs) <c>GET /images/{id}/thumbnail</c> and <c>GET /images/{id}/similar</c>.
 /// A database outage answers 503 so callers retry; bad input answers 400 and changes nothing.
 /// </summary>
-public static class ImagesApi
+public static partial class ImagesApi
 {
     public static RouteGroupBuilder MapImagesApi(this IEndpointRouteBuilder endpoints)
     {
@@ -33,6 +33,8 @@ public static class ImagesApi
         group.MapPut("/{id}", Put);
         group.MapGet("/stats", Stats);
         group.MapGet("/{id}", Get);
+        group.MapGet("/{id}/thumbnail", Thumbnail);
+        group.MapGet("/{id}/similar", Similar);
         group.MapGet("/", List);
         return group;
     }
@@ -78,25 +80,11 @@ public static class ImagesApi
 
     private delegate bool TryParseBound(string text, out DateTime bound);
 
-    private static async Task<Results<Ok<ImagePage>, ValidationProblem>> List(HttpRequest request, IMetadataStore store, IOptions<StoreOptions> options, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ImagePage>, ValidationProblem, ProblemHttpResult>> List(HttpRequest request, IMetadataStore store, IOptions<StoreOptions> options, CancellationToken cancellationToken)
     {
         var q = request.Query;
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        int? Int(string name, int min = 0)
-        {
-            if (q[name] is not { Count: > 0 } values || string.IsNullOrEmpty(values[0]))
-            {
-                return null;
-            }
-
-            if (int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min)
-            {
-                return n;
-            }
-
-            errors[name] = [$"{name} must be a whole number of at least {min}."];
-            return null;
-        }
+        int? Int(string name, int min = 0) => QueryInt(request, name, min, int.MaxValue, errors);
 
         DateTime? Time(string name, TryParseBound parse)
         {
@@ -162,8 +150,24 @@ public static class ImagesApi
             Before = before,
         };
 
-        return errors.Count > 0
-            ? TypedResults.ValidationProblem(errors, title: "Invalid query")
-            : TypedResults.Ok(await store.QueryAsync(query, cancellationToken));
+        var duplicatesOf = Text("duplicatesOf", ImageId.Length);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "Invalid query");
+        }
+
+        if (duplicatesOf is not null)
+        {
+            // The same set as /similar at the default distance, paged like any other listing (newest first).
+            var (near, problem) = await NeighbourhoodAsync(duplicatesOf, PerceptualHash.NearDuplicateDistance, store, cancellationToken);
+            if (near is null)
+            {
+                return problem!;
+            }
+
+            query = query with { Near = near };
+        }
+
+        return TypedResults.Ok(await store.QueryAsync(query, cancellationToken));
     }
 }

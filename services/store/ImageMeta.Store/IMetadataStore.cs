@@ -15,6 +15,12 @@ public interface IMetadataStore
 
     Task<ImagePage> QueryAsync(ImageQuery query, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Records whose perceptual hash differs from <paramref name="near"/>'s hash in at most its distance, nearest
+    /// first, ties newest first, the excluded image left out; at most <paramref name="limit"/>.
+    /// </summary>
+    Task<IReadOnlyList<SimilarImage>> SimilarAsync(HashNeighbourhood near, int limit, CancellationToken cancellationToken);
+
     Task<ImageStats> StatsAsync(CancellationToken cancellationToken);
 
     Task PingAsync(CancellationToken cancellationToken);

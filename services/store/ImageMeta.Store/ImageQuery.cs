@@ -23,6 +23,10 @@ public sealed record ImageQuery
     public DateTime? TakenTo { get; init; }
     public string? Container { get; init; }
     public string? Sha256 { get; init; }
+
+    /// <summary>Only records whose perceptual hash lies within the given distance of a hash, one record excluded (<c>duplicatesOf</c>).</summary>
+    public HashNeighbourhood? Near { get; init; }
+
     public int Limit { get; init; } = 50;
 
     /// <summary>Rows older than this sequence number (from a previous page's cursor).</summary>
@@ -56,11 +60,27 @@ public static class TakenBounds
     }
 }
 
+/// <summary>The records whose perceptual hash differs from <paramref name="Hash"/> in at most <paramref name="MaxDistance"/> bits, except <paramref name="Exclude"/> (the image asked about).</summary>
+public sealed record HashNeighbourhood(ulong Hash, int MaxDistance, ImageId Exclude);
+
+/// <summary>One answer of the similar-images search: how many bits the hashes differ in, and the record.</summary>
+public sealed record SimilarImage(int Distance, ImageRecord Image);
+
 /// <summary>One page of records, newest first, and the cursor of the next page (null on the last).</summary>
 public sealed record ImagePage(IReadOnlyList<ImageRecord> Items, string? NextCursor);
 
-/// <summary>Counts by format and by status, and the bytes of all images (exact, whatever the rows hold: it may exceed 64 bits).</summary>
-public sealed record ImageStats(long Total, IReadOnlyDictionary<string, long> ByFormat, IReadOnlyDictionary<string, long> ByStatus, decimal TotalBytes);
+/// <summary>
+/// Counts by format and by status, the bytes of all images (exact, whatever the rows hold: it may exceed 64 bits),
+/// and the near-duplicate groups at <see cref="ImageMeta.Contracts.PerceptualHash.NearDuplicateDistance"/> (see
+/// <see cref="NearDuplicateGroups"/>) with the number of records in them.
+/// </summary>
+public sealed record ImageStats(
+    long Total,
+    IReadOnlyDictionary<string, long> ByFormat,
+    IReadOnlyDictionary<string, long> ByStatus,
+    decimal TotalBytes,
+    long NearDuplicateGroups = 0,
+    long NearDuplicateImages = 0);
 
 /// <summary>What an upsert did.</summary>
 public enum UpsertOutcome

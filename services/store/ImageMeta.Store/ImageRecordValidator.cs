@@ -35,6 +35,18 @@ public static class ImageRecordValidator
     /// </summary>
     public const long MaxByteSize = 1L << 50;
 
+    /// <summary>
+    /// Largest thumbnail a record may state: 4 MiB. A WebP of at most 320 × 320 pixels is far smaller (even lossless
+    /// RGBA is about 400 KiB raw); the bound keeps nonsense out and the store's binding reads bounded.
+    /// </summary>
+    public const long MaxThumbnailBytes = 4L * 1024 * 1024;
+
+    /// <summary>Failure classes a record may carry for its thumbnail: the known ones, nothing invented.</summary>
+    private static readonly HashSet<string> KnownFailureClasses = new(StringComparer.Ordinal)
+    {
+        FailureClass.Empty, FailureClass.Unsupported, FailureClass.Corrupt, FailureClass.TooLarge, FailureClass.NotFound, FailureClass.Unavailable,
+    };
+
     public static Dictionary<string, string[]> Validate(string routeId, ImageRecord? record)
     {
         var check = new FieldChecks();
@@ -99,6 +111,8 @@ public static class ImageRecordValidator
             ValidateMetadata(m, check);
         }
 
+        ValidateThumbnail(record, check);
+
         if (record.ProcessedAt == default)
         {
             check.Fail("processedAt", "processedAt is required.");
@@ -148,6 +162,56 @@ public static class ImageRecordValidator
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// A thumbnail or the reason there is none, never both (neither: a record from before thumbnails). The name is
+    /// the one the extractor derives from the id, so a record can never point the store at another image's blob.
+    /// </summary>
+    private static void ValidateThumbnail(ImageRecord record, FieldChecks check)
+    {
+        if (record.Thumbnail is not null && record.ThumbnailFailure is not null)
+        {
+            check.Fail("thumbnailFailure", "A record has a thumbnail or a thumbnail failure, not both.");
+        }
+
+        if (record.Thumbnail is { } t)
+        {
+            if (t.Name != ImageThumbnail.NameFor(record.Id))
+            {
+                check.Fail("thumbnail.name", $"The thumbnail of this image is named '{ImageThumbnail.NameFor(record.Id)}'.");
+            }
+
+            if (t.Width is < 1 or > ImageThumbnail.MaxEdge)
+            {
+                check.Fail("thumbnail.width", $"Thumbnail width is 1 to {ImageThumbnail.MaxEdge}.");
+            }
+
+            if (t.Height is < 1 or > ImageThumbnail.MaxEdge)
+            {
+                check.Fail("thumbnail.height", $"Thumbnail height is 1 to {ImageThumbnail.MaxEdge}.");
+            }
+
+            if (t.Bytes is < 1 or > MaxThumbnailBytes)
+            {
+                check.Fail("thumbnail.bytes", $"Thumbnail bytes are 1 to {MaxThumbnailBytes}.");
+            }
+
+            if (!PerceptualHash.TryParse(t.PerceptualHash, out _))
+            {
+                check.Fail("thumbnail.perceptualHash", $"A perceptual hash is {PerceptualHash.Length} lowercase hexadecimal digits.");
+            }
+        }
+
+        if (record.ThumbnailFailure is { } failure)
+        {
+            if (check.Text("thumbnailFailure.class", failure.Class, MaxFailureClass, required: true) && !KnownFailureClasses.Contains(failure.Class))
+            {
+                check.Fail("thumbnailFailure.class", $"A thumbnail failure class is one of: {string.Join(", ", KnownFailureClasses.Order(StringComparer.Ordinal))}.");
+            }
+
+            check.Text("thumbnailFailure.message", failure.Message, MaxFailureMessage, lineBreaks: true);
+        }
     }
 
     private static void ValidateMetadata(ImageMetadata m, FieldChecks check)

@@ -86,5 +86,8 @@ public sealed class PostgresStoreProvider(string connectionString, int defaultMa
     public override string Limit(string selectColumns, string fromAndWhere, string orderBy) =>
         $"SELECT {selectColumns} {fromAndWhere} ORDER BY {orderBy} LIMIT @limit";
 
+    /// <summary><c>#</c> is bigint XOR; <c>bit_count</c> (PostgreSQL 14+) counts the set bits of its two's-complement <c>bit(64)</c> form.</summary>
+    public override string HammingDistance(string left, string right) => $"bit_count(({left} # {right})::bit(64))";
+
     public void Dispose() => _dataSource.Dispose();
 }

@@ -72,6 +72,14 @@ public sealed class SqlMetadataStore(StoreProvider provider) : IMetadataStore
             Filter("container = @container", "container", query.Container);
             Filter("sha256 = @sha256", "sha256", query.Sha256?.ToLowerInvariant());
             Filter("seq < @before", "before", query.Before);
+            if (query.Near is { } near)
+            {
+                where.Add($"perceptual_hash IS NOT NULL AND {Provider.HammingDistance("perceptual_hash", "@nearHash")} <= @nearDistance AND id <> @nearExclude");
+                Add(command, "nearHash", HashColumn(near.Hash));
+                Add(command, "nearDistance", near.MaxDistance);
+                Add(command, "nearExclude", near.Exclude.Value);
+            }
+
             Add(command, "limit", query.Limit + 1);
             var whereClause = where.Count == 0 ? string.Empty : " WHERE " + string.Join(" AND ", where);
             command.CommandText = Provider.Limit("seq, record_json", "FROM images" + whereClause, "seq DESC");
@@ -88,6 +96,33 @@ public sealed class SqlMetadataStore(StoreProvider provider) : IMetadataStore
             var page = items.Take(query.Limit).ToList();
             var next = items.Count > query.Limit ? PageCursor.Encode(page[^1].Seq) : null;
             return new ImagePage(page.Select(i => i.Record).ToList(), next);
+        });
+
+    public Task<IReadOnlyList<SimilarImage>> SimilarAsync(HashNeighbourhood near, int limit, CancellationToken cancellationToken) =>
+        Guard<IReadOnlyList<SimilarImage>>(async () =>
+        {
+            await using var connection = Provider.CreateConnection();
+            await connection.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            // The inner scan reads only what the partial index holds (hash, seq), so it never touches the JSON;
+            // the few rows within the distance are then joined back for their records.
+            command.CommandText = Provider.Limit(
+                "d.distance, i.record_json",
+                $"FROM (SELECT seq, {Provider.HammingDistance("perceptual_hash", "@hash")} AS distance FROM images WHERE perceptual_hash IS NOT NULL) d " +
+                "JOIN images i ON i.seq = d.seq WHERE d.distance <= @maxDistance AND i.id <> @exclude",
+                "d.distance, d.seq DESC");
+            Add(command, "hash", HashColumn(near.Hash));
+            Add(command, "maxDistance", near.MaxDistance);
+            Add(command, "exclude", near.Exclude.Value);
+            Add(command, "limit", limit);
+            var items = new List<SimilarImage>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                items.Add(new SimilarImage(Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture), Deserialize(reader.GetString(1))));
+            }
+
+            return items;
         });
 
     public Task<ImageStats> StatsAsync(CancellationToken cancellationToken) =>
@@ -107,23 +142,38 @@ public sealed class SqlMetadataStore(StoreProvider provider) : IMetadataStore
             var byStatus = new SortedDictionary<string, long>(StringComparer.Ordinal);
             long total = 0;
             decimal bytes = 0;
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
-                var count = Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture);
-                var format = reader.GetString(0);
-                if (format.Length > 0)
+                while (await reader.ReadAsync(cancellationToken))
                 {
-                    byFormat[format] = byFormat.GetValueOrDefault(format) + count;
-                }
+                    var count = Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture);
+                    var format = reader.GetString(0);
+                    if (format.Length > 0)
+                    {
+                        byFormat[format] = byFormat.GetValueOrDefault(format) + count;
+                    }
 
-                byStatus[reader.GetString(1)] = byStatus.GetValueOrDefault(reader.GetString(1)) + count;
-                total += count;
-                bytes += Convert.ToDecimal(reader.GetValue(3), CultureInfo.InvariantCulture) * 4294967296m
-                    + Convert.ToDecimal(reader.GetValue(4), CultureInfo.InvariantCulture);
+                    byStatus[reader.GetString(1)] = byStatus.GetValueOrDefault(reader.GetString(1)) + count;
+                    total += count;
+                    bytes += Convert.ToDecimal(reader.GetValue(3), CultureInfo.InvariantCulture) * 4294967296m
+                        + Convert.ToDecimal(reader.GetValue(4), CultureInfo.InvariantCulture);
+                }
             }
 
-            return new ImageStats(total, byFormat, byStatus, bytes);
+            // Groups need every hash (one narrow scan of the partial index); the pairs are compared in memory.
+            await using var hashes = connection.CreateCommand();
+            hashes.CommandText = "SELECT perceptual_hash FROM images WHERE perceptual_hash IS NOT NULL";
+            var all = new List<ulong>();
+            await using (var hashReader = await hashes.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await hashReader.ReadAsync(cancellationToken))
+                {
+                    all.Add(unchecked((ulong)hashReader.GetInt64(0)));
+                }
+            }
+
+            var (groups, grouped) = NearDuplicateGroups.Count(all, PerceptualHash.NearDuplicateDistance);
+            return new ImageStats(total, byFormat, byStatus, bytes, groups, grouped);
         });
 
     public Task PingAsync(CancellationToken cancellationToken) =>
@@ -169,8 +219,15 @@ public sealed class SqlMetadataStore(StoreProvider provider) : IMetadataStore
             ["processed_at"] = Provider.ProcessedAtValue(record.ProcessedAt),
             ["write_rank"] = WriteRank(record),
             ["record_json"] = JsonSerializer.Serialize(record, ContractJson.Options),
+            ["perceptual_hash"] = record.Thumbnail is { } t && PerceptualHash.TryParse(t.PerceptualHash, out var hash) ? HashColumn(hash) : null,
         };
     }
+
+    /// <summary>
+    /// A perceptual hash as its column stores it: the unsigned 64 bits read as a signed integer (hashes with the top
+    /// bit set are negative), since no provider has an unsigned 64-bit type and XOR only needs the bits.
+    /// </summary>
+    public static long HashColumn(ulong hash) => unchecked((long)hash);
 
     private static async Task<ImageRecord?> ReadAsync(DbConnection connection, ImageId id, CancellationToken cancellationToken)
     {

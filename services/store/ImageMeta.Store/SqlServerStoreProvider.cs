@@ -86,4 +86,25 @@ public sealed class SqlServerStoreProvider(string connectionString, int defaultM
 
     public override string Limit(string selectColumns, string fromAndWhere, string orderBy) =>
         $"SELECT TOP (@limit) {selectColumns} {fromAndWhere} ORDER BY {orderBy}";
+
+    /// <summary><c>^</c> is BIGINT XOR; the bits are counted by <see cref="PortablePopCount"/> (BIT_COUNT exists only from SQL Server 2022).</summary>
+    public override string HammingDistance(string left, string right) => PortablePopCount($"({left} ^ {right})");
+
+    /// <summary>
+    /// SQL that counts the set bits of a signed 64-bit integer expression with nothing but <c>&amp;</c>, <c>/</c>,
+    /// <c>%</c>, <c>+</c>, <c>-</c> and CASE, so it runs on every SQL Server version (and on SQLite, where the tests
+    /// check it against <see cref="System.Numerics.BitOperations.PopCount(ulong)"/>). The sign bit is counted
+    /// apart and cleared, so every step works on a non-negative number where <c>/ 2^k</c> is a right shift and no
+    /// sum can overflow; the classic SWAR steps then leave one count per byte, and <c>% 255</c> adds the bytes
+    /// (256 ≡ 1 mod 255, and the sum is at most 63).
+    /// </summary>
+    public static string PortablePopCount(string operand)
+    {
+        static string Big(string digits) => $"CAST({digits} AS BIGINT)";
+        var positive = $"({operand} & {Big("9223372036854775807")})";
+        var pairs = $"({positive} - (({positive} / 2) & {Big("6148914691236517205")}))";
+        var nibbles = $"(({pairs} & {Big("3689348814741910323")}) + (({pairs} / 4) & {Big("3689348814741910323")}))";
+        var bytes = $"(({nibbles} + {nibbles} / 16) & {Big("1085102592571150095")})";
+        return $"({bytes} % 255 + CASE WHEN {operand} < 0 THEN 1 ELSE 0 END)";
+    }
 }

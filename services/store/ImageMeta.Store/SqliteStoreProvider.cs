@@ -14,7 +14,22 @@ public sealed class SqliteStoreProvider(string connectionString) : StoreProvider
 {
     public override string Name => StoreProviders.Sqlite;
 
-    public override DbConnection CreateConnection() => new SqliteConnection(connectionString);
+    /// <summary>The SQL function every connection of this provider has: the Hamming distance of two 64-bit integers.</summary>
+    public const string HammingFunction = "hamming";
+
+    public override DbConnection CreateConnection()
+    {
+        var connection = new SqliteConnection(connectionString);
+        // SQLite has no XOR operator and no popcount; Microsoft.Data.Sqlite keeps functions created before Open
+        // and registers them when the connection opens.
+        connection.CreateFunction<long?, long?, long?>(
+            HammingFunction,
+            (a, b) => a is { } x && b is { } y ? System.Numerics.BitOperations.PopCount(unchecked((ulong)(x ^ y))) : null,
+            isDeterministic: true);
+        return connection;
+    }
+
+    public override string HammingDistance(string left, string right) => $"{HammingFunction}({left}, {right})";
 
     public override async Task MigrateAsync(CancellationToken cancellationToken)
     {

@@ -14,7 +14,7 @@ public abstract class StoreProvider
     [
         "id", "container", "name", "version", "status", "format", "width", "height", "byte_size", "sha256",
         "camera_make", "camera_model", "taken_local", "gps_latitude", "gps_longitude", "failure_class",
-        "processed_at", "write_rank", "record_json",
+        "processed_at", "write_rank", "record_json", "perceptual_hash",
     ];
 
     public abstract string Name { get; }
@@ -29,6 +29,12 @@ public abstract class StoreProvider
 
     /// <summary>Wraps a SELECT so it returns at most the row count in parameter <c>@limit</c>.</summary>
     public abstract string Limit(string selectColumns, string fromAndWhere, string orderBy);
+
+    /// <summary>
+    /// SQL for the number of bits in which two signed 64-bit perceptual hashes (<paramref name="left"/> and
+    /// <paramref name="right"/>, column names or parameters) differ: 0 to 64, NULL when either is NULL.
+    /// </summary>
+    public abstract string HammingDistance(string left, string right);
 
     /// <summary>How a text parameter becomes the JSON column's type.</summary>
     public virtual string JsonValue(string parameter) => parameter;
