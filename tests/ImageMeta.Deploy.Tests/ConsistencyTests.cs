@@ -23,7 +23,7 @@ public sealed partial class ConsistencyTests
     };
 
     private static readonly string[] AllComponents =
-        [DaprTopology.Components.Images, DaprTopology.Components.ImageEvents, DaprTopology.Components.Sweep, DaprTopology.Components.WorkflowState];
+        [DaprTopology.Components.Images, DaprTopology.Components.Thumbnails, DaprTopology.Components.ImageEvents, DaprTopology.Components.Sweep, DaprTopology.Components.WorkflowState];
 
     [Fact]
     public void Every_yaml_file_parses()
@@ -102,6 +102,8 @@ public sealed partial class ConsistencyTests
         Assert.Equal(AllComponents.Append("envsecrets").Order(), azurite.Order());
         Assert.Equal("bindings.localstorage", Type(Folder("components/local"), DaprTopology.Components.Images));
         Assert.Equal("bindings.azure.blobstorage", Type(Folder("components/azurite"), DaprTopology.Components.Images));
+        Assert.Equal("bindings.localstorage", Type(Folder("components/local"), DaprTopology.Components.Thumbnails));
+        Assert.Equal("bindings.azure.blobstorage", Type(Folder("components/azurite"), DaprTopology.Components.Thumbnails));
         Assert.Equal("true", Metadata(Folder("components/local").OfKind("Component").Single(c => Name(c) == DaprTopology.Components.WorkflowState), "actorStateStore"));
     }
 
@@ -119,6 +121,43 @@ public sealed partial class ConsistencyTests
         }
     }
 
+    [Fact]
+    public void Thumbnails_have_a_folder_or_container_of_their_own_written_by_the_extractor_and_read_by_the_store()
+    {
+        // A thumbnail in the images container would be swept (and, on Azure, announced by Event Grid) as a new upload.
+        var local = Folder("components/local").OfKind("Component").ToList();
+        Assert.Equal("../../../.data/images", Metadata(local.Single(c => Name(c) == DaprTopology.Components.Images), "rootPath"));
+        Assert.Equal("../../../.data/thumbnails", Metadata(local.Single(c => Name(c) == DaprTopology.Components.Thumbnails), "rootPath"));
+        var clusters = new[] { Folder("components/azurite"), Load("deploy/k8s/base/components.yaml") };
+        foreach (var components in clusters.Select(c => c.OfKind("Component").ToList()))
+        {
+            Assert.Equal("images", Metadata(components.Single(c => Name(c) == DaprTopology.Components.Images), "containerName"));
+            var thumbnails = components.Single(c => Name(c) == DaprTopology.Components.Thumbnails);
+            Assert.Equal("thumbnails", Metadata(thumbnails, "containerName"));
+            Assert.Equal("true", Metadata(thumbnails, "decodeBase64"));
+            Assert.Equal("none", Metadata(thumbnails, "publicAccessLevel"));
+        }
+
+        foreach (var components in clusters.Prepend(local).Select(c => c.OfKind("Component").ToList()))
+        {
+            Assert.Equal([DaprTopology.AppIds.Extractor, DaprTopology.AppIds.Store],
+                Items(components.Single(c => Name(c) == DaprTopology.Components.Thumbnails), "scopes").Select(s => s?.ToString()).Order());
+            Assert.DoesNotContain(DaprTopology.AppIds.Store, Items(components.Single(c => Name(c) == DaprTopology.Components.Images), "scopes").Select(s => s?.ToString()));
+        }
+    }
+
+    [Fact]
+    public void Both_aks_guides_create_the_thumbnails_container_and_keep_event_grid_filtered_to_images()
+    {
+        var readme = File.ReadAllText(Path.Combine(Root, "README.md"));
+        foreach (var (name, guide) in new[] { ("deploy/README.md", File.ReadAllText(Path.Combine(Root, "deploy", "README.md"))), ("README.md", readme) })
+        {
+            Assert.Contains("-n thumbnails\n", guide.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+            var filters = SubjectFilterPattern().Matches(guide).Select(m => m.Groups["container"].Value).ToList();
+            Assert.True(filters is ["images"], $"{name}: Event Grid subject filters are [{string.Join(", ", filters)}], not the images container alone");
+        }
+    }
+
     [SkippableTheory]
     [MemberData(nameof(Overlays))]
     public void Each_overlay_renders_every_component_scoped_to_the_apps_that_use_it(string overlay)
@@ -132,6 +171,7 @@ public sealed partial class ConsistencyTests
         Assert.Equal(overlay == "postgres" ? "state.postgresql" : "state.sqlserver", Type(objects!, DaprTopology.Components.WorkflowState));
         Assert.All(components, c => Assert.All(Items(c, "scopes"), s => Assert.Contains(s?.ToString(), DaprTopology.AppIds.All)));
         Assert.Equal([DaprTopology.AppIds.Ingest], Items(components.Single(c => Name(c) == DaprTopology.Components.ImageEvents), "scopes").Select(s => s?.ToString()));
+        Assert.Equal([DaprTopology.AppIds.Extractor, DaprTopology.AppIds.Store], Items(components.Single(c => Name(c) == DaprTopology.Components.Thumbnails), "scopes").Select(s => s?.ToString()).Order());
     }
 
     [SkippableTheory]
@@ -318,6 +358,9 @@ public sealed partial class ConsistencyTests
 
     private static string? Metadata(Dictionary<object, object?> component, string name) =>
         Text(Items(component, "spec", "metadata").FirstOrDefault(m => Text(m, "name") == name), "value");
+
+    [GeneratedRegex(@"--subject-begins-with /blobServices/default/containers/(?<container>[a-z0-9-]+)/")]
+    private static partial Regex SubjectFilterPattern();
 
     [GeneratedRegex(@"^(\d+)Mi$")]
     private static partial Regex MebibytesPattern();

@@ -4,6 +4,7 @@ using System.Text.Json;
 using ImageMeta.Contracts;
 using ImageMeta.Testing.Dapr;
 using ImageMeta.Testing.Dapr.Pipeline;
+using ImageMeta.Testing.Images;
 
 namespace ImageMeta.EndToEnd.Tests;
 
@@ -89,6 +90,31 @@ public sealed class ExtractorThroughSidecarTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_thumbnail_is_written_as_webp_into_the_thumbnails_folder_and_nothing_into_images()
+    {
+        var photo = ImageWriters.WithExif(PhotoLikeImages.Encoded(31, 2048, 1536), new ImageWriters.ExifTags(Orientation: 8));
+        var bomb = TestImages.Bad("thumb").Single(i => i.ExpectedFailureClass == FailureClass.TooLarge);
+        await File.WriteAllBytesAsync(Path.Combine(_network.Images.RootPath, "photo.jpg"), photo);
+        await File.WriteAllBytesAsync(Path.Combine(_network.Images.RootPath, bomb.Name), bomb.Content);
+        var blob = new BlobReference("images", "photo.jpg", BlobVersions.FromContentHash(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(photo))));
+
+        using var response = await InvokeAsync(DaprTopology.Methods.Thumbnail, blob);
+        using var refused = await InvokeAsync(DaprTopology.Methods.Thumbnail, new BlobReference("images", bomb.Name));
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {body}\n{_extractor.RecentOutput}");
+        var thumbnail = JsonSerializer.Deserialize<ImageThumbnail>(body, ContractJson.Options)!;
+        Assert.Equal((ImageThumbnail.NameFor(blob.ImageId), 240, 320), (thumbnail.Name, thumbnail.Width, thumbnail.Height));
+        var written = Assert.Single(Directory.GetFiles(_network.Thumbnails.RootPath, "*", SearchOption.AllDirectories));
+        Assert.Equal(thumbnail.Name, Path.GetFileName(written));
+        var webp = await File.ReadAllBytesAsync(written);
+        Assert.Equal((thumbnail.Bytes, "WEBP"), (webp.LongLength, System.Text.Encoding.ASCII.GetString(webp, 8, 4)));
+        Assert.Equal(["photo.jpg", bomb.Name], Directory.GetFiles(_network.Images.RootPath, "*", SearchOption.AllDirectories).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(FailureClass.TooLarge, FailureClassOf(await refused.Content.ReadAsStringAsync()));
+        Assert.InRange((int)refused.StatusCode, 400, 499);
+    }
+
+    [Fact]
     public async Task The_extractor_refuses_calls_that_bypass_its_sidecar()
     {
         using var direct = await _http.PostAsJsonAsync(new Uri(_extractor.BaseAddress, DaprTopology.Methods.Extract), new BlobReference("images", "x.png"), ContractJson.Options);
@@ -103,9 +129,11 @@ public sealed class ExtractorThroughSidecarTests : IAsyncLifetime
         return problem.RootElement.TryGetProperty("failureClass", out var value) ? value.GetString() : null;
     }
 
-    private Task<HttpResponseMessage> ExtractAsync(BlobReference blob) =>
+    private Task<HttpResponseMessage> ExtractAsync(BlobReference blob) => InvokeAsync(DaprTopology.Methods.Extract, blob);
+
+    private Task<HttpResponseMessage> InvokeAsync(string method, BlobReference blob) =>
         _http.PostAsJsonAsync(
-            new Uri($"{_caller.HttpEndpoint}/v1.0/invoke/{DaprTopology.AppIds.Extractor}/method/{DaprTopology.Methods.Extract}"),
+            new Uri($"{_caller.HttpEndpoint}/v1.0/invoke/{DaprTopology.AppIds.Extractor}/method/{method}"),
             blob,
             ContractJson.Options);
 }

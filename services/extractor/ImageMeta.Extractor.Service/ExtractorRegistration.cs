@@ -22,6 +22,7 @@ public static class ExtractorRegistration
             .ValidateOnStart();
         builder.Services.AddSingleton(provider => new ImageInspector(provider.GetRequiredService<IOptions<ExtractionOptions>>().Value));
         builder.Services.AddBlobBinding(builder.Configuration);
+        builder.AddThumbnails();
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ExtractionOptions>>((kestrel, extraction) =>
             kestrel.Limits.MaxRequestBodySize = extraction.Value.MaxBytes + 1);
         return builder;

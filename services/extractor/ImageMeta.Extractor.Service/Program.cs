@@ -8,6 +8,7 @@ builder.AddExtractor();
 var app = builder.Build();
 app.UseServiceDefaults();
 app.MapExtractApi();
+app.MapThumbnailApi();
 app.Run();
 
 /// <summary>Entry point, visible to the test host.</summary>

@@ -196,7 +196,7 @@ public sealed class ImageInspector(ExtractionOptions options)
         });
     }
 
-    private static ExtractionResult CodecRefused(ContainerSignature.Sniffed sniffed)
+    internal static ExtractionResult CodecRefused(ContainerSignature.Sniffed sniffed)
     {
         if (sniffed.ImageFormat is null)
         {
@@ -294,7 +294,7 @@ public sealed class ImageInspector(ExtractionOptions options)
 
     private ExtractionFailure BusyFailure(long bytes) => Busy(bytes).Failure!;
 
-    private static string? FormatName(SKEncodedImageFormat format) => format switch
+    internal static string? FormatName(SKEncodedImageFormat format) => format switch
     {
         SKEncodedImageFormat.Jpeg => ImageFormats.Jpeg,
         SKEncodedImageFormat.Png => ImageFormats.Png,

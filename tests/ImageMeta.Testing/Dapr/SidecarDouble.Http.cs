@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dapr.Client.Autogen.Grpc.v1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using ImageMeta.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -274,16 +275,24 @@ public sealed partial class SidecarDouble
         }
     }
 
-    /// <summary>Output bindings this sidecar has (the local profile's <c>images</c>); others fail as daprd does.</summary>
+    /// <summary>
+    /// Output bindings this sidecar has (the local profile's <c>images</c>, and <c>thumbnails</c> where its scopes
+    /// load it: extractor and store); others fail as daprd does. daprd loads a component only in the apps its
+    /// <c>scopes</c> name (docs.dapr.io, "How-To: Scope components to one or more applications").
+    /// </summary>
     internal byte[]? InvokeOutputBinding(string name, string operation, byte[] data, IReadOnlyDictionary<string, string> metadata)
     {
-        if (name != "images")
+        var binding = name switch
         {
-            // dapr/dapr pkg/runtime/processor/binding/send.go.
-            throw new BindingOperationException($"couldn't find output binding {name}");
-        }
+            DaprTopology.Components.Images => _network.Images,
+            DaprTopology.Components.Thumbnails when Options.AppId is DaprTopology.AppIds.Extractor or DaprTopology.AppIds.Store => _network.Thumbnails,
+            _ => null,
+        };
 
-        return _network.Images.Invoke(operation, data, metadata);
+        // dapr/dapr pkg/runtime/processor/binding/send.go.
+        return binding is null
+            ? throw new BindingOperationException($"couldn't find output binding {name}")
+            : binding.Invoke(operation, data, metadata);
     }
 
     private async Task StartWorkflowOverHttpAsync(HttpContext context, string component, string name)

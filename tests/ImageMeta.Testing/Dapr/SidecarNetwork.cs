@@ -6,19 +6,24 @@ namespace ImageMeta.Testing.Dapr;
 
 /// <summary>
 /// The doubles of one test run: name resolution between app ids (daprd's mDNS in self-hosted mode),
-/// the <c>images</c> folder they share, and the log of every invocation. One double per app id.
+/// the <c>images</c> and <c>thumbnails</c> folders they share, and the log of every invocation. One double per app id.
 /// </summary>
 public sealed class SidecarNetwork : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, SidecarDouble> _sidecars = new(StringComparer.Ordinal);
     private readonly bool _ownsFolder;
+    private readonly bool _ownsThumbnailsFolder;
 
-    public SidecarNetwork(string? imagesFolder = null)
+    public SidecarNetwork(string? imagesFolder = null, string? thumbnailsFolder = null)
     {
         _ownsFolder = imagesFolder is null;
         imagesFolder ??= Directory.CreateTempSubdirectory("imagemeta-images-").FullName;
         Directory.CreateDirectory(imagesFolder);
         Images = new LocalStorageBindingDouble(imagesFolder);
+        _ownsThumbnailsFolder = thumbnailsFolder is null;
+        thumbnailsFolder ??= Directory.CreateTempSubdirectory("imagemeta-thumbnails-").FullName;
+        Directory.CreateDirectory(thumbnailsFolder);
+        Thumbnails = new LocalStorageBindingDouble(thumbnailsFolder);
         AppClient = new HttpClient(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -38,6 +43,9 @@ public sealed class SidecarNetwork : IAsyncDisposable
 
     /// <summary>The shared <c>images</c> output binding (<c>bindings.localstorage</c>).</summary>
     public LocalStorageBindingDouble Images { get; }
+
+    /// <summary>The shared <c>thumbnails</c> output binding (<c>bindings.localstorage</c>, its own folder, as in components/local).</summary>
+    public LocalStorageBindingDouble Thumbnails { get; }
 
     /// <summary>Every service invocation the doubles forwarded.</summary>
     public InvocationLog Invocations { get; } = new();
@@ -79,11 +87,16 @@ public sealed class SidecarNetwork : IAsyncDisposable
 
         _sidecars.Clear();
         AppClient.Dispose();
-        if (_ownsFolder)
+        foreach (var (owned, folder) in new[] { (_ownsFolder, Images.RootPath), (_ownsThumbnailsFolder, Thumbnails.RootPath) })
         {
+            if (!owned)
+            {
+                continue;
+            }
+
             try
             {
-                Directory.Delete(Images.RootPath, recursive: true);
+                Directory.Delete(folder, recursive: true);
             }
             catch (IOException)
             {

@@ -5,7 +5,7 @@ namespace ImageMeta.Testing.Dapr.Pipeline;
 
 /// <summary>
 /// The three real services, each a separate process, each with its own sidecar double, sharing the
-/// <c>images</c> folder, the workflow engine double behind ingest's sidecar, a SQLite file or a
+/// <c>images</c> and <c>thumbnails</c> folders, the workflow engine double behind ingest's sidecar, a SQLite file or a
 /// PostgreSQL database, and an in-test Zipkin; with <see cref="PipelineSettings.Web"/> also the web app, whose
 /// sidecar double invokes ingest and store. What <c>dapr run -f .</c> does on a laptop, minus daprd.
 /// </summary>
@@ -18,12 +18,12 @@ public sealed class SidecarDoublePipeline : IAsyncDisposable
     {
         _settings = settings;
         WorkDirectory = workDirectory;
-        Network = new SidecarNetwork(Path.Combine(workDirectory, "images"));
+        Network = new SidecarNetwork(Path.Combine(workDirectory, "images"), Path.Combine(workDirectory, "thumbnails"));
     }
 
     public SidecarNetwork Network { get; }
 
-    /// <summary>Scratch folder of this pipeline: images, SQLite file.</summary>
+    /// <summary>Scratch folder of this pipeline: images, thumbnails, SQLite file.</summary>
     public string WorkDirectory { get; }
 
     public ZipkinReceiver? Zipkin { get; private set; }

@@ -1,0 +1,104 @@
+using ImageMeta.Blobs;
+using ImageMeta.Contracts;
+using ImageMeta.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ImageMeta.Extractor.Service;
+
+/// <summary>
+/// <c>POST /thumbnail</c> (the method the workflow's MakeThumbnail activity invokes): a blob reference in, the
+/// version read through the <c>images</c> binding, a WebP of at most 320 px written through the <c>thumbnails</c>
+/// binding under <see cref="ImageThumbnail.NameFor"/> of the image id (never into <c>images</c>, where a new blob
+/// would start a workflow), and <see cref="ImageThumbnail"/> answered. A re-run of the same version writes the same
+/// name and bytes. Failures are problem details with the class in <c>failureClass</c>, as for <c>/extract</c>:
+/// 422/413/404 are final, 503 (a binding unreachable, or the in-flight memory budget full, then with
+/// <c>Retry-After</c>) is worth retrying.
+/// </summary>
+public static class ThumbnailApi
+{
+    public static RouteGroupBuilder MapThumbnailApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/" + DaprTopology.Methods.Thumbnail);
+        group.MapPost("/", MakeThumbnail);
+        return group;
+    }
+
+    private static async Task<Results<Ok<ImageThumbnail>, ProblemHttpResult>> MakeThumbnail(
+        [FromBody] BlobReference? blob,
+        IBlobBinding images,
+        [FromKeyedServices(DaprTopology.Components.Thumbnails)] IBlobBinding thumbnails,
+        ThumbnailRenderer renderer,
+        HttpResponse response,
+        CancellationToken cancellationToken)
+    {
+        if (blob is null || string.IsNullOrWhiteSpace(blob.Name) || string.IsNullOrWhiteSpace(blob.Container))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "invalid-request", "The body must be a blob reference with a container and a name.");
+        }
+
+        if (!string.Equals(blob.Container, images.Container, StringComparison.Ordinal))
+        {
+            return Problem(StatusCodes.Status404NotFound, FailureClass.NotFound, $"Container '{blob.Container}' is not served by this extractor (it reads '{images.Container}').");
+        }
+
+        BlobContent content;
+        try
+        {
+            content = await images.GetAsync(blob.Name, cancellationToken);
+        }
+        catch (BlobNotFoundException e)
+        {
+            return Problem(StatusCodes.Status404NotFound, FailureClass.NotFound, e.Message);
+        }
+        catch (BlobTooLargeException e)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, FailureClass.TooLarge, e.Message);
+        }
+        catch (BlobBindingUnavailableException e)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, e.Message);
+        }
+
+        if (blob.Version is not null && content.Blob.Version is not null && blob.Version != content.Blob.Version)
+        {
+            return Problem(StatusCodes.Status404NotFound, FailureClass.NotFound,
+                $"Blob '{blob.Name}' has been replaced: version '{blob.Version}' no longer exists (now '{content.Blob.Version}').");
+        }
+
+        var result = renderer.Render(content.Content);
+        if (!result.Succeeded)
+        {
+            return Failed(result.Failure, renderer, response);
+        }
+
+        // The id of the version asked for (the one the workflow is keyed by), which the read just confirmed.
+        var thumbnail = result.Thumbnail.ToContract(blob.ImageId);
+        try
+        {
+            await thumbnails.CreateAsync(thumbnail.Name, result.Thumbnail.Webp, "image/webp", cancellationToken);
+        }
+        catch (BlobBindingUnavailableException e)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, e.Message);
+        }
+
+        return TypedResults.Ok(thumbnail);
+    }
+
+    private static ProblemHttpResult Failed(ExtractionFailure failure, ThumbnailRenderer renderer, HttpResponse response)
+    {
+        if (failure.Class == FailureClass.Unavailable)
+        {
+            // Too much in flight right now: the same request will succeed later, and the caller is told when to retry.
+            response.Headers.RetryAfter = renderer.Limits.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problem(StatusCodes.Status503ServiceUnavailable, failure.Class, failure.Message);
+        }
+
+        return Problem(failure.Class == FailureClass.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status422UnprocessableEntity,
+            failure.Class, failure.Message);
+    }
+
+    private static ProblemHttpResult Problem(int status, string failureClass, string detail) =>
+        FailureProblems.Problem(status, failureClass, detail, title: $"Thumbnail failed: {failureClass}");
+}

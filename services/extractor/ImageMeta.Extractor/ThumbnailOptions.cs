@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ImageMeta.Extractor;
+
+/// <summary>
+/// Settings of thumbnail rendering, bound from the <c>Thumbnails</c> configuration section. The byte, pixel and
+/// in-flight memory limits are extraction's own (<see cref="ExtractionOptions"/>): a thumbnail reads the same blobs.
+/// </summary>
+public sealed class ThumbnailOptions
+{
+    public const string SectionName = "Thumbnails";
+
+    /// <summary>Lossy WebP quality, 1–100 (default 80: artefacts invisible at thumbnail size, about 10 KB for a photo).</summary>
+    [Range(1, 100)]
+    public int Quality { get; set; } = 80;
+
+    /// <summary>
+    /// How long decoding and scaling one image may take (default 30 s). Checked between batches of rows where the
+    /// codec decodes row by row (JPEG, BMP), and after each whole-frame step elsewhere; past it the image fails
+    /// <c>too-large</c>: it costs more than the service grants one image.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
+    public TimeSpan MaxRenderTime { get; set; } = TimeSpan.FromSeconds(30);
+}
