@@ -2,6 +2,7 @@ using ImageMeta.Contracts;
 using ImageMeta.Web.Service.Pipeline;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -89,6 +90,12 @@ public static class WebRegistration
                 {
                     if (context.Request.Path.StartsWithSegments("/api"))
                     {
+                        // A bare 401 for the script: no error page re-executed in its place (which would challenge again).
+                        if (context.HttpContext.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
+                        {
+                            statusPages.Enabled = false;
+                        }
+
                         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                         context.HandleResponse();
                     }

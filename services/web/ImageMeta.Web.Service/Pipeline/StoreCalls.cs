@@ -14,6 +14,9 @@ public sealed record ImageStats(long Total, IReadOnlyDictionary<string, long> By
 /// <summary>One entry of the store's <c>GET /images/{id}/similar</c>: the perceptual-hash distance and the record.</summary>
 public sealed record SimilarImage(int Distance, ImageRecord Image);
 
+/// <summary>The similar strip's content, or why there is none (no perceptual hash for this image, a store without the search).</summary>
+public sealed record SimilarAnswer(IReadOnlyList<SimilarImage> Items, string? WhyNone);
+
 /// <summary>The store's answers the pages need, through Dapr service invocation (app id <c>store</c>).</summary>
 public sealed class StoreCalls(SidecarInvocation store, IOptions<WebOptions> options)
 {
@@ -44,16 +47,22 @@ public sealed class StoreCalls(SidecarInvocation store, IOptions<WebOptions> opt
         return response.StatusCode == HttpStatusCode.NotFound ? null : await ReadAsync<ImageRecord>(response, cancellationToken);
     }
 
-    /// <summary>Images whose thumbnails look alike, nearest first; null when this store offers no similarity search.</summary>
-    public async Task<IReadOnlyList<SimilarImage>?> SimilarAsync(ImageId id, CancellationToken cancellationToken)
+    /// <summary>Images whose thumbnails look alike, nearest first, or the store's reason there are none.</summary>
+    public async Task<SimilarAnswer> SimilarAsync(ImageId id, CancellationToken cancellationToken)
     {
         using var response = await store.GetAsync($"{DaprTopology.Methods.Images}/{id}/similar?limit={options.Value.SimilarCount}", cancellationToken);
-        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
+        if (response.StatusCode == HttpStatusCode.Conflict)
         {
-            return null;
+            // 409: the image has no perceptual hash; the detail says why (its thumbnail failure, or an older record).
+            return new SimilarAnswer([], await ProblemDetailAsync(response, cancellationToken) ?? "This image has no perceptual hash.");
         }
 
-        return (await ReadAsync<SimilarPage>(response, cancellationToken)).Items;
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
+        {
+            return new SimilarAnswer([], "This store does not offer similar images.");
+        }
+
+        return new SimilarAnswer((await ReadAsync<SimilarPage>(response, cancellationToken)).Items, null);
     }
 
     /// <summary>The thumbnail answer as the store gives it (the caller streams it and disposes it).</summary>

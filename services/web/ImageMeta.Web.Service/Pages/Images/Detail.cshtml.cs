@@ -18,7 +18,7 @@ public sealed partial class DetailModel(StoreCalls store, IngestCalls ingest, IO
 
     public IngestStatus? Status { get; private set; }
 
-    public IReadOnlyList<SimilarImage>? Similar { get; private set; }
+    public SimilarAnswer? Similar { get; private set; }
 
     /// <summary>Sentences for the parts that could not be read.</summary>
     public List<string> Problems { get; } = [];
