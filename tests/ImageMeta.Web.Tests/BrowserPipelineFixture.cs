@@ -83,6 +83,9 @@ public sealed class BrowserPipelineFixture : IAsyncLifetime
         Client = new PipelineClient(Pipeline.Ingest.BaseAddress, Pipeline.Store.BaseAddress);
         WebAddress = new Uri($"http://localhost:{Pipeline.Web!.Port.ToString(CultureInfo.InvariantCulture)}/");
 
+        // Expectations wait up to 30 s (Playwright's default is 5): on a loaded 2-core machine the sign-in's code
+        // exchange alone has taken longer. A bound against hangs, not a timed assertion.
+        Assertions.SetDefaultExpectTimeout(30_000);
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
