@@ -13,7 +13,10 @@ public static class DaprTopology
         public const string Extractor = "extractor";
         public const string Store = "store";
 
-        public static IReadOnlyList<string> All { get; } = [Ingest, Extractor, Store];
+        /// <summary>The pages people use; it calls ingest and store and is called by no sidecar.</summary>
+        public const string Web = "web";
+
+        public static IReadOnlyList<string> All { get; } = [Ingest, Extractor, Store, Web];
     }
 
     /// <summary>The port each app listens on (Dapr's <c>app-port</c>).</summary>
@@ -22,17 +25,22 @@ public static class DaprTopology
         public const int Ingest = 5010;
         public const int Extractor = 5020;
         public const int Store = 5030;
+
+        /// <summary>The web app: the README's "open http://localhost:5000".</summary>
+        public const int Web = 5000;
     }
 
-    /// <summary>Sidecar ports for local multi-app runs, where three sidecars share one machine.</summary>
+    /// <summary>Sidecar ports for local multi-app runs, where four sidecars share one machine.</summary>
     public static class SidecarPorts
     {
         public const int IngestHttp = 3510;
         public const int ExtractorHttp = 3520;
         public const int StoreHttp = 3530;
+        public const int WebHttp = 3500;
         public const int IngestGrpc = 50010;
         public const int ExtractorGrpc = 50020;
         public const int StoreGrpc = 50030;
+        public const int WebGrpc = 50000;
     }
 
     /// <summary>Dapr component names.</summary>

@@ -152,11 +152,20 @@ public static class ServiceDefaultsExtensions
             : null;
     }
 
-    public static WebApplication UseServiceDefaults(this WebApplication app)
+    /// <param name="app">The app.</param>
+    /// <param name="sidecarFacing">
+    /// Whether the app's routes are called by its sidecar and so require <c>APP_API_TOKEN</c> when it is set. Only
+    /// the web app, whose pages people call directly, passes false.
+    /// </param>
+    public static WebApplication UseServiceDefaults(this WebApplication app, bool sidecarFacing = true)
     {
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
-        if (app.Configuration[AppApiTokenVariable] is { Length: > 0 } token)
+        if (sidecarFacing)
+        {
+            app.UseStatusCodePages();
+        }
+
+        if (sidecarFacing && app.Configuration[AppApiTokenVariable] is { Length: > 0 } token)
         {
             app.UseMiddleware<ApiTokenMiddleware>(token);
         }

@@ -19,6 +19,7 @@ public sealed partial class ConsistencyTests
         [DaprTopology.AppIds.Ingest] = (DaprTopology.AppPorts.Ingest, DaprTopology.SidecarPorts.IngestHttp, DaprTopology.SidecarPorts.IngestGrpc),
         [DaprTopology.AppIds.Extractor] = (DaprTopology.AppPorts.Extractor, DaprTopology.SidecarPorts.ExtractorHttp, DaprTopology.SidecarPorts.ExtractorGrpc),
         [DaprTopology.AppIds.Store] = (DaprTopology.AppPorts.Store, DaprTopology.SidecarPorts.StoreHttp, DaprTopology.SidecarPorts.StoreGrpc),
+        [DaprTopology.AppIds.Web] = (DaprTopology.AppPorts.Web, DaprTopology.SidecarPorts.WebHttp, DaprTopology.SidecarPorts.WebGrpc),
     };
 
     private static readonly string[] AllComponents =
@@ -210,7 +211,7 @@ public sealed partial class ConsistencyTests
         Assert.Single(objects!.OfKind("Configuration"), c => Name(c) == "imagemeta"
             && Text(c, "spec", "tracing", "zipkin", "endpointAddress")!.StartsWith("http://zipkin.imagemeta.svc.cluster.local:9411/", StringComparison.Ordinal));
         Assert.Single(objects!.OfKind("Resiliency"));
-        Assert.Equal(2, objects!.OfKind("NetworkPolicy").Count());
+        Assert.Equal(3, objects!.OfKind("NetworkPolicy").Count());
     }
 
     [SkippableTheory]
@@ -221,8 +222,8 @@ public sealed partial class ConsistencyTests
         Skip.If(objects is null, "kubectl is not installed (CI installs it).");
 
         var deployments = objects!.OfKind("Deployment").ToList();
-        // The three apps and Zipkin; the local cluster adds Azurite, and PostgreSQL as a StatefulSet.
-        Assert.Equal(overlay == "local-cluster" ? 5 : 4, deployments.Count);
+        // The apps and Zipkin; the local cluster adds Azurite, and PostgreSQL as a StatefulSet.
+        Assert.Equal(DaprTopology.AppIds.All.Count + (overlay == "local-cluster" ? 2 : 1), deployments.Count);
         foreach (var deployment in deployments.Concat(objects!.OfKind("StatefulSet")))
         {
             var pod = At(deployment, "spec", "template", "spec");

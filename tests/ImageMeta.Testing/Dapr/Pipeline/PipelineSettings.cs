@@ -7,7 +7,7 @@ public enum MetadataDatabase
     Postgres,
 }
 
-/// <summary>How to start the three services against sidecar doubles.</summary>
+/// <summary>How to start the three services (and, when asked, the web app) against sidecar doubles.</summary>
 public sealed class PipelineSettings
 {
     /// <summary>The build configuration the services were built in (the caller's own).</summary>
@@ -20,6 +20,9 @@ public sealed class PipelineSettings
 
     /// <summary>For <see cref="MetadataDatabase.Postgres"/>: the connection string of a database the caller created.</summary>
     public string? PostgresConnectionString { get; init; }
+
+    /// <summary>Whether to start the web app (app id <c>web</c>) with its own sidecar double as a fourth app.</summary>
+    public bool Web { get; init; }
 
     /// <summary>Whether to start the in-test Zipkin receiver and point the services at it.</summary>
     public bool Tracing { get; init; } = true;

@@ -6,7 +6,8 @@ namespace ImageMeta.Testing.Dapr.Pipeline;
 /// <summary>
 /// The three real services, each a separate process, each with its own sidecar double, sharing the
 /// <c>images</c> and <c>thumbnails</c> folders, the workflow engine double behind ingest's sidecar, a SQLite file or a
-/// PostgreSQL database, and an in-test Zipkin. What <c>dapr run -f .</c> does on a laptop, minus daprd.
+/// PostgreSQL database, and an in-test Zipkin; with <see cref="PipelineSettings.Web"/> also the web app, whose
+/// sidecar double invokes ingest and store. What <c>dapr run -f .</c> does on a laptop, minus daprd.
 /// </summary>
 public sealed class SidecarDoublePipeline : IAsyncDisposable
 {
@@ -41,14 +42,20 @@ public sealed class SidecarDoublePipeline : IAsyncDisposable
 
     public ServiceProcess Store { get; private set; } = null!;
 
+    /// <summary>The web app's sidecar double, when <see cref="PipelineSettings.Web"/> is set.</summary>
+    public SidecarDouble? WebSidecar { get; private set; }
+
+    /// <summary>The web app, when <see cref="PipelineSettings.Web"/> is set.</summary>
+    public ServiceProcess? Web { get; private set; }
+
     /// <summary>The SQLite database file, when the store runs on SQLite.</summary>
     public string? SqlitePath { get; private set; }
 
     public MetadataDatabase Database => _settings.Database;
 
-    public IEnumerable<ServiceProcess> Services => [Ingest, Extractor, Store];
+    public IEnumerable<ServiceProcess> Services => Web is null ? [Ingest, Extractor, Store] : [Ingest, Extractor, Store, Web];
 
-    /// <summary>Recent output of all three services, for assertion messages.</summary>
+    /// <summary>Recent output of all services, for assertion messages.</summary>
     public string RecentOutput => string.Join("\n", Services.Select(s => s.RecentOutput));
 
     public static async Task<SidecarDoublePipeline> StartAsync(PipelineSettings settings, CancellationToken cancellationToken = default)
@@ -84,6 +91,10 @@ public sealed class SidecarDoublePipeline : IAsyncDisposable
             [DaprTopology.AppIds.Extractor] = LoopbackPorts.Free(),
             [DaprTopology.AppIds.Store] = LoopbackPorts.Free(),
         };
+        if (_settings.Web)
+        {
+            ports[DaprTopology.AppIds.Web] = LoopbackPorts.Free();
+        }
 
         StoreSidecar = await Network.StartSidecarAsync(SidecarFor(DaprTopology.AppIds.Store, ports), cancellationToken);
         ExtractorSidecar = await Network.StartSidecarAsync(SidecarFor(DaprTopology.AppIds.Extractor, ports), cancellationToken);
@@ -92,6 +103,11 @@ public sealed class SidecarDoublePipeline : IAsyncDisposable
         Store = CreateProcess(DaprTopology.AppIds.Store, StoreSidecar, ports, StoreEnvironment());
         Extractor = CreateProcess(DaprTopology.AppIds.Extractor, ExtractorSidecar, ports, BlobEnvironment());
         Ingest = CreateProcess(DaprTopology.AppIds.Ingest, IngestSidecar, ports, BlobEnvironment());
+        if (_settings.Web)
+        {
+            WebSidecar = await Network.StartSidecarAsync(SidecarFor(DaprTopology.AppIds.Web, ports), cancellationToken);
+            Web = CreateProcess(DaprTopology.AppIds.Web, WebSidecar, ports, []);
+        }
 
         // Start order does not matter to Dapr apps, but starting the callees first keeps the first
         // uploads from spending their retries on services that are still booting.
@@ -106,6 +122,11 @@ public sealed class SidecarDoublePipeline : IAsyncDisposable
         catch (TimeoutException e)
         {
             throw new TimeoutException($"ingest's workflow worker did not open its work-item stream within {_settings.StartTimeout}.\n--- recent service output ---\n{RecentOutput}", e);
+        }
+
+        if (Web is not null)
+        {
+            await Web.StartAsync(_settings.StartTimeout, cancellationToken);
         }
     }
 

@@ -1,0 +1,77 @@
+using System.Text.RegularExpressions;
+using ImageMeta.Contracts;
+using ImageMeta.Web.Service.Pipeline;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+
+namespace ImageMeta.Web.Service.Pages.Images;
+
+/// <summary>
+/// One image: every metadata field in human units, the thumbnail, GPS with an OpenStreetMap link, the workflow's
+/// status (from ingest), the similar strip (from the store) and the upload's trace id. Each source that is down
+/// costs only its own part of the page.
+/// </summary>
+public sealed partial class DetailModel(StoreCalls store, IngestCalls ingest, IOptions<WebOptions> options) : PageModel
+{
+    public ImageRecord? Record { get; private set; }
+
+    public IngestStatus? Status { get; private set; }
+
+    public SimilarAnswer? Similar { get; private set; }
+
+    /// <summary>Sentences for the parts that could not be read.</summary>
+    public List<string> Problems { get; } = [];
+
+    /// <summary>
+    /// The upload's trace id, when the page was opened from the upload list (the link carries it). Images that came
+    /// in by the sweep or an event have none here; Zipkin still finds them by service and time.
+    /// </summary>
+    public string? TraceId { get; private set; }
+
+    public Uri? TraceLink => TraceId is not null && options.Value.ZipkinUi is { } ui
+        ? new Uri(new Uri(ui.EndsWith('/') ? ui : ui + "/"), $"traces/{TraceId}")
+        : null;
+
+    public async Task<IActionResult> OnGetAsync(string id, string? trace, CancellationToken cancellationToken)
+    {
+        if (!ImageId.TryParse(id, out var imageId))
+        {
+            return NotFound();
+        }
+
+        TraceId = trace is not null && TraceIdPattern().IsMatch(trace) ? trace : null;
+        var statusTask = ingest.StatusAsync(imageId, cancellationToken);
+        try
+        {
+            Record = await store.FindAsync(imageId, cancellationToken);
+            if (Record is not null)
+            {
+                Similar = await store.SimilarAsync(imageId, cancellationToken);
+            }
+        }
+        catch (PipelineUnavailableException)
+        {
+            Problems.Add("The image store is not answering, so the stored metadata cannot be shown right now.");
+        }
+
+        try
+        {
+            Status = await statusTask;
+        }
+        catch (PipelineUnavailableException)
+        {
+            Problems.Add("The ingest service is not answering, so the workflow's status cannot be shown right now.");
+        }
+
+        if (Record is null && Status is null && Problems.Count == 0)
+        {
+            return NotFound();
+        }
+
+        return Page();
+    }
+
+    [GeneratedRegex("^[0-9a-f]{32}$", RegexOptions.CultureInvariant)]
+    private static partial Regex TraceIdPattern();
+}

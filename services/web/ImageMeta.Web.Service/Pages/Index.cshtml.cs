@@ -1,0 +1,65 @@
+using ImageMeta.Web.Service.Pipeline;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+
+namespace ImageMeta.Web.Service.Pages;
+
+/// <summary>
+/// Upload, stats bar, filters and the gallery (newest first, keyset pages: a cursor names the last image seen, so
+/// images arriving meanwhile never shift a page). When the store is down the upload still works and the page says why
+/// the gallery is missing.
+/// </summary>
+public sealed class IndexModel(StoreCalls store, IOptions<WebOptions> options) : PageModel
+{
+    /// <summary>The sentence shown in place of the gallery when the store cannot be reached.</summary>
+    public const string StoreDownSentence = "The image store is not answering, so the gallery and its numbers cannot be shown right now. Uploads still work.";
+
+    [BindProperty(SupportsGet = true)]
+    public GalleryFilter Filter { get; set; } = new();
+
+    [BindProperty(SupportsGet = true)]
+    public string? Cursor { get; set; }
+
+    public ImagePage? Images { get; private set; }
+
+    public ImageStats? Stats { get; private set; }
+
+    /// <summary>Why there is no gallery (store down, filters refused); null when there is one.</summary>
+    public string? GalleryProblem { get; private set; }
+
+    public long MaxUploadBytes => options.Value.MaxUploadBytes;
+
+    public async Task OnGetAsync(CancellationToken cancellationToken)
+    {
+        if (!ModelState.IsValid)
+        {
+            GalleryProblem = "Some filters could not be read: " + string.Join(" ", ModelState.Where(e => e.Value?.Errors.Count > 0).Select(e => $"{e.Key}: {e.Value!.Errors[0].ErrorMessage}"));
+            return;
+        }
+
+        var stats = store.StatsAsync(cancellationToken);
+        var images = store.QueryAsync(Filter, Cursor, cancellationToken);
+        try
+        {
+            Stats = await stats;
+        }
+        catch (PipelineUnavailableException)
+        {
+            GalleryProblem = StoreDownSentence;
+        }
+
+        try
+        {
+            Images = await images;
+        }
+        catch (PipelineUnavailableException)
+        {
+            GalleryProblem = StoreDownSentence;
+        }
+        catch (QueryRejectedException e)
+        {
+            GalleryProblem = $"The store could not use these filters: {e.Message}";
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using ImageMeta.Contracts;
+
+namespace ImageMeta.Web.Service.Pipeline;
+
+/// <summary>Ingest's answer to an accepted upload (<c>202 {id, blob, workflow}</c>).</summary>
+public sealed record IngestAccepted(ImageId Id, string Workflow);
+
+/// <summary>Ingest's <c>GET /images/{id}/status</c>: the workflow's state joined with the store's record.</summary>
+public sealed record IngestStatus(ImageId Id, IngestWorkflowState? Workflow, ImageRecord? Record);
+
+/// <summary>The workflow part of <see cref="IngestStatus"/>.</summary>
+public sealed record IngestWorkflowState(string RuntimeStatus, DateTimeOffset CreatedAt, DateTimeOffset LastUpdatedAt, string? FailureType, string? FailureMessage);
+
+/// <summary>What ingest said to an upload: accepted, refused (with ingest's status and sentence), or busy for a while.</summary>
+public sealed record UploadOutcome(IngestAccepted? Accepted, int Status, string? Detail, string? FailureClass, TimeSpan? RetryAfter);
+
+/// <summary>Ingest's upload and status endpoints, through Dapr service invocation (app id <c>ingest</c>).</summary>
+public sealed class IngestCalls(SidecarInvocation ingest)
+{
+    /// <summary>Sends one file to <c>POST /images?name=</c> as a raw body (ingest's non-multipart form).</summary>
+    public async Task<UploadOutcome> UploadAsync(string name, Stream content, long length, string? contentType, CancellationToken cancellationToken)
+    {
+        using var body = new StreamContent(content);
+        body.Headers.ContentLength = length;
+        body.Headers.ContentType = MediaTypeHeaderValue.TryParse(contentType, out var type) ? type : new MediaTypeHeaderValue("application/octet-stream");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{DaprTopology.Methods.Images}?name={Uri.EscapeDataString(name)}") { Content = body };
+        using var response = await ingest.SendAsync(request, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Accepted)
+        {
+            var accepted = await response.Content.ReadFromJsonAsync<IngestAccepted>(ContractJson.Options, cancellationToken)
+                ?? throw new PipelineUnavailableException(ingest.AppId, "accepted the upload with an empty body");
+            return new UploadOutcome(accepted, 202, null, null, null);
+        }
+
+        var (detail, failureClass) = await ProblemAsync(response, cancellationToken);
+        var retryAfter = response.Headers.RetryAfter?.Delta;
+        if ((int)response.StatusCode >= 500 && !(response.StatusCode == HttpStatusCode.ServiceUnavailable && retryAfter is not null))
+        {
+            // A 503 with Retry-After means "busy, come back"; any other 5xx means ingest (or its sidecar) cannot take uploads now.
+            throw new PipelineUnavailableException(ingest.AppId, detail ?? $"answered {(int)response.StatusCode}");
+        }
+
+        return new UploadOutcome(null, (int)response.StatusCode, detail, failureClass, retryAfter);
+    }
+
+    /// <summary>The image's processing state, or null while ingest knows neither a workflow nor a record.</summary>
+    public async Task<IngestStatus?> StatusAsync(ImageId id, CancellationToken cancellationToken)
+    {
+        using var response = await ingest.GetAsync($"{DaprTopology.Methods.Images}/{id}/status", cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new PipelineUnavailableException(ingest.AppId, $"answered {(int)response.StatusCode}");
+        }
+
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<IngestStatus>(ContractJson.Options, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            throw new PipelineUnavailableException(ingest.AppId, "answered something that is not the expected JSON", e);
+        }
+    }
+
+    private static async Task<(string? Detail, string? FailureClass)> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var problem = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+            var root = problem.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, null);
+            }
+
+            return (
+                root.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null,
+                root.TryGetProperty(Contracts.FailureClass.ProblemMember, out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null);
+        }
+        catch (JsonException)
+        {
+            return (null, null);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Dapr.Client;
+using ImageMeta.ServiceDefaults;
+
+namespace ImageMeta.Web.Service.Pipeline;
+
+/// <summary>
+/// Dapr's HTTP service invocation for one target app: an HttpClient whose handler sends each request to the sidecar's
+/// <c>/v1.0/invoke/{appId}/method/…</c> with <c>dapr-api-token</c> when <c>DAPR_API_TOKEN</c> is set. Transport
+/// failures and timeouts become <see cref="PipelineUnavailableException"/>.
+/// </summary>
+public sealed class SidecarInvocation : IDisposable
+{
+    private readonly HttpClient _client;
+    private readonly TimeSpan _timeout;
+
+    public SidecarInvocation(string appId, IConfiguration configuration, TimeSpan timeout)
+    {
+        AppId = appId;
+        _timeout = timeout;
+        _client = DaprClient.CreateInvokeHttpClient(
+            appId,
+            ServiceDefaultsExtensions.SidecarEndpoint(configuration, "HTTP"),
+            ServiceDefaultsExtensions.DaprApiToken(configuration));
+        _client.Timeout = Timeout.InfiniteTimeSpan;
+    }
+
+    public string AppId { get; }
+
+    /// <summary>Sends a request; the caller disposes the answer. Headers are read before returning, the body is not.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_timeout);
+        try
+        {
+            return await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new PipelineUnavailableException(AppId, e.Message, e);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new PipelineUnavailableException(AppId, $"no answer within {_timeout.TotalSeconds:F0} s", e);
+        }
+    }
+
+    public Task<HttpResponseMessage> GetAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
+
+    public void Dispose() => _client.Dispose();
+}

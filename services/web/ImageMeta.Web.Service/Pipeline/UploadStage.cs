@@ -1,0 +1,56 @@
+using ImageMeta.Contracts;
+
+namespace ImageMeta.Web.Service.Pipeline;
+
+/// <summary>
+/// Where one uploaded image is, in the words the page shows: <c>queued</c> (no workflow run yet), <c>extracting</c>
+/// (the workflow runs), <c>stored</c> (a succeeded record), <c>failed</c> (a failed record with its class, or a
+/// workflow that failed without writing one). <see cref="Done"/> tells the page to stop polling.
+/// </summary>
+public sealed record UploadStage(string Stage, string Sentence, string? FailureClass, DateTimeOffset? ProcessedAt)
+{
+    public const string Queued = "queued";
+    public const string Extracting = "extracting";
+    public const string Stored = "stored";
+    public const string Failed = "failed";
+
+    public bool Done => Stage is Stored or Failed;
+
+    public static UploadStage From(IngestStatus? status)
+    {
+        if (status?.Record is { } record)
+        {
+            return record.Status == ImageStatus.Succeeded
+                ? new UploadStage(Stored, StoredSentence(record), null, record.ProcessedAt)
+                : new UploadStage(Failed, FailureSentence(record.Failure), record.Failure?.Class, record.ProcessedAt);
+        }
+
+        return status?.Workflow?.RuntimeStatus switch
+        {
+            "FAILED" or "TERMINATED" => new UploadStage(
+                Failed,
+                $"Processing stopped without a result: {status.Workflow.FailureMessage ?? status.Workflow.RuntimeStatus.ToLowerInvariant()}.",
+                Contracts.FailureClass.Unavailable,
+                status.Workflow.LastUpdatedAt),
+            "RUNNING" or "COMPLETED" => new UploadStage(Extracting, "Reading the image's metadata.", null, null),
+            _ => new UploadStage(Queued, "Waiting for processing to start.", null, null),
+        };
+    }
+
+    private static string StoredSentence(ImageRecord record) => record.Metadata is { } m
+        ? $"Stored: {m.Format.ToUpperInvariant()}, {m.Width} × {m.Height} pixels."
+        : "Stored.";
+
+    /// <summary>A sentence for a failure class, followed by the pipeline's own message.</summary>
+    public static string FailureSentence(ExtractionFailure? failure) => failure?.Class switch
+    {
+        Contracts.FailureClass.Empty => "The file is empty.",
+        Contracts.FailureClass.Unsupported => $"This is not an image format the pipeline reads. {failure.Message}",
+        Contracts.FailureClass.Corrupt => $"The image is damaged or cut short. {failure.Message}",
+        Contracts.FailureClass.TooLarge => $"The image is over a size limit. {failure.Message}",
+        Contracts.FailureClass.NotFound => "The file disappeared before it could be read.",
+        Contracts.FailureClass.Unavailable => $"A service was unavailable for too long while processing it. {failure.Message}",
+        null => "Processing failed.",
+        _ => $"Processing failed ({failure.Class}). {failure.Message}",
+    };
+}

@@ -1,0 +1,67 @@
+using ImageMeta.Contracts;
+using ImageMeta.Web.Service;
+using ImageMeta.Web.Service.Pipeline;
+
+namespace ImageMeta.Web.Tests;
+
+/// <summary>The web app's own rules, without a browser: units, the stage shown per status, and the store query.</summary>
+public sealed class WebRulesTests
+{
+    [Theory]
+    [InlineData(0L, "0 bytes")]
+    [InlineData(1L, "1 byte")]
+    [InlineData(1023L, "1023 bytes")]
+    [InlineData(1536L, "1.5 KiB")]
+    [InlineData(268435456L, "256 MiB")]
+    [InlineData(5L * 1024 * 1024 * 1024, "5 GiB")]
+    public void Bytes_read_as_people_read_them(long bytes, string expected) => Assert.Equal(expected, HumanUnits.Bytes(bytes));
+
+    [Fact]
+    public void Exposure_aperture_and_focal_length_use_camera_notation()
+    {
+        Assert.Equal("1/250 s", HumanUnits.Exposure(0.004));
+        Assert.Equal("2 s", HumanUnits.Exposure(2));
+        Assert.Equal("f/2.8", HumanUnits.FNumber(2.8));
+        Assert.Equal("35 mm", HumanUnits.FocalLength(35));
+        Assert.Equal("https://www.openstreetmap.org/?mlat=-33.856800&mlon=151.215300#map=15/-33.856800/151.215300", HumanUnits.OpenStreetMap(-33.8568, 151.2153).ToString());
+    }
+
+    [Fact]
+    public void Stage_follows_the_record_first_then_the_workflow()
+    {
+        var id = ImageId.For("images", "a.png", "v1");
+        var blob = new BlobReference("images", "a.png", "v1", null, 10);
+        var failed = new ImageRecord { Id = id, Blob = blob, Status = ImageStatus.Failed, Failure = new ExtractionFailure(FailureClass.Corrupt, "Truncated."), ProcessedAt = DateTimeOffset.UnixEpoch };
+        var running = new IngestWorkflowState("RUNNING", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, null);
+
+        Assert.Equal(UploadStage.Queued, UploadStage.From(null).Stage);
+        Assert.Equal(UploadStage.Queued, UploadStage.From(new IngestStatus(id, new IngestWorkflowState("PENDING", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, null), null)).Stage);
+        Assert.Equal(UploadStage.Extracting, UploadStage.From(new IngestStatus(id, running, null)).Stage);
+        var stage = UploadStage.From(new IngestStatus(id, running, failed));
+        Assert.Equal((UploadStage.Failed, FailureClass.Corrupt, true), (stage.Stage, stage.FailureClass, stage.Done));
+        Assert.Contains("Truncated.", stage.Sentence, StringComparison.Ordinal);
+        var gone = UploadStage.From(new IngestStatus(id, new IngestWorkflowState("FAILED", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, "X", "the store refused it"), null));
+        Assert.Equal(UploadStage.Failed, gone.Stage);
+        Assert.Contains("the store refused it", gone.Sentence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Filters_map_one_to_one_onto_the_store_query_and_are_escaped()
+    {
+        var filter = new GalleryFilter
+        {
+            Format = "png",
+            Status = "failed",
+            Camera = " Canon & Co ",
+            TakenFrom = new DateOnly(2024, 5, 1),
+            TakenTo = new DateOnly(2024, 5, 31),
+            MinWidth = 100,
+            MinHeight = 50,
+        };
+        Assert.Equal(
+            "?limit=24&format=png&status=failed&camera=Canon%20%26%20Co&takenFrom=2024-05-01&takenTo=2024-05-31&minWidth=100&minHeight=50&cursor=abc%3D",
+            filter.ToStoreQuery(24, "abc="));
+        Assert.True(new GalleryFilter().IsEmpty);
+        Assert.False(filter.IsEmpty);
+    }
+}
