@@ -72,6 +72,36 @@ public sealed partial class ConsistencyTests
         Assert.True(mebibytes * 1024L * 1024 > 256L * 1024 * 1024 * 4 / 3, $"maxBodySize {mebibytes}Mi cannot carry a base64 image at the 256 MiB limit");
     }
 
+    [Theory]
+    [InlineData("dapr.yaml", "components/local")]
+    [InlineData("dapr.azurite.yaml", "components/azurite")]
+    [InlineData("dapr.azurite-postgres.yaml", "components/azurite")]
+    public void Each_app_reads_a_blob_binding_with_the_adapter_of_that_component_s_type(string runFile, string profile)
+    {
+        // The adapters differ per binding type (fileName vs blobName, list shapes); the apps default to localstorage.
+        var apps = Items(Load(runFile)[0], "apps").Cast<Dictionary<object, object?>>().ToDictionary(a => Text(a, "appID")!);
+        string Adapter(string app, string setting) => Text(apps[app], "env", setting) ?? "localstorage";
+        var images = Type(Folder(profile), DaprTopology.Components.Images)!["bindings.".Length..];
+        var thumbnails = Type(Folder(profile), DaprTopology.Components.Thumbnails)!["bindings.".Length..];
+
+        Assert.Equal(images, Adapter(DaprTopology.AppIds.Ingest, "Blobs__BindingType"));
+        Assert.Equal(images, Adapter(DaprTopology.AppIds.Extractor, "Blobs__BindingType"));
+        Assert.Equal(thumbnails, Adapter(DaprTopology.AppIds.Store, "Thumbnails__BindingType"));
+    }
+
+    [Fact]
+    public void In_the_kubernetes_base_each_app_reads_a_blob_binding_with_the_azure_blob_adapter()
+    {
+        var deployments = Folder("deploy/k8s/base").OfKind("Deployment").ToDictionary(Name);
+        string? Env(string app, string name) => Items(deployments[app], "spec", "template", "spec", "containers")
+            .SelectMany(c => Items(c, "env")).FirstOrDefault(e => Text(e, "name") == name) is { } e ? Text(e, "value") : null;
+
+        Assert.Equal("bindings.azure.blobstorage", Type(Folder("deploy/k8s/base"), DaprTopology.Components.Thumbnails));
+        Assert.Equal("azure.blobstorage", Env(DaprTopology.AppIds.Ingest, "Blobs__BindingType"));
+        Assert.Equal("azure.blobstorage", Env(DaprTopology.AppIds.Extractor, "Blobs__BindingType"));
+        Assert.Equal("azure.blobstorage", Env(DaprTopology.AppIds.Store, "Thumbnails__BindingType"));
+    }
+
     [Fact]
     public void The_two_azurite_run_files_differ_only_in_the_folder_of_the_state_store()
     {

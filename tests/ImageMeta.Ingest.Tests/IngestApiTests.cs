@@ -79,7 +79,7 @@ public sealed class IngestApiTests : IAsyncLifetime
         });
         _ingestSidecar = await _network.StartSidecarAsync(_engine.Attach(new SidecarOptions { AppId = DaprTopology.AppIds.Ingest, AppPort = LoopbackPorts.Free(), DaprApiToken = daprToken }));
 
-        _factory = CreateIngest(appToken, maxUpload, hostWorker);
+        _factory = CreateIngest(appToken, maxUpload, hostWorker, uploadBudget: uploadBudget);
         _http = _factory.CreateClient();
         if (appToken is not null)
         {
@@ -91,7 +91,8 @@ public sealed class IngestApiTests : IAsyncLifetime
     /// An ingest instance on the test's sidecar double. Several can run at once, as replicas do; only one should host
     /// the workflow worker (<paramref name="hostWorker"/>), since the engine double serves one worker stream.
     /// </summary>
-    private WebApplicationFactory<Program> CreateIngest(string? appToken = null, long? maxUpload = null, bool hostWorker = true, IReadOnlyDictionary<string, string>? settings = null, bool shortStartTimeout = true) =>
+    private WebApplicationFactory<Program> CreateIngest(
+        string? appToken = null, long? maxUpload = null, bool hostWorker = true, IReadOnlyDictionary<string, string>? settings = null, bool shortStartTimeout = true, long? uploadBudget = null) =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             foreach (var (key, value) in _ingestSidecar.AppEnvironment())

@@ -41,8 +41,8 @@ public sealed class ExtractorMetrics : IDisposable
     public Counter<long> Extracted { get; }
 
     /// <summary>
-    /// Recorded by the thumbnail route: <c>ThumbnailDuration.Record(seconds)</c>, with <c>error.type</c> = the failure
-    /// class when it fails (<see cref="RecordThumbnail"/> does both).
+    /// Recorded by the thumbnail route's filter (<see cref="RecordThumbnail"/>), with <c>error.type</c> = the failure
+    /// class when it fails.
     /// </summary>
     public Histogram<double> ThumbnailDuration { get; }
 
@@ -64,16 +64,16 @@ public sealed class ExtractorMetrics : IDisposable
         }
     }
 
-    /// <summary>Records one thumbnail: its duration, with the failure class when it failed (null when it succeeded).</summary>
-    public void RecordThumbnail(TimeSpan elapsed, string? failureClass)
+    /// <summary>Records one thumbnail answer: its duration, with the failure class when it failed.</summary>
+    public void RecordThumbnail(object? result, TimeSpan elapsed)
     {
-        if (failureClass is null)
+        if (((result as INestedHttpResult)?.Result ?? result) is ProblemHttpResult problem)
         {
-            ThumbnailDuration.Record(elapsed.TotalSeconds);
+            ThumbnailDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>(MetricConventions.ErrorType, FailureClassOf(problem)));
         }
         else
         {
-            ThumbnailDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>(MetricConventions.ErrorType, failureClass));
+            ThumbnailDuration.Record(elapsed.TotalSeconds);
         }
     }
 
@@ -97,6 +97,18 @@ public sealed class ExtractionFilter(ExtractorMetrics metrics) : IEndpointFilter
         var started = Stopwatch.GetTimestamp();
         var result = await next(context);
         metrics.RecordExtraction(result, Stopwatch.GetElapsedTime(started));
+        return result;
+    }
+}
+
+/// <summary>Times the thumbnail route's handler and records its answer in <see cref="ExtractorMetrics"/>.</summary>
+public sealed class ThumbnailFilter(ExtractorMetrics metrics) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var result = await next(context);
+        metrics.RecordThumbnail(result, Stopwatch.GetElapsedTime(started));
         return result;
     }
 }

@@ -19,7 +19,7 @@ public static class ThumbnailApi
 {
     public static RouteGroupBuilder MapThumbnailApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/" + DaprTopology.Methods.Thumbnail);
+        var group = endpoints.MapGroup("/" + DaprTopology.Methods.Thumbnail).AddEndpointFilter<ThumbnailFilter>();
         group.MapPost("/", MakeThumbnail);
         return group;
     }

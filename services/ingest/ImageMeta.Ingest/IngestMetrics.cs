@@ -24,7 +24,7 @@ public sealed class IngestMetrics : IDisposable
         PoisonMessages = _meter.CreateCounter<long>("imagemeta.ingest.poison_messages", "{message}", "Queue messages that could not be read and were acknowledged and dropped.");
         UploadSize = _meter.CreateHistogram<long>("imagemeta.ingest.upload.size", "By", "Bytes of each accepted upload.",
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216, 67_108_864, 268_435_456] });
-        UploadsRefused = _meter.CreateCounter<long>("imagemeta.ingest.uploads.refused", "{upload}", "Uploads refused because the memory budget for uploads in flight was full.");
+        UploadsRefused = _meter.CreateCounter<long>(UploadBudget.RefusedInstrument, "{upload}", "Uploads refused before their body was read, by reason (memory-budget, too-large).");
         SweepListed = _meter.CreateHistogram<long>("imagemeta.ingest.sweep.listed", "{blob}", "Blobs one sweep run listed and examined.",
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [0, 10, 100, 1_000, 10_000, 100_000] });
         SweepDuration = _meter.CreateHistogram("imagemeta.ingest.sweep.duration", "s", "Time one sweep run took (listing and starting).",

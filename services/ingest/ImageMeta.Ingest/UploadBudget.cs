@@ -24,13 +24,12 @@ public sealed class UploadBudget
     private readonly Counter<long> _refused;
     private long _reserved;
 
-    public UploadBudget(IOptions<IngestOptions> options, IMeterFactory meterFactory)
+    public UploadBudget(IOptions<IngestOptions> options, IngestMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(meterFactory);
+        ArgumentNullException.ThrowIfNull(metrics);
         Capacity = options.Value.UploadMemoryBudgetBytes;
-        // The factory hands back the one meter of this name, shared with IngestMetrics.
-        _refused = meterFactory.Create(IngestMetrics.MeterName).CreateCounter<long>(RefusedInstrument, description: "Uploads refused before their body was read, by reason.");
+        _refused = metrics.UploadsRefused;
     }
 
     /// <summary>The budget in bytes.</summary>

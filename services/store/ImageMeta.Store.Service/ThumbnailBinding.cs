@@ -32,11 +32,16 @@ public static class ThumbnailBinding
             .ValidateDataAnnotations()
             .ValidateOnStart();
         // Thumbnails are small: room for the largest one a record may state, plus framing.
-        services.AddPipelineDaprClient(configuration, (int)ImageRecordValidator.MaxThumbnailBytes + (1 << 20));
+        var maxMessageBytes = (int)ImageRecordValidator.MaxThumbnailBytes + (1 << 20);
+        services.AddPipelineDaprClient(configuration, maxMessageBytes);
         services.AddKeyedSingleton<IBlobBinding>(Key, (provider, _) =>
         {
             var options = Options.Create(provider.GetRequiredService<IOptionsMonitor<BlobBindingOptions>>().Get(Key));
-            var invoker = provider.GetKeyedService<IBindingInvoker>(Key) ?? new DaprBindingInvoker(provider.GetRequiredService<Dapr.Client.DaprClient>(), options);
+            var invoker = provider.GetKeyedService<IBindingInvoker>(Key) ?? new DaprBindingInvoker(
+                ServiceDefaultsExtensions.SidecarEndpoint(configuration, "GRPC") ?? Dapr.DaprDefaults.GetDefaultGrpcEndpoint(configuration),
+                ServiceDefaultsExtensions.DaprApiToken(configuration),
+                maxMessageBytes,
+                options);
             return options.Value.BindingType == BlobBindingOptions.AzureBlobStorage
                 ? new AzureBlobStorageBinding(invoker, options)
                 : new LocalStorageBlobBinding(invoker, options);

@@ -12,7 +12,7 @@ public sealed class WebOptions
     /// manifests set both): the page refuses bigger files before sending them, naming this limit.
     /// </summary>
     [Range(1, 2L * 1024 * 1024 * 1024)]
-    public long MaxUploadBytes { get; set; } = 256L * 1024 * 1024;
+    public long MaxUploadBytes { get; set; } = 47L * 1024 * 1024;
 
     /// <summary>Base address of the Zipkin UI (for example <c>http://localhost:9411/zipkin/</c>); trace ids link to it when set.</summary>
     [Url]
