@@ -41,3 +41,10 @@ ENV
 write dapr-api-token.env <<ENV
 token=$(hex 32)
 ENV
+# The web app's sign-in: empty on a laptop cluster, so it runs open and says so on every page. Fill in an OpenID
+# Connect authority, client id and secret to try sign-in here.
+write web-oidc.env <<ENV
+authority=
+client-id=
+client-secret=
+ENV

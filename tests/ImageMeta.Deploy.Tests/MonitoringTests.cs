@@ -23,6 +23,7 @@ public sealed partial class MonitoringTests
         [DaprTopology.AppIds.Ingest] = DaprTopology.AppPorts.Ingest,
         [DaprTopology.AppIds.Extractor] = DaprTopology.AppPorts.Extractor,
         [DaprTopology.AppIds.Store] = DaprTopology.AppPorts.Store,
+        [DaprTopology.AppIds.Web] = DaprTopology.AppPorts.Web,
     };
 
     public static TheoryData<string> Overlays => ConsistencyTests.Overlays;
