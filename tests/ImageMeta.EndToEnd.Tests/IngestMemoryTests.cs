@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using ImageMeta.Ingest;
 using ImageMeta.Testing.Dapr.Pipeline;
-using ImageMeta.Testing.Http;
 using Xunit.Abstractions;
 
 namespace ImageMeta.EndToEnd.Tests;
@@ -27,85 +26,6 @@ public sealed class IngestMemoryTests(ITestOutputHelper output)
         var bound = IngestMemoryBound.Ingest(IngestOptions.DefaultUploadMemoryBudgetBytes);
         Assert.Equal(Uploads, result.Stored);
         Assert.True(result.PeakBytes <= bound, $"Peak resident memory {result.PeakBytes / 1024 / 1024} MiB is over the documented bound of {bound / 1024 / 1024} MiB.");
-    }
-
-    [SkippableFact]
-    public async Task Past_the_budget_an_upload_gets_503_with_Retry_After_and_nothing_is_written_and_aborted_uploads_give_their_share_back()
-    {
-        Skip.If(PipelineFixture.MissingServices() is not null, PipelineFixture.MissingServices());
-        const long maxUpload = 1024 * 1024;
-        await using var pipeline = await SidecarDoublePipeline.StartAsync(new PipelineSettings
-        {
-            Configuration = PipelineFixture.Configuration,
-            WorkflowEngine = TestEnvironment.CreateWorkflowEngine,
-            Tracing = false,
-            Environment = new Dictionary<string, IReadOnlyDictionary<string, string>>
-            {
-                ["ingest"] = new Dictionary<string, string>
-                {
-                    ["Ingest__MaxUploadBytes"] = maxUpload.ToString(CultureInfo.InvariantCulture),
-                    ["Ingest__UploadMemoryBudgetBytes"] = (2 * maxUpload).ToString(CultureInfo.InvariantCulture),
-                    ["Ingest__UploadRetryAfterSeconds"] = "7",
-                },
-            },
-        });
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        using var client = new HttpClient { BaseAddress = pipeline.Ingest.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        var content = TestImages.Encode(64, 48, SkiaSharp.SKColors.Teal, SkiaSharp.SKEncodedImageFormat.Png, 100);
-        async Task<HttpResponseMessage> UploadAsync(string name) =>
-            await client.PostAsync($"/images?name={name}", new ByteArrayContent(content), cancel.Token);
-        bool Written(string name) => File.Exists(Path.Combine(pipeline.Network.Images.RootPath, name));
-
-        // Two clients declare maximum-size bodies and send only their first bytes: together they hold the whole budget.
-        var holders = new List<RawHttpExchange>();
-        for (var i = 0; i < 2; i++)
-        {
-            var holder = await RawHttpExchange.ConnectAsync(pipeline.Ingest.BaseAddress, cancel.Token);
-            holders.Add(holder);
-            Assert.True(await holder.TrySendAsync(
-                $"POST /images?name=held-{i}.png HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/octet-stream\r\nContent-Length: {maxUpload}\r\n\r\n0123456789",
-                cancel.Token));
-        }
-
-        // Bounded: the holders' reservations are made as soon as ingest has read their headers.
-        HttpResponseMessage? refused = null;
-        for (var attempt = 0; attempt < 100 && refused is null; attempt++)
-        {
-            var name = $"refused-{attempt}.png";
-            var answer = await UploadAsync(name);
-            if (answer.StatusCode == HttpStatusCode.ServiceUnavailable)
-            {
-                refused = answer;
-                Assert.Equal(TimeSpan.FromSeconds(7), answer.Headers.RetryAfter?.Delta);
-                Assert.Equal("application/problem+json", answer.Content.Headers.ContentType?.MediaType);
-                Assert.False(Written(name), "a refused upload was written");
-            }
-            else
-            {
-                answer.Dispose();
-                await Task.Delay(100, cancel.Token);
-            }
-        }
-
-        Assert.True(refused is not null, $"no upload was refused while two maximum-size uploads held the budget\n{pipeline.RecentOutput}");
-        refused.Dispose();
-
-        // The holders go away mid-body: their shares come back, and the next upload is taken.
-        holders.ForEach(h => h.Dispose());
-        HttpStatusCode last = HttpStatusCode.ServiceUnavailable;
-        for (var attempt = 0; attempt < 100 && last != HttpStatusCode.Accepted; attempt++)
-        {
-            using var answer = await UploadAsync("after-abort.png");
-            last = answer.StatusCode;
-            if (last != HttpStatusCode.Accepted)
-            {
-                await Task.Delay(100, cancel.Token);
-            }
-        }
-
-        Assert.Equal(HttpStatusCode.Accepted, last);
-        Assert.True(Written("after-abort.png"));
-        Assert.False(Written("held-0.png") || Written("held-1.png"), "an aborted upload was written");
     }
 
     /// <summary>What one run saw: ingest's resident memory before and at its peak, uploads stored, and refusals on the way.</summary>

@@ -522,6 +522,73 @@ public sealed class IngestApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Past_the_budget_an_upload_gets_503_with_Retry_After_reads_nothing_and_writes_nothing()
+    {
+        const int size = 1024 * 1024;
+        await RestartAsync(maxUpload: size, uploadBudget: 2 * size);
+        var budget = _factory.Services.GetRequiredService<UploadBudget>();
+        // Uploads in flight hold all but one byte of the budget (what two maximum-size bodies being read would hold).
+        using (var held = budget.TryReserve((2 * size) - 1))
+        {
+            Assert.NotNull(held);
+
+            using var refused = await UploadAsync("over-budget.png", [1, 2, 3]);
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.NotNull(refused.Headers.RetryAfter?.Delta);
+            Assert.Empty(FilesWritten());
+            Assert.Empty(_engine.StartedInstanceIds);
+            Assert.Equal((2 * size) - 1, budget.Reserved);
+        }
+
+        // Once the holders finish, the same upload is taken.
+        using var accepted = await UploadAsync("over-budget.png", [1, 2, 3]);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Equal(0, budget.Reserved);
+    }
+
+    [Fact]
+    public async Task An_upload_whose_client_goes_away_mid_body_gives_its_share_of_the_budget_back()
+    {
+        const int size = 1024 * 1024;
+        await RestartAsync(maxUpload: size, uploadBudget: size);
+        var budget = _factory.Services.GetRequiredService<UploadBudget>();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/images?name=abandoned.png") { Content = new AbandonedContent(size) };
+
+        await Assert.ThrowsAnyAsync<Exception>(() => _http.SendAsync(request));
+
+        // Bounded: the server notices the aborted body and its handler ends.
+        for (var i = 0; i < 100 && budget.Reserved != 0; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(0, budget.Reserved);
+        Assert.Empty(FilesWritten());
+        using var next = await UploadAsync("next.png", [1, 2, 3]);
+        Assert.Equal(HttpStatusCode.Accepted, next.StatusCode);
+    }
+
+    /// <summary>A body that declares <paramref name="length"/> bytes, sends a few, then fails as a dropped connection does.</summary>
+    private sealed class AbandonedContent(long length) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(new byte[1024]);
+            await stream.FlushAsync();
+            await Task.Delay(200);
+            throw new IOException("the client went away");
+        }
+
+        protected override bool TryComputeLength(out long size)
+        {
+            size = length;
+            return true;
+        }
+    }
+
+    [Fact]
     public async Task A_poison_queue_message_is_acknowledged_and_reported()
     {
         using var response = await _http.PostAsync("/image-events", new StringContent("this is not an event"));
