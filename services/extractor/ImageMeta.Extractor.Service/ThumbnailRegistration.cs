@@ -15,6 +15,9 @@ public static class ThumbnailRegistration
         builder.Services.AddOptions<ThumbnailOptions>()
             .Bind(builder.Configuration.GetSection(ThumbnailOptions.SectionName))
             .ValidateDataAnnotations()
+            .Validate(
+                o => o.MaxRenderTime >= ThumbnailOptions.MinRenderTime && o.MaxRenderTime <= ThumbnailOptions.MaxRenderTimeBound,
+                $"Thumbnails:MaxRenderTime must be between {ThumbnailOptions.MinRenderTime} and {ThumbnailOptions.MaxRenderTimeBound}.")
             .ValidateOnStart();
         builder.Services.AddSingleton(provider => new ThumbnailRenderer(
             provider.GetRequiredService<IOptions<ExtractionOptions>>().Value,

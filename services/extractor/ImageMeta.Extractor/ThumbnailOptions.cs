@@ -17,8 +17,15 @@ public sealed class ThumbnailOptions
     /// <summary>
     /// How long decoding and scaling one image may take (default 30 s). Checked between batches of rows where the
     /// codec decodes row by row (JPEG, BMP), and after each whole-frame step elsewhere; past it the image fails
-    /// <c>too-large</c>: it costs more than the service grants one image.
+    /// <c>too-large</c>: it costs more than the service grants one image. Between <see cref="MinRenderTime"/> and
+    /// <see cref="MaxRenderTimeBound"/>, checked at start (not by a TimeSpan [Range], whose type conversion breaks
+    /// the trimmed NativeAOT build of the CLI, which links this library).
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
     public TimeSpan MaxRenderTime { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The smallest <see cref="MaxRenderTime"/> accepted.</summary>
+    public static TimeSpan MinRenderTime { get; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>The largest <see cref="MaxRenderTime"/> accepted.</summary>
+    public static TimeSpan MaxRenderTimeBound { get; } = TimeSpan.FromMinutes(10);
 }
