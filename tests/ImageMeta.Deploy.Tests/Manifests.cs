@@ -109,17 +109,25 @@ public static class Manifests
     /// </summary>
     private static void EnsureLocalClusterSecrets(string kustomization)
     {
-        if (!kustomization.Replace('\\', '/').EndsWith("overlays/local-cluster", StringComparison.Ordinal) || Directory.Exists(LocalClusterSecrets))
+        // Any kustomization may include the local-cluster overlay (a scratch one adding a component does), and test
+        // classes run in parallel: write the files once, under a lock, before the first render that could need them.
+        _ = kustomization;
+        lock (LocalClusterSecretsLock)
         {
-            return;
-        }
+            if (File.Exists(Path.Combine(LocalClusterSecrets, "web-oidc.env")))
+            {
+                return;
+            }
 
-        var (exitCode, _, error) = Run("bash", [Path.Combine(Root, "scripts", "local-cluster-secrets.sh")], stdin: null);
-        if (exitCode != 0)
-        {
-            throw new InvalidOperationException($"scripts/local-cluster-secrets.sh failed: {error}");
+            var (exitCode, _, error) = Run("bash", [Path.Combine(Root, "scripts", "local-cluster-secrets.sh")], stdin: null);
+            if (exitCode != 0)
+            {
+                throw new InvalidOperationException($"scripts/local-cluster-secrets.sh failed: {error}");
+            }
         }
     }
+
+    private static readonly Lock LocalClusterSecretsLock = new();
 
     /// <summary>Runs a program to its end (60 s at most, unless told) with optional standard input; its exit code and both outputs.</summary>
     public static (int ExitCode, string Output, string Error) Run(
