@@ -17,7 +17,7 @@ public static class ExtractApi
 {
     public static RouteGroupBuilder MapExtractApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/" + DaprTopology.Methods.Extract).AddEndpointFilter<ExtractionFilter>();
+        var group = endpoints.MapGroup("/" + DaprTopology.Methods.Extract).AddEndpointFilter(TimedAnswerFilter.For((metrics, result, elapsed) => metrics.RecordExtraction(result, elapsed)));
         group.MapPost("/", ExtractBlob);
         group.MapPost("/content", ExtractContent);
         return group;

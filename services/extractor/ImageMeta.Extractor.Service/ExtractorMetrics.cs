@@ -9,7 +9,7 @@ namespace ImageMeta.Extractor.Service;
 /// <summary>
 /// The extractor's instruments (meter <c>ImageMeta.Extractor</c>): how long an extraction takes, how many bytes it
 /// read, what failed and why, which formats came through, and how long a thumbnail takes. Extraction answers are
-/// recorded by <see cref="ExtractionFilter"/> on the extract routes, so the handlers stay free of measuring code.
+/// recorded by <see cref="TimedAnswerFilter"/> on the extract and thumbnail routes, so the handlers stay free of measuring code.
 /// </summary>
 public sealed class ExtractorMetrics : IDisposable
 {
@@ -89,26 +89,21 @@ public sealed class ExtractorMetrics : IDisposable
             : "_OTHER";
 }
 
-/// <summary>Times each extract route's handler and records its answer in <see cref="ExtractorMetrics"/>.</summary>
-public sealed class ExtractionFilter(ExtractorMetrics metrics) : IEndpointFilter
+/// <summary>
+/// Times a route's handler and records its answer in <see cref="ExtractorMetrics"/>: one filter for the extract and
+/// thumbnail routes, each naming what it records.
+/// </summary>
+public sealed class TimedAnswerFilter(ExtractorMetrics metrics, Action<ExtractorMetrics, object?, TimeSpan> record) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var started = Stopwatch.GetTimestamp();
         var result = await next(context);
-        metrics.RecordExtraction(result, Stopwatch.GetElapsedTime(started));
+        record(metrics, result, Stopwatch.GetElapsedTime(started));
         return result;
     }
-}
 
-/// <summary>Times the thumbnail route's handler and records its answer in <see cref="ExtractorMetrics"/>.</summary>
-public sealed class ThumbnailFilter(ExtractorMetrics metrics) : IEndpointFilter
-{
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var result = await next(context);
-        metrics.RecordThumbnail(result, Stopwatch.GetElapsedTime(started));
-        return result;
-    }
+    /// <summary>A filter factory for a route group, resolving the metrics from the request's services.</summary>
+    public static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> For(Action<ExtractorMetrics, object?, TimeSpan> record) =>
+        (context, next) => new TimedAnswerFilter(context.HttpContext.RequestServices.GetRequiredService<ExtractorMetrics>(), record).InvokeAsync(context, next);
 }

@@ -19,7 +19,7 @@ public static class ThumbnailApi
 {
     public static RouteGroupBuilder MapThumbnailApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/" + DaprTopology.Methods.Thumbnail).AddEndpointFilter<ThumbnailFilter>();
+        var group = endpoints.MapGroup("/" + DaprTopology.Methods.Thumbnail).AddEndpointFilter(TimedAnswerFilter.For((metrics, result, elapsed) => metrics.RecordThumbnail(result, elapsed)));
         group.MapPost("/", MakeThumbnail);
         return group;
     }
