@@ -213,9 +213,18 @@ public sealed class WebScenarios(BrowserPipelineFixture fixture)
     {
         SkipUnlessReady();
         await using var session = await BrowserSession.OpenAsync(fixture);
+
+        // Playwright turns chooser interception on with a message it does not wait for; subscribing
+        // only around the key press let the press overtake it on a loaded machine (the chooser then
+        // opened natively and was never seen). Subscribing before navigation leaves no such race.
+        var chooserShown = new TaskCompletionSource<IFileChooser>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnChooser(object? sender, IFileChooser shown) => chooserShown.TrySetResult(shown);
+        session.Page.FileChooser += OnChooser;
         await session.GoAsync("/");
         await TabUntilAsync(session.Page, "document.activeElement && document.activeElement.id === 'file-input'");
-        var chooser = await session.Page.RunAndWaitForFileChooserAsync(() => session.Page.Keyboard.PressAsync("Space"));
+        await session.Page.Keyboard.PressAsync("Space");
+        var chooser = await chooserShown.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        session.Page.FileChooser -= OnChooser;
         await chooser.SetFilesAsync(Png("k6-keyboard.png", 90, 60, SKColors.Crimson));
         await Expect(session.Page.Locator("#upload-list > li[data-stage=stored]")).ToHaveCountAsync(1, Within(Processing));
 
