@@ -53,8 +53,10 @@ public static class ServiceDefaultsExtensions
             ?? builder.Environment.ApplicationName;
 
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointVariable]);
+        // service.version is the version /healthz reports, so a trace or a series names the build that made it.
+        var serviceVersion = HealthEndpoints.ApplicationVersion(builder.Environment.ApplicationName);
         builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(serviceName))
+            .ConfigureResource(resource => resource.AddService(serviceName, serviceVersion: serviceVersion))
             .WithTracing(tracing =>
             {
                 tracing

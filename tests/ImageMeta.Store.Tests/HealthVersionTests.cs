@@ -3,6 +3,10 @@ using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace ImageMeta.Store.Tests;
 
@@ -37,5 +41,22 @@ public sealed class HealthVersionTests : IDisposable
         Assert.Equal(expected, body.RootElement.GetProperty("version").GetString());
         // Not a constant: MinVer's form, X.Y.Z[-pre.height] and the commit.
         Assert.Matches(@"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?\+[0-9a-f]{40}$", expected);
+    }
+
+    [Fact]
+    public void Traces_and_metrics_carry_the_same_version_as_service_version()
+    {
+        using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        {
+            host.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
+            host.UseSetting("Store:DataDirectory", _folder);
+        });
+
+        var expected = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
+        foreach (var resource in new[] { factory.Services.GetRequiredService<TracerProvider>().GetResource(), factory.Services.GetRequiredService<MeterProvider>().GetResource() })
+        {
+            var attributes = resource.Attributes.ToDictionary(a => a.Key, a => a.Value);
+            Assert.Equal(expected, attributes["service.version"]);
+        }
     }
 }

@@ -26,41 +26,8 @@ public static class ExtractApi
     private static async Task<Results<Ok<ImageMetadata>, ProblemHttpResult>> ExtractBlob(
         [FromBody] BlobReference? blob, bool? verify, IBlobBinding blobs, ImageInspector inspector, HttpResponse response, CancellationToken cancellationToken)
     {
-        if (blob is null || string.IsNullOrWhiteSpace(blob.Name) || string.IsNullOrWhiteSpace(blob.Container))
-        {
-            return Problem(StatusCodes.Status400BadRequest, "invalid-request", "The body must be a blob reference with a container and a name.");
-        }
-
-        if (!string.Equals(blob.Container, blobs.Container, StringComparison.Ordinal))
-        {
-            return Problem(StatusCodes.Status404NotFound, FailureClass.NotFound, $"Container '{blob.Container}' is not served by this extractor (it reads '{blobs.Container}').");
-        }
-
-        BlobContent content;
-        try
-        {
-            content = await blobs.GetAsync(blob.Name, cancellationToken);
-        }
-        catch (BlobNotFoundException e)
-        {
-            return Problem(StatusCodes.Status404NotFound, FailureClass.NotFound, e.Message);
-        }
-        catch (BlobTooLargeException e)
-        {
-            return Problem(StatusCodes.Status413PayloadTooLarge, FailureClass.TooLarge, e.Message);
-        }
-        catch (BlobBindingUnavailableException e)
-        {
-            return Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, e.Message);
-        }
-
-        if (blob.Version is not null && content.Blob.Version is not null && blob.Version != content.Blob.Version)
-        {
-            return Problem(StatusCodes.Status404NotFound, FailureClass.NotFound,
-                $"Blob '{blob.Name}' has been replaced: version '{blob.Version}' no longer exists (now '{content.Blob.Version}').");
-        }
-
-        return Answer(inspector.Inspect(content.Content, verify), inspector, response);
+        var (content, problem) = await RequestedBlob.ReadAsync(blob, blobs, Title, cancellationToken);
+        return content is null ? problem! : Answer(inspector.Inspect(content.Content, verify), inspector, response);
     }
 
     private static async Task<Results<Ok<ImageMetadata>, ProblemHttpResult>> ExtractContent(
@@ -95,5 +62,7 @@ public static class ExtractApi
     }
 
     private static ProblemHttpResult Problem(int status, string failureClass, string detail) =>
-        FailureProblems.Problem(status, failureClass, detail, title: $"Extraction failed: {failureClass}");
+        FailureProblems.Problem(status, failureClass, detail, Title(failureClass));
+
+    private static string Title(string failureClass) => $"Extraction failed: {failureClass}";
 }

@@ -32,38 +32,10 @@ public static class ThumbnailApi
         HttpResponse response,
         CancellationToken cancellationToken)
     {
-        if (blob is null || string.IsNullOrWhiteSpace(blob.Name) || string.IsNullOrWhiteSpace(blob.Container))
+        var (content, problem) = await RequestedBlob.ReadAsync(blob, images, Title, cancellationToken);
+        if (content is null)
         {
-            return Problem(StatusCodes.Status400BadRequest, "invalid-request", "The body must be a blob reference with a container and a name.");
-        }
-
-        if (!string.Equals(blob.Container, images.Container, StringComparison.Ordinal))
-        {
-            return Problem(StatusCodes.Status404NotFound, FailureClass.NotFound, $"Container '{blob.Container}' is not served by this extractor (it reads '{images.Container}').");
-        }
-
-        BlobContent content;
-        try
-        {
-            content = await images.GetAsync(blob.Name, cancellationToken);
-        }
-        catch (BlobNotFoundException e)
-        {
-            return Problem(StatusCodes.Status404NotFound, FailureClass.NotFound, e.Message);
-        }
-        catch (BlobTooLargeException e)
-        {
-            return Problem(StatusCodes.Status413PayloadTooLarge, FailureClass.TooLarge, e.Message);
-        }
-        catch (BlobBindingUnavailableException e)
-        {
-            return Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, e.Message);
-        }
-
-        if (blob.Version is not null && content.Blob.Version is not null && blob.Version != content.Blob.Version)
-        {
-            return Problem(StatusCodes.Status404NotFound, FailureClass.NotFound,
-                $"Blob '{blob.Name}' has been replaced: version '{blob.Version}' no longer exists (now '{content.Blob.Version}').");
+            return problem!;
         }
 
         var result = renderer.Render(content.Content);
@@ -73,7 +45,7 @@ public static class ThumbnailApi
         }
 
         // The id of the version asked for (the one the workflow is keyed by), which the read just confirmed.
-        var thumbnail = result.Thumbnail.ToContract(blob.ImageId);
+        var thumbnail = result.Thumbnail.ToContract(blob!.ImageId);
         try
         {
             await thumbnails.CreateAsync(thumbnail.Name, result.Thumbnail.Webp, "image/webp", cancellationToken);
@@ -100,5 +72,7 @@ public static class ThumbnailApi
     }
 
     private static ProblemHttpResult Problem(int status, string failureClass, string detail) =>
-        FailureProblems.Problem(status, failureClass, detail, title: $"Thumbnail failed: {failureClass}");
+        FailureProblems.Problem(status, failureClass, detail, Title(failureClass));
+
+    private static string Title(string failureClass) => $"Thumbnail failed: {failureClass}";
 }
