@@ -1,13 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
-using ImageMeta.Blobs;
 using ImageMeta.Contracts;
 using ImageMeta.Testing.Images;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ImageMeta.Extractor.Tests;
 
@@ -23,26 +20,9 @@ public sealed class ExtractorServiceTests : IDisposable
 
     public void Dispose() => _factory.Dispose();
 
-    private WebApplicationFactory<Program> Create(Dictionary<string, string?> settings) =>
-        new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
-        {
-            host.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
-            host.UseSetting("Blobs:LocalRootPath", LocalStorageInvokerFake.Root);
-            host.UseSetting("Extraction:MaxBytes", "200000");
-            foreach (var (key, value) in settings)
-            {
-                host.UseSetting(key, value);
-            }
+    private WebApplicationFactory<Program> Create(Dictionary<string, string?> settings) => ExtractorServiceHost.Create(_storage, 200000, settings);
 
-            host.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<IBindingInvoker>(_storage)));
-        });
-
-    private static async Task<(HttpStatusCode Status, string? FailureClass)> Failure(HttpResponseMessage response)
-    {
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return (response.StatusCode, problem.RootElement.GetProperty("failureClass").GetString());
-    }
+    private static Task<(HttpStatusCode Status, string? FailureClass)> Failure(HttpResponseMessage response) => ExtractorServiceHost.FailureAsync(response);
 
     [Fact]
     public async Task Extract_reads_the_blob_through_the_binding_and_answers_its_metadata()

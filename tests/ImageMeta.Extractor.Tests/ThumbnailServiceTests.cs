@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
-using ImageMeta.Blobs;
 using ImageMeta.Contracts;
 using ImageMeta.Testing.Images;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -25,26 +23,9 @@ public sealed class ThumbnailServiceTests : IDisposable
 
     public void Dispose() => _factory.Dispose();
 
-    private WebApplicationFactory<Program> Create(Dictionary<string, string?> settings) =>
-        new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
-        {
-            host.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
-            host.UseSetting("Blobs:LocalRootPath", LocalStorageInvokerFake.Root);
-            host.UseSetting("Extraction:MaxBytes", "2000000");
-            foreach (var (key, value) in settings)
-            {
-                host.UseSetting(key, value);
-            }
+    private WebApplicationFactory<Program> Create(Dictionary<string, string?> settings) => ExtractorServiceHost.Create(_storage, 2000000, settings);
 
-            host.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<IBindingInvoker>(_storage)));
-        });
-
-    private static async Task<(HttpStatusCode Status, string? FailureClass)> Failure(HttpResponseMessage response)
-    {
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return (response.StatusCode, problem.RootElement.GetProperty(FailureClass.ProblemMember).GetString());
-    }
+    private static Task<(HttpStatusCode Status, string? FailureClass)> Failure(HttpResponseMessage response) => ExtractorServiceHost.FailureAsync(response);
 
     [Fact]
     public async Task The_thumbnail_is_written_through_the_thumbnails_binding_under_the_image_id_and_nothing_is_added_to_images()
