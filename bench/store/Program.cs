@@ -74,6 +74,17 @@ async Task<string> Measure(string name, StoreProvider provider)
     })));
     var upsertsPerSecond = rows / clock.Elapsed.TotalSeconds;
 
+    // Statistics as a running database has them: PostgreSQL's autovacuum analyzes a table within about a minute of a
+    // bulk load; measured before that, the planner has no row estimates and picks a bitmap scan plus a sort for the
+    // filtered page (about 140 ms at 100,000 rows instead of under 1 ms).
+    await using (var connection = provider.CreateConnection())
+    {
+        await connection.OpenAsync();
+        await using var analyze = connection.CreateCommand();
+        analyze.CommandText = "ANALYZE";
+        await analyze.ExecuteNonQueryAsync();
+    }
+
     var pages = await Latencies(200, async i =>
     {
         // Walk a few pages deep from the newest, as a UI would.
