@@ -79,5 +79,5 @@ table=$(cat <<TABLE
 | mogrify -define jpeg:size=640x640 -thumbnail 320x320 | 2 | $t_mg2 | $(rate "$t_mg2") | $c_mg2 | $(rate "$c_mg2") | $(made magick-2) | $((rss_mg2 / 1024)) |
 TABLE
 )
-summary="$files files, $((bytes / 1024 / 1024)) MiB; $(nproc) cores; load average $load_before before, $load_after after; $(date -u +%Y-%m-%d)"
+summary="$files files, $((bytes / 1024 / 1024)) MiB; $(env -u OMP_NUM_THREADS nproc) cores; load average $load_before before, $load_after after; $(date -u +%Y-%m-%d)"
 printf '%s\n\n%s\n' "$summary" "$table" | tee "$results/thumbnails.md"
