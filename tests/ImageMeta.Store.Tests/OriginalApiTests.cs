@@ -138,6 +138,47 @@ public sealed class OriginalApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Originals_beyond_the_concurrent_reads_answer_503_busy_and_a_freed_slot_serves_again()
+    {
+        await using var store = await StoreOnSidecar.StartAsync("originals-busy", new Dictionary<string, string>
+        {
+            ["Images:CallTimeout"] = "00:00:05",
+            ["Images:CallAttempts"] = "1",
+            ["Images:MaxConcurrentReads"] = "1",
+            ["Images:ReadQueueTimeout"] = "00:00:00",
+        });
+        var bytes = Payload(1000, 6);
+        var name = "busy/a.jpg";
+        Directory.CreateDirectory(Path.Combine(store.Blobs, "busy"));
+        File.WriteAllBytes(Path.Combine(store.Blobs, name), bytes);
+        var record = SampleRecords.Succeeded(name, version: BlobVersions.FromContentHash(Convert.ToHexStringLower(SHA256.HashData(bytes))));
+        Assert.True((await store.Client.PutAsync($"/images/{record.Id}", new StringContent(JsonSerializer.Serialize(record, ContractJson.Options), Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+
+        // The first read holds the only slot while its binding answer is lost (until its 5 s call timeout).
+        store.Sidecar.LoseNextBindingResponses(1);
+        var held = store.Client.GetAsync($"/images/{record.Id}/original");
+        using (var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            while (store.Sidecar.BindingCallsOverGrpc == 0)
+            {
+                await Task.Delay(20, bound.Token);
+            }
+        }
+
+        var busy = await store.Client.GetAsync($"/images/{record.Id}/original");
+        var lost = await held;
+        var again = await store.Client.GetAsync($"/images/{record.Id}/original");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, busy.StatusCode);
+        Assert.Equal("Originals busy", (await Problem(busy)).GetProperty("title").GetString());
+        Assert.True(busy.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, lost.StatusCode);
+        Assert.Equal("Images unavailable", (await Problem(lost)).GetProperty("title").GetString());
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(bytes, await again.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
     public async Task Without_the_app_token_the_original_is_refused()
     {
         var record = await PutBlobAndRecord("token/a.jpg", Payload(100, 5), v => SampleRecords.Succeeded("token/a.jpg", version: v));

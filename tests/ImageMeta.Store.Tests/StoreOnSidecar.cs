@@ -13,15 +13,19 @@ public sealed class StoreOnSidecar : IAsyncDisposable
 {
     private readonly string _folder;
 
-    private StoreOnSidecar(string folder, SidecarNetwork network, WebApplicationFactory<Program> factory)
+    private StoreOnSidecar(string folder, SidecarNetwork network, SidecarDouble sidecar, WebApplicationFactory<Program> factory)
     {
         _folder = folder;
         Network = network;
+        Sidecar = sidecar;
         Factory = factory;
         Client = factory.CreateClient();
     }
 
     public SidecarNetwork Network { get; }
+
+    /// <summary>The store's sidecar double (fault injection: <see cref="SidecarDouble.LoseNextBindingResponses"/>).</summary>
+    public SidecarDouble Sidecar { get; }
 
     public WebApplicationFactory<Program> Factory { get; }
 
@@ -46,7 +50,7 @@ public sealed class StoreOnSidecar : IAsyncDisposable
             host.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
             host.UseSetting("Store:DataDirectory", Path.Combine(folder, "data"));
         });
-        return new StoreOnSidecar(folder, network, factory);
+        return new StoreOnSidecar(folder, network, sidecar, factory);
     }
 
     public async ValueTask DisposeAsync()

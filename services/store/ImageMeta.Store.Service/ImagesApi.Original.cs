@@ -8,7 +8,8 @@ namespace ImageMeta.Store.Service;
 /// <summary>
 /// <c>GET /images/{id}/original</c>: the blob a record was made from, read through the <c>images</c> binding, so that the
 /// web app can offer it without reading a binding itself. Only the version the record describes is served: a blob
-/// replaced since answers 410, because its bytes belong to another record.
+/// replaced since answers 410, because its bytes belong to another record. At most
+/// <see cref="OriginalReadOptions.MaxConcurrentReads"/> originals are in memory at once.
 /// </summary>
 public static partial class ImagesApi
 {
@@ -16,7 +17,7 @@ public static partial class ImagesApi
     public const int OriginalRetryAfterSeconds = 10;
 
     private static async Task<IResult> Original(
-        string id, HttpContext http, IMetadataStore store, [FromKeyedServices(DaprTopology.Components.Images)] IBlobBinding images, ILoggerFactory logs, CancellationToken cancellationToken)
+        string id, HttpContext http, IMetadataStore store, [FromKeyedServices(DaprTopology.Components.Images)] IBlobBinding images, OriginalReads reads, ILoggerFactory logs, CancellationToken cancellationToken)
     {
         var (record, problem) = await FindAsync(id, store, cancellationToken);
         if (record is null)
@@ -24,6 +25,26 @@ public static partial class ImagesApi
             return problem!;
         }
 
+        if (!await reads.EnterAsync(cancellationToken))
+        {
+            http.Response.Headers.RetryAfter = OriginalRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Originals busy",
+                detail: "As many originals as this store holds in memory at once are being sent; retry later.");
+        }
+
+        try
+        {
+            return await SendOriginalAsync(record, http, images, logs, cancellationToken);
+        }
+        finally
+        {
+            reads.Leave();
+        }
+    }
+
+    /// <summary>Reads the blob and writes it out before returning, so that its slot is held until the bytes are sent.</summary>
+    private static async Task<IResult> SendOriginalAsync(ImageRecord record, HttpContext http, IBlobBinding images, ILoggerFactory logs, CancellationToken cancellationToken)
+    {
         var blob = record.Blob;
         if (!string.Equals(blob.Container, images.Container, StringComparison.Ordinal))
         {
@@ -70,7 +91,10 @@ public static partial class ImagesApi
         http.Response.Headers.XContentTypeOptions = "nosniff";
         // The same id may answer 410 later (the blob replaced): keep it, but ask again before using it.
         http.Response.Headers.CacheControl = "private, no-cache";
-        return TypedResults.Bytes(content.Content, shown ?? "application/octet-stream");
+        http.Response.ContentType = shown ?? "application/octet-stream";
+        http.Response.ContentLength = content.Content.Length;
+        await http.Response.Body.WriteAsync(content.Content, cancellationToken);
+        return TypedResults.Empty;
     }
 
     /// <summary>The blob name's last segment: what a browser offers to save it as.</summary>

@@ -30,6 +30,11 @@ public static class StoreRegistration
         builder.Services.AddSingleton<IMetadataStore, SqlMetadataStore>();
         builder.Services.AddHostedService<SchemaMigration>();
         builder.Services.AddStoreBlobBindings(builder.Configuration);
+        builder.Services.AddOptions<OriginalReadOptions>()
+            .Bind(builder.Configuration.GetSection(StoreBlobBindings.ImagesSection))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<OriginalReads>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
         builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddNpgsql().AddSqlClientInstrumentation());
         return builder;
