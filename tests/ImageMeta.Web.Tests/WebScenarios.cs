@@ -120,9 +120,9 @@ public sealed class WebScenarios(BrowserPipelineFixture fixture)
         SkipUnlessReady();
         // Both from one camera, so that the camera filter leaves exactly these two of everything the suite uploads.
         var located = await fixture.Client.UploadAsync("g3-located.jpg", ImageWriters.WithExif(
-            TestImages.Encode(200, 150, SKColors.ForestGreen, SKEncodedImageFormat.Jpeg, 85), new ImageWriters.ExifTags(Make: "GpsFilterCam", Model: "G3", Gps: (59.3293, 18.0686, 20.0))));
+            TestImages.Encode(200, 150, SKColors.ForestGreen, SKEncodedImageFormat.Jpeg, 85), new ImageWriters.ExifTags(Make: "GeoTagger", Model: "G3", Gps: (59.3293, 18.0686, 20.0))));
         var unlocated = await fixture.Client.UploadAsync("g3-unlocated.jpg", ImageWriters.WithExif(
-            TestImages.Encode(200, 150, SKColors.Firebrick, SKEncodedImageFormat.Jpeg, 85), new ImageWriters.ExifTags(Make: "GpsFilterCam", Model: "G3")));
+            TestImages.Encode(200, 150, SKColors.Firebrick, SKEncodedImageFormat.Jpeg, 85), new ImageWriters.ExifTags(Make: "GeoTagger", Model: "G3")));
         var records = await fixture.Client.WaitForRecordsAsync([located.Id, unlocated.Id], Processing);
         Assert.Equal(2, records.Count);
         Assert.NotNull(records[located.Id].Metadata?.Exif?.Gps);
@@ -133,7 +133,7 @@ public sealed class WebScenarios(BrowserPipelineFixture fixture)
         var cards = session.Page.Locator("#gallery .card-name");
         foreach (var (choice, label, expected) in new[] { ("true", "with GPS", "g3-located.jpg"), ("false", "without GPS", "g3-unlocated.jpg") })
         {
-            await session.Page.GetByLabel("Camera make or model").FillAsync("gpsfiltercam");
+            await session.Page.GetByLabel("Camera make or model").FillAsync("geotagger");
             await session.Page.GetByLabel("Has GPS").SelectOptionAsync(new SelectOptionValue { Label = label });
             await session.Page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
             await Expect(session.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"hasGps={choice}"));
