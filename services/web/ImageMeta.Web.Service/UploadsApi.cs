@@ -158,14 +158,14 @@ public static class UploadsApi
         }
     }
 
+    /// <summary>The Content-Security-Policy of an original: stricter than the pages' (nothing loads, no script, no frame).</summary>
+    public const string OriginalPolicy = "default-src 'none'; img-src 'self'; sandbox; frame-ancestors 'none'";
+
     /// <summary>
     /// Streams the store's original through (never buffered: it may be hundreds of MiB). A status without a body
     /// becomes the error page's sentence: 404 unknown image or blob deleted, 410 blob replaced since it was stored,
     /// 503 store or storage not answering (with the store's Retry-After).
     /// </summary>
-    /// <summary>The Content-Security-Policy of an original: stricter than the pages' (nothing loads, no script, no frame).</summary>
-    public const string OriginalPolicy = "default-src 'none'; img-src 'self'; sandbox; frame-ancestors 'none'";
-
     private static async Task<IResult> OriginalAsync(string id, HttpContext http, StoreCalls store, CancellationToken cancellationToken)
     {
         if (!ImageId.TryParse(id, out var imageId))
