@@ -105,4 +105,22 @@ public static class ImageFormats
     public const string Heif = "heif";
     public const string Avif = "avif";
     public const string Dng = "dng";
+
+    /// <summary>
+    /// The media type an original of this format is served as for a browser to show (the store's
+    /// <c>GET /images/{id}/original</c>, the web's link to it), or null when it is served as a download
+    /// (<c>application/octet-stream</c>): WBMP and DNG, which browsers do not display, and anything unknown.
+    /// </summary>
+    public static string? ShownMediaType(string? format) => format switch
+    {
+        Jpeg => "image/jpeg",
+        Png => "image/png",
+        Gif => "image/gif",
+        Webp => "image/webp",
+        Bmp => "image/bmp",
+        Ico => "image/x-icon",
+        Heif => "image/heif",
+        Avif => "image/avif",
+        _ => null,
+    };
 }

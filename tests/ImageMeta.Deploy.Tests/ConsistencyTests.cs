@@ -25,6 +25,9 @@ public sealed partial class ConsistencyTests
     private static readonly string[] AllComponents =
         [DaprTopology.Components.Images, DaprTopology.Components.Thumbnails, DaprTopology.Components.ImageEvents, DaprTopology.Components.Sweep, DaprTopology.Components.WorkflowState, DaprTopology.Components.SweepState];
 
+    /// <summary>The apps the images binding is loaded in: ingest writes and lists, the extractor reads, the store serves originals.</summary>
+    private static readonly string[] ImagesReaders = [.. new[] { DaprTopology.AppIds.Ingest, DaprTopology.AppIds.Extractor, DaprTopology.AppIds.Store }.Order()];
+
     /// <summary>The state stores every profile and overlay has, and the one that holds actor (workflow) state.</summary>
     private static readonly string[] StateStores = [DaprTopology.Components.WorkflowState, DaprTopology.Components.SweepState];
 
@@ -87,6 +90,7 @@ public sealed partial class ConsistencyTests
         Assert.Equal(images, Adapter(DaprTopology.AppIds.Ingest, "Blobs__BindingType"));
         Assert.Equal(images, Adapter(DaprTopology.AppIds.Extractor, "Blobs__BindingType"));
         Assert.Equal(thumbnails, Adapter(DaprTopology.AppIds.Store, "Thumbnails__BindingType"));
+        Assert.Equal(images, Adapter(DaprTopology.AppIds.Store, "Images__BindingType"));
     }
 
     [Fact]
@@ -100,6 +104,7 @@ public sealed partial class ConsistencyTests
         Assert.Equal("azure.blobstorage", Env(DaprTopology.AppIds.Ingest, "Blobs__BindingType"));
         Assert.Equal("azure.blobstorage", Env(DaprTopology.AppIds.Extractor, "Blobs__BindingType"));
         Assert.Equal("azure.blobstorage", Env(DaprTopology.AppIds.Store, "Thumbnails__BindingType"));
+        Assert.Equal("azure.blobstorage", Env(DaprTopology.AppIds.Store, "Images__BindingType"));
     }
 
     [Fact]
@@ -183,7 +188,8 @@ public sealed partial class ConsistencyTests
         {
             Assert.Equal([DaprTopology.AppIds.Extractor, DaprTopology.AppIds.Store],
                 Items(components.Single(c => Name(c) == DaprTopology.Components.Thumbnails), "scopes").Select(s => s?.ToString()).Order());
-            Assert.DoesNotContain(DaprTopology.AppIds.Store, Items(components.Single(c => Name(c) == DaprTopology.Components.Images), "scopes").Select(s => s?.ToString()));
+            // The store reads images too (get), for GET /images/{id}/original; the web app reads no binding at all.
+            Assert.Equal(ImagesReaders, Items(components.Single(c => Name(c) == DaprTopology.Components.Images), "scopes").Select(s => s?.ToString()).Order());
         }
     }
 
@@ -213,6 +219,8 @@ public sealed partial class ConsistencyTests
         Assert.All(components, c => Assert.All(Items(c, "scopes"), s => Assert.Contains(s?.ToString(), DaprTopology.AppIds.All)));
         Assert.Equal([DaprTopology.AppIds.Ingest], Items(components.Single(c => Name(c) == DaprTopology.Components.ImageEvents), "scopes").Select(s => s?.ToString()));
         Assert.Equal([DaprTopology.AppIds.Extractor, DaprTopology.AppIds.Store], Items(components.Single(c => Name(c) == DaprTopology.Components.Thumbnails), "scopes").Select(s => s?.ToString()).Order());
+        Assert.Equal(ImagesReaders, Items(components.Single(c => Name(c) == DaprTopology.Components.Images), "scopes").Select(s => s?.ToString()).Order());
+        Assert.All(components, c => Assert.DoesNotContain(DaprTopology.AppIds.Web, Items(c, "scopes").Select(s => s?.ToString())));
     }
 
     [SkippableTheory]

@@ -113,6 +113,30 @@ public sealed class ImagesApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Has_gps_filters_over_http_and_a_value_other_than_true_or_false_is_a_400_naming_it()
+    {
+        var located = SampleRecords.Succeeded("api/gps/located.jpg");
+        var plain = SampleRecords.Succeeded("api/gps/plain.jpg", make: null, model: null, takenAt: null);
+        await Put(located);
+        await Put(plain);
+
+        async Task<string[]> Names(string query) => (await _client.GetFromJsonAsync<JsonElement>($"/images?{query}"))
+            .GetProperty("items").EnumerateArray().Select(r => r.GetProperty("blob").GetProperty("name").GetString()!).ToArray();
+
+        Assert.Equal(["api/gps/located.jpg"], await Names("hasGps=true"));
+        Assert.Equal(["api/gps/plain.jpg"], await Names("hasGps=false"));
+        Assert.Equal(["api/gps/plain.jpg", "api/gps/located.jpg"], await Names("hasGps="));
+        foreach (var bad in new[] { "maybe", "1", "yes" })
+        {
+            var response = await _client.GetAsync($"/images?hasGps={bad}");
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+            Assert.Contains("'true'", errors.GetProperty("hasGps")[0].GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Stats_answer_counts_and_bytes()
     {
         await Put(SampleRecords.Succeeded("api/s1.jpg", bytes: 10));

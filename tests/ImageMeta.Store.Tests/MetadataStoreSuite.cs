@@ -175,6 +175,52 @@ public abstract class MetadataStoreSuite
     }
 
     [SkippableFact]
+    public async Task Has_gps_selects_records_with_or_without_a_position_and_pages_and_combines_with_other_filters()
+    {
+        var store = await Store();
+        var located = new List<string>();
+        var unlocated = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            // Alternating, so that each page of either set skips rows of the other.
+            var withGps = SampleRecords.Succeeded($"gps/with{i}.jpg", format: i == 4 ? ImageFormats.Png : ImageFormats.Jpeg);
+            var exifWithoutGps = SampleRecords.Succeeded($"gps/exif-only{i}.jpg");
+            await store.UpsertAsync(withGps, default);
+            await store.UpsertAsync(exifWithoutGps with { Metadata = exifWithoutGps.Metadata! with { Exif = exifWithoutGps.Metadata.Exif! with { Gps = null } } }, default);
+            located.Add(withGps.Blob.Name);
+            unlocated.Add(exifWithoutGps.Blob.Name);
+        }
+
+        var noExif = SampleRecords.Succeeded("gps/no-exif.jpg", make: null, model: null, takenAt: null);
+        var failed = SampleRecords.Failed("gps/failed.jpg");
+        await store.UpsertAsync(noExif, default);
+        await store.UpsertAsync(failed, default);
+        unlocated.AddRange([noExif.Blob.Name, failed.Blob.Name]);
+
+        async Task<List<string>> AllPages(ImageQuery query)
+        {
+            var names = new List<string>();
+            var page = await store.QueryAsync(query with { Limit = 2 }, default);
+            names.AddRange(page.Items.Select(r => r.Blob.Name));
+            while (page.NextCursor is { } cursor)
+            {
+                Assert.True(PageCursor.TryDecode(cursor, out var before));
+                page = await store.QueryAsync(query with { Limit = 2, Before = before }, default);
+                names.AddRange(page.Items.Select(r => r.Blob.Name));
+            }
+
+            return names;
+        }
+
+        Assert.Equal(Enumerable.Reverse(located), await AllPages(new ImageQuery { HasGps = true }));
+        Assert.Equal(unlocated.OrderBy(n => n, StringComparer.Ordinal), (await AllPages(new ImageQuery { HasGps = false })).Order(StringComparer.Ordinal));
+        Assert.Equal(12, (await AllPages(new ImageQuery())).Count);
+        Assert.Equal(["gps/with4.jpg"], await AllPages(new ImageQuery { HasGps = true, Format = ImageFormats.Png }));
+        Assert.Equal(["gps/failed.jpg"], await AllPages(new ImageQuery { HasGps = false, Status = ImageStatus.Failed }));
+        Assert.Empty(await AllPages(new ImageQuery { HasGps = true, Status = ImageStatus.Failed }));
+    }
+
+    [SkippableFact]
     public async Task Stats_count_by_format_and_status_and_sum_bytes()
     {
         var store = await Store();

@@ -4,9 +4,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using ImageMeta.Contracts;
-using ImageMeta.Testing.Dapr;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Data.Sqlite;
 
 namespace ImageMeta.Store.Tests;
 
@@ -19,40 +16,22 @@ namespace ImageMeta.Store.Tests;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xUnit disposes through IAsyncLifetime.")]
 public sealed class ThumbnailAndSimilarApiTests : IAsyncLifetime
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("imagemeta-store-thumbs-").FullName;
-    private SidecarNetwork _network = null!;
-    private WebApplicationFactory<Program> _factory = null!;
+    private StoreOnSidecar _store = null!;
     private HttpClient _client = null!;
 
     public async Task InitializeAsync()
     {
-        _network = new SidecarNetwork(Path.Combine(_folder, "thumbnails"));
-        var sidecar = await _network.StartSidecarAsync(new SidecarOptions { AppId = DaprTopology.AppIds.Store, AppPort = LoopbackPorts.Free() });
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        _store = await StoreOnSidecar.StartAsync("thumbs", new Dictionary<string, string>
         {
-            foreach (var (key, value) in sidecar.AppEnvironment())
-            {
-                host.UseSetting(key, value);
-            }
-
-            host.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
-            host.UseSetting("Store:DataDirectory", Path.Combine(_folder, "data"));
-            host.UseSetting("Thumbnails:BindingName", DaprTopology.Components.Images);
-            host.UseSetting("Thumbnails:BindingType", "localstorage");
-            host.UseSetting("Thumbnails:CallTimeout", "00:00:05");
-            host.UseSetting("Thumbnails:CallAttempts", "1");
+            ["Thumbnails:BindingName"] = DaprTopology.Components.Images,
+            ["Thumbnails:BindingType"] = "localstorage",
+            ["Thumbnails:CallTimeout"] = "00:00:05",
+            ["Thumbnails:CallAttempts"] = "1",
         });
-        _client = _factory.CreateClient();
+        _client = _store.Client;
     }
 
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _factory.DisposeAsync();
-        await _network.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public async Task DisposeAsync() => await _store.DisposeAsync();
 
     private async Task<ImageRecord> Put(ImageRecord record)
     {
@@ -65,7 +44,7 @@ public sealed class ThumbnailAndSimilarApiTests : IAsyncLifetime
     private byte[] WriteThumbnail(ImageRecord record)
     {
         var bytes = Encoding.ASCII.GetBytes("RIFF\u0010\0\0\0WEBPVP8 ").Concat(Enumerable.Range(0, 300).Select(i => (byte)i)).ToArray();
-        File.WriteAllBytes(Path.Combine(_network.Images.RootPath, record.Thumbnail!.Name), bytes);
+        File.WriteAllBytes(Path.Combine(_store.Blobs, record.Thumbnail!.Name), bytes);
         return bytes;
     }
 
@@ -128,7 +107,7 @@ public sealed class ThumbnailAndSimilarApiTests : IAsyncLifetime
     {
         var record = await Put(SampleRecords.Succeeded("thumbs/down.jpg").WithThumbnail(2));
         WriteThumbnail(record);
-        await _network.DisposeAsync();
+        await _store.Network.DisposeAsync();
 
         var response = await _client.GetAsync($"/images/{record.Id}/thumbnail");
 

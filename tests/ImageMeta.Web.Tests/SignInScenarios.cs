@@ -75,6 +75,10 @@ public sealed partial class SignInScenarios(BrowserPipelineFixture fixture)
         {
             using var answer = await anonymous.GetAsync(new Uri(webBase, "api/uploads/0123456789abcdef0123456789abcdef"));
             Assert.Equal(System.Net.HttpStatusCode.Unauthorized, answer.StatusCode);
+            // An original is a link people open: like a page, it sends an anonymous caller to sign in.
+            using var original = await anonymous.GetAsync(new Uri(webBase, "originals/0123456789abcdef0123456789abcdef"));
+            Assert.Equal(System.Net.HttpStatusCode.Redirect, original.StatusCode);
+            Assert.StartsWith(authority.ToString(), original.Headers.Location!.ToString(), StringComparison.Ordinal);
             using var page = await anonymous.GetAsync(webBase);
             Assert.Equal(System.Net.HttpStatusCode.Redirect, page.StatusCode);
             Assert.StartsWith(authority.ToString(), page.Headers.Location!.ToString(), StringComparison.Ordinal);

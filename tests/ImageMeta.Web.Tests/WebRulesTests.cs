@@ -64,4 +64,17 @@ public sealed class WebRulesTests
         Assert.True(new GalleryFilter().IsEmpty);
         Assert.False(filter.IsEmpty);
     }
+
+    [Fact]
+    public void Has_gps_maps_onto_the_store_s_hasGps_and_survives_into_the_next_page_link()
+    {
+        var with = new GalleryFilter { HasGps = true };
+        var without = new GalleryFilter { HasGps = false, Format = "jpeg" };
+
+        Assert.Equal("?limit=6&hasGps=true", with.ToStoreQuery(6, null));
+        Assert.Equal("?limit=6&format=jpeg&hasGps=false&cursor=c1", without.ToStoreQuery(6, "c1"));
+        Assert.False(with.IsEmpty);
+        Assert.Equal("false", without.RouteValues("c1")["hasGps"]);
+        Assert.False(new GalleryFilter().RouteValues(null).ContainsKey("hasGps"));
+    }
 }

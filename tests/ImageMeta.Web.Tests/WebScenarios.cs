@@ -115,6 +115,92 @@ public sealed class WebScenarios(BrowserPipelineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task Has_gps_filter_shows_only_the_images_with_or_without_a_position()
+    {
+        SkipUnlessReady();
+        // Both from one camera, so that the camera filter leaves exactly these two of everything the suite uploads.
+        var located = await fixture.Client.UploadAsync("g3-located.jpg", ImageWriters.WithExif(
+            TestImages.Encode(200, 150, SKColors.ForestGreen, SKEncodedImageFormat.Jpeg, 85), new ImageWriters.ExifTags(Make: "GeoTagger", Model: "G3", Gps: (59.3293, 18.0686, 20.0))));
+        var unlocated = await fixture.Client.UploadAsync("g3-unlocated.jpg", ImageWriters.WithExif(
+            TestImages.Encode(200, 150, SKColors.Firebrick, SKEncodedImageFormat.Jpeg, 85), new ImageWriters.ExifTags(Make: "GeoTagger", Model: "G3")));
+        var records = await fixture.Client.WaitForRecordsAsync([located.Id, unlocated.Id], Processing);
+        Assert.Equal(2, records.Count);
+        Assert.NotNull(records[located.Id].Metadata?.Exif?.Gps);
+        Assert.Null(records[unlocated.Id].Metadata?.Exif?.Gps);
+
+        await using var session = await BrowserSession.OpenAsync(fixture);
+        await session.GoAsync("/");
+        var cards = session.Page.Locator("#gallery .card-name");
+        foreach (var (choice, label, expected) in new[] { ("true", "with GPS", "g3-located.jpg"), ("false", "without GPS", "g3-unlocated.jpg") })
+        {
+            await session.Page.GetByLabel("Camera make or model").FillAsync("geotagger");
+            await session.Page.GetByLabel("Has GPS").SelectOptionAsync(new SelectOptionValue { Label = label });
+            await session.Page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+            await Expect(session.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"hasGps={choice}"));
+            await Expect(cards).ToHaveTextAsync([expected]);
+            await Expect(session.Page.GetByLabel("Has GPS")).ToHaveValueAsync(choice);
+            await session.ScreenshotAsync($"04b-filter-gps-{choice}");
+            await session.AssertAccessibleAsync();
+        }
+
+        // "any" drops the filter: both show again.
+        await session.Page.GetByLabel("Has GPS").SelectOptionAsync(new SelectOptionValue { Label = "any" });
+        await session.Page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Expect(cards).ToHaveCountAsync(2);
+        session.AssertNoConsoleErrors();
+    }
+
+    [SkippableFact]
+    public async Task Detail_links_the_original_and_the_link_serves_the_uploaded_bytes()
+    {
+        SkipUnlessReady();
+        var photo = ImageWriters.WithExif(TestImages.Encode(260, 180, SKColors.DarkCyan, SKEncodedImageFormat.Jpeg, 90), new ImageWriters.ExifTags(Make: "OriginalCam"));
+        var notes = Encoding.UTF8.GetBytes("Shopping list: not an image.\n");
+        var image = await fixture.Client.UploadAsync("o5-photo été.jpg", photo);
+        var text = await fixture.Client.UploadAsync("o5-notes.txt", notes);
+        Assert.Equal(2, (await fixture.Client.WaitForRecordsAsync([image.Id, text.Id], Processing)).Count);
+
+        await using var session = await BrowserSession.OpenAsync(fixture);
+        foreach (var (id, bytes, linkText, type, disposition) in new[]
+        {
+            (image.Id, photo, "Open the original (o5-photo été.jpg)", "image/jpeg", "inline"),
+            (text.Id, notes, "Download the original (o5-notes.txt)", "application/octet-stream", "attachment"),
+        })
+        {
+            await session.GoAsync($"/images/{id}");
+            var link = session.Page.GetByRole(AriaRole.Link, new() { Name = linkText, Exact = true });
+            await Expect(link).ToHaveAttributeAsync("href", $"/originals/{id}");
+            await session.AssertAccessibleAsync();
+
+            // The page's own request context: the session's cookies, as a click would send them.
+            var answer = await session.Page.APIRequest.GetAsync(new Uri(session.Origin, await link.GetAttributeAsync("href")).ToString());
+            Assert.Equal(200, answer.Status);
+            Assert.Equal(bytes, await answer.BodyAsync());
+            Assert.StartsWith(type, answer.Headers["content-type"], StringComparison.Ordinal);
+            Assert.StartsWith(disposition, answer.Headers["content-disposition"], StringComparison.Ordinal);
+            Assert.Contains("filename*=UTF-8''" + Uri.EscapeDataString(linkText[(linkText.IndexOf('(') + 1)..^1]), answer.Headers["content-disposition"], StringComparison.Ordinal);
+            Assert.Equal("nosniff", answer.Headers["x-content-type-options"]);
+            Assert.Equal(UploadsApi.OriginalPolicy, answer.Headers["content-security-policy"]);
+        }
+
+        // An unknown image's original is the error page's sentence, not a stack trace.
+        var missing = await session.GoAsync($"/originals/{new string('0', ImageId.Length)}");
+        Assert.Equal(404, missing!.Status);
+        await Expect(session.Page.Locator("#error-sentence")).ToBeVisibleAsync();
+        session.AssertNoConsoleErrors("status of 404");
+
+        // Following the link shows the image itself, decoded at its size.
+        await session.GoAsync($"/images/{image.Id}");
+        await session.Page.GetByRole(AriaRole.Link, new() { Name = "Open the original (o5-photo été.jpg)" }).ClickAsync();
+        await Expect(session.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/originals/{image.Id}$"));
+        Assert.Equal(260, await session.Page.Locator("img").EvaluateAsync<int>("img => img.decode().then(() => img.naturalWidth)"));
+        await session.ScreenshotAsync("06b-original-opened");
+        // Chromium's own image viewer styles its document inline, which the original's CSP (no styles at all) refuses:
+        // those messages, of that document only, are expected.
+        session.AssertNoConsoleErrors("status of 404", $"page {session.Origin}originals/{image.Id}");
+    }
+
+    [SkippableFact]
     public async Task Load_more_appends_the_next_keyset_page_without_repeating_images()
     {
         SkipUnlessReady();

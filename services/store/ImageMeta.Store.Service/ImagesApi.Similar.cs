@@ -28,7 +28,7 @@ public static partial class ImagesApi
     public const string ThumbnailCacheControl = "private, max-age=31536000, immutable";
 
     private static async Task<IResult> Thumbnail(
-        string id, HttpContext http, IMetadataStore store, [FromKeyedServices(ThumbnailBinding.Key)] IBlobBinding thumbnails, ILoggerFactory logs, CancellationToken cancellationToken)
+        string id, HttpContext http, IMetadataStore store, [FromKeyedServices(DaprTopology.Components.Thumbnails)] IBlobBinding thumbnails, ILoggerFactory logs, CancellationToken cancellationToken)
     {
         var (record, problem) = await FindAsync(id, store, cancellationToken);
         if (record is null)
@@ -62,7 +62,7 @@ public static partial class ImagesApi
         catch (Exception e) when (e is BlobBindingUnavailableException or BindingOperationException or BlobTooLargeException)
         {
             // The sidecar's or storage's message can name hosts: log it, answer a fixed detail.
-            logs.CreateLogger(typeof(ImagesApi)).LogWarning(e, "Reading thumbnail {Name} through the {Binding} binding failed", thumbnail.Name, ThumbnailBinding.Key);
+            logs.CreateLogger(typeof(ImagesApi)).LogWarning(e, "Reading thumbnail {Name} through the {Binding} binding failed", thumbnail.Name, DaprTopology.Components.Thumbnails);
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Thumbnails unavailable",
                 detail: "The thumbnails binding could not be read; retry later.");
         }

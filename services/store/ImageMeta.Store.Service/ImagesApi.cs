@@ -8,7 +8,8 @@ namespace ImageMeta.Store.Service;
 /// <summary>
 /// The <c>images</c> resource: <c>PUT /images/{id}</c> upserts a record (the workflow's SaveMetadata),
 /// <c>GET /images/{id}</c>, <c>GET /images</c> (filters, keyset pages, newest first, <c>duplicatesOf</c>),
-/// <c>GET /images/stats</c>, and (ImagesApi.Similar.cs) <c>GET /images/{id}/thumbnail</c> and <c>GET /images/{id}/similar</c>.
+/// <c>GET /images/stats</c>, (ImagesApi.Similar.cs) <c>GET /images/{id}/thumbnail</c> and <c>GET /images/{id}/similar</c>,
+/// and (ImagesApi.Original.cs) <c>GET /images/{id}/original</c>.
 /// A database outage answers 503 so callers retry; bad input answers 400 and changes nothing.
 /// </summary>
 public static partial class ImagesApi
@@ -35,6 +36,7 @@ public static partial class ImagesApi
         group.MapGet("/{id}", Get);
         group.MapGet("/{id}/thumbnail", Thumbnail);
         group.MapGet("/{id}/similar", Similar);
+        group.MapGet("/{id}/original", Original);
         group.MapGet("/", List);
         return group;
     }
@@ -133,6 +135,19 @@ public static partial class ImagesApi
             errors["status"] = ["status is 'succeeded' or 'failed'."];
         }
 
+        bool? hasGps = null;
+        if (Text("hasGps") is { } gps)
+        {
+            if (bool.TryParse(gps, out var wanted))
+            {
+                hasGps = wanted;
+            }
+            else
+            {
+                errors["hasGps"] = ["hasGps is 'true' (only images with a GPS position) or 'false' (only images without)."];
+            }
+        }
+
         var query = new ImageQuery
         {
             Format = Text("format")?.ToLowerInvariant(),
@@ -146,6 +161,7 @@ public static partial class ImagesApi
             TakenTo = Time("takenTo", TakenBounds.TryParseTo),
             Container = Text("container"),
             Sha256 = Text("sha256", 64),
+            HasGps = hasGps,
             Limit = Math.Min(Int("limit", 1) ?? 50, options.Value.MaxPageSize),
             Before = before,
         };

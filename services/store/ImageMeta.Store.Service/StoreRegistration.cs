@@ -6,7 +6,7 @@ using OpenTelemetry.Trace;
 
 namespace ImageMeta.Store.Service;
 
-/// <summary>The store's registrations: provider chosen by <c>Store:Provider</c>, schema migrated before the app serves, the thumbnails binding, SQL tracing, store metrics, readiness on the database.</summary>
+/// <summary>The store's registrations: provider chosen by <c>Store:Provider</c>, schema migrated before the app serves, the thumbnails and images bindings (read only), SQL tracing, store metrics, readiness on the database.</summary>
 public static class StoreRegistration
 {
     public static WebApplicationBuilder AddStore(this WebApplicationBuilder builder)
@@ -29,7 +29,12 @@ public static class StoreRegistration
         builder.Services.AddSingleton<StoreMetrics>();
         builder.Services.AddSingleton<IMetadataStore, SqlMetadataStore>();
         builder.Services.AddHostedService<SchemaMigration>();
-        builder.Services.AddThumbnailBinding(builder.Configuration);
+        builder.Services.AddStoreBlobBindings(builder.Configuration);
+        builder.Services.AddOptions<OriginalReadOptions>()
+            .Bind(builder.Configuration.GetSection(StoreBlobBindings.ImagesSection))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<OriginalReads>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
         builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddNpgsql().AddSqlClientInstrumentation());
         return builder;

@@ -24,6 +24,9 @@ public sealed record ImageQuery
     public string? Container { get; init; }
     public string? Sha256 { get; init; }
 
+    /// <summary>True: only records with a GPS position; false: only records without one (failed records included).</summary>
+    public bool? HasGps { get; init; }
+
     /// <summary>Only records whose perceptual hash lies within the given distance of a hash, one record excluded (<c>duplicatesOf</c>).</summary>
     public HashNeighbourhood? Near { get; init; }
 

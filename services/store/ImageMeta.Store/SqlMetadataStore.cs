@@ -76,6 +76,12 @@ public sealed class SqlMetadataStore(StoreProvider provider, StoreMetrics? metri
             Filter("container = @container", "container", query.Container);
             Filter("sha256 = @sha256", "sha256", query.Sha256?.ToLowerInvariant());
             Filter("seq < @before", "before", query.Before);
+            if (query.HasGps is { } hasGps)
+            {
+                // A position is written whole (latitude and longitude together), so the latitude column decides.
+                where.Add(hasGps ? "gps_latitude IS NOT NULL" : "gps_latitude IS NULL");
+            }
+
             if (query.Near is { } near)
             {
                 // The close hashes first (a scan of the narrow hash index), then the page over those rows only.

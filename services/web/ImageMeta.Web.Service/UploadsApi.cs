@@ -17,7 +17,8 @@ public sealed record UploadAnswer(ImageId Id, string Name, string Workflow, stri
 /// <summary>
 /// The web app's own small API for its script: <c>POST /api/uploads</c> (one file, multipart, antiforgery token in
 /// the <c>RequestVerificationToken</c> header), <c>GET /api/uploads/{id}</c> (the stage to show), and
-/// <c>GET /thumbnails/{id}</c> (the store's thumbnail, for &lt;img&gt;). Called by browsers, not by a sidecar.
+/// <c>GET /thumbnails/{id}</c> (the store's thumbnail, for &lt;img&gt;) and <c>GET /originals/{id}</c> (the store's copy of
+/// the original blob, streamed). Called by browsers, not by a sidecar.
 /// </summary>
 public static class UploadsApi
 {
@@ -30,6 +31,7 @@ public static class UploadsApi
         group.MapPost("/api/uploads", UploadAsync).DisableAntiforgery();
         group.MapGet("/api/uploads/{id}", StageAsync);
         group.MapGet("/thumbnails/{id}", ThumbnailAsync);
+        group.MapGet("/originals/{id}", OriginalAsync);
         return group;
     }
 
@@ -153,6 +155,67 @@ public static class UploadsApi
             var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             http.Response.Headers.CacheControl = "private, max-age=300";
             return TypedResults.File(bytes, type);
+        }
+    }
+
+    /// <summary>The Content-Security-Policy of an original: stricter than the pages' (nothing loads, no script, no frame).</summary>
+    public const string OriginalPolicy = "default-src 'none'; img-src 'self'; sandbox; frame-ancestors 'none'";
+
+    /// <summary>
+    /// Streams the store's original through (never buffered: it may be hundreds of MiB). A status without a body
+    /// becomes the error page's sentence: 404 unknown image or blob deleted, 410 blob replaced since it was stored,
+    /// 503 store or storage not answering (with the store's Retry-After).
+    /// </summary>
+    private static async Task<IResult> OriginalAsync(string id, HttpContext http, StoreCalls store, CancellationToken cancellationToken)
+    {
+        if (!ImageId.TryParse(id, out var imageId))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status400BadRequest);
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await store.OriginalAsync(imageId, cancellationToken);
+        }
+        catch (PipelineUnavailableException)
+        {
+            return TypedResults.StatusCode(StatusCodes.Status503ServiceUnavailable);
+        }
+
+        using (response)
+        {
+            var type = response.Content.Headers.ContentType?.MediaType;
+            if (!response.IsSuccessStatusCode || type is null)
+            {
+                if (response.Headers.RetryAfter?.Delta is { } wait)
+                {
+                    http.Response.Headers.RetryAfter = ((int)wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                return TypedResults.StatusCode(response.StatusCode switch
+                {
+                    System.Net.HttpStatusCode.NotFound => StatusCodes.Status404NotFound,
+                    System.Net.HttpStatusCode.Gone => StatusCodes.Status410Gone,
+                    System.Net.HttpStatusCode.RequestEntityTooLarge => StatusCodes.Status413PayloadTooLarge,
+                    _ => StatusCodes.Status503ServiceUnavailable,
+                });
+            }
+
+            // The store answers image/* only for formats browsers show; anything else is only ever a download.
+            var shown = type.StartsWith("image/", StringComparison.Ordinal) && !type.Contains("svg", StringComparison.Ordinal);
+            http.Response.ContentType = shown ? type : "application/octet-stream";
+            http.Response.ContentLength = response.Content.Headers.ContentLength;
+            var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue(shown ? "inline" : "attachment");
+            disposition.SetHttpFileName(response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"') ?? imageId.ToString());
+            http.Response.Headers.ContentDisposition = disposition.ToString();
+            http.Response.Headers.XContentTypeOptions = "nosniff";
+            http.Response.Headers.CacheControl = "private, no-cache";
+            // Not a page: whatever the file holds, opened on its own it may load nothing and runs sandboxed.
+            http.Response.Headers.ContentSecurityPolicy = OriginalPolicy;
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            await body.CopyToAsync(http.Response.Body, cancellationToken);
+            return TypedResults.Empty;
         }
     }
 

@@ -88,7 +88,9 @@ public sealed partial class SidecarDouble
         {
             using var response = await _network.AppClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            var headers = response.Headers
+            // dapr/dapr pkg/channel/http/http_channel.go parseChannelResponse keeps every header of the app's answer
+            // (WithHTTPHeaders(resp.Header)); .NET keeps Content-Disposition and the like apart, as content headers.
+            var headers = response.Headers.Concat(response.Content.Headers.Where(h => !h.Key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)))
                 .SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v)))
                 .ToList();
             return new AppResponse((int)response.StatusCode, body, response.Content.Headers.ContentType?.ToString(), headers);

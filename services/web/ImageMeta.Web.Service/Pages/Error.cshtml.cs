@@ -24,6 +24,16 @@ public sealed class ErrorModel : PageModel
             Heading = "Not found";
             Sentence = "There is no page at this address.";
         }
+        else if (code == StatusCodes.Status410Gone)
+        {
+            Heading = "No longer there";
+            Sentence = "The original file has been replaced or deleted since this image was stored; the new file, if any, is an image of its own in the gallery.";
+        }
+        else if (code == StatusCodes.Status503ServiceUnavailable)
+        {
+            Heading = "Not available right now";
+            Sentence = "The image store or its storage is not answering. Try again in a moment.";
+        }
         else if (code is >= 400 and < 500)
         {
             Heading = "That request was not accepted";

@@ -6,7 +6,7 @@ namespace ImageMeta.Web.Service.Pipeline;
 
 /// <summary>
 /// The gallery's filters, bound from the page's query string and mapped one to one onto the store's query API
-/// (<c>GET /images?format=&amp;status=&amp;camera=&amp;takenFrom=&amp;takenTo=&amp;minWidth=&amp;minHeight=</c>).
+/// (<c>GET /images?format=&amp;status=&amp;camera=&amp;takenFrom=&amp;takenTo=&amp;minWidth=&amp;minHeight=&amp;hasGps=</c>).
 /// </summary>
 public sealed class GalleryFilter
 {
@@ -30,6 +30,9 @@ public sealed class GalleryFilter
 
     public int? MinHeight { get; set; }
 
+    /// <summary>True: only images with a GPS position; false: only those without; null: either.</summary>
+    public bool? HasGps { get; set; }
+
     public bool IsEmpty => ToStoreQuery(0, null) == "?limit=0";
 
     /// <summary>The store's query string for one page, starting with <c>?</c>.</summary>
@@ -43,6 +46,7 @@ public sealed class GalleryFilter
         Add(query, "takenTo", TakenTo?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         Add(query, "minWidth", MinWidth?.ToString(CultureInfo.InvariantCulture));
         Add(query, "minHeight", MinHeight?.ToString(CultureInfo.InvariantCulture));
+        Add(query, "hasGps", HasGpsValue);
         Add(query, "cursor", cursor);
         return query.ToString();
     }
@@ -57,8 +61,17 @@ public sealed class GalleryFilter
         ["takenTo"] = TakenTo?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         ["minWidth"] = MinWidth?.ToString(CultureInfo.InvariantCulture),
         ["minHeight"] = MinHeight?.ToString(CultureInfo.InvariantCulture),
+        ["hasGps"] = HasGpsValue,
         ["cursor"] = cursor,
     }.Where(p => !string.IsNullOrEmpty(p.Value)).ToDictionary(p => p.Key, p => p.Value!);
+
+    /// <summary>The query value of <see cref="HasGps"/> as the store and the page's select spell it.</summary>
+    public string? HasGpsValue => HasGps switch
+    {
+        true => "true",
+        false => "false",
+        null => null,
+    };
 
     private static void Add(StringBuilder query, string name, string? value)
     {

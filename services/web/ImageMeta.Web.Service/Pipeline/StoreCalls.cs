@@ -17,7 +17,7 @@ public sealed record SimilarImage(int Distance, ImageRecord Image);
 /// <summary>The similar strip's content, or why there is none (no perceptual hash for this image, a store without the search).</summary>
 public sealed record SimilarAnswer(IReadOnlyList<SimilarImage> Items, string? WhyNone);
 
-/// <summary>The store's answers the pages need, through Dapr service invocation (app id <c>store</c>).</summary>
+/// <summary>The store's answers the pages need, originals included, through Dapr service invocation (app id <c>store</c>).</summary>
 public sealed class StoreCalls(SidecarInvocation store, IOptions<WebOptions> options)
 {
     private sealed record SimilarPage(IReadOnlyList<SimilarImage> Items);
@@ -76,6 +76,10 @@ public sealed class StoreCalls(SidecarInvocation store, IOptions<WebOptions> opt
 
         return store.SendAsync(request, cancellationToken);
     }
+
+    /// <summary>The store's answer for the original blob (<c>GET /images/{id}/original</c>), body unread: the caller streams it and disposes it.</summary>
+    public Task<HttpResponseMessage> OriginalAsync(ImageId id, CancellationToken cancellationToken) =>
+        store.GetAsync($"{DaprTopology.Methods.Images}/{id}/original", cancellationToken);
 
     private async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
     {

@@ -8,7 +8,8 @@ using Microsoft.Extensions.Options;
 namespace ImageMeta.Web.Service.Pages.Images;
 
 /// <summary>
-/// One image: every metadata field in human units, the thumbnail, GPS with an OpenStreetMap link, the workflow's
+/// One image: every metadata field in human units, the thumbnail, a link to the original (the store streams it through
+/// <c>/originals/{id}</c>), GPS with an OpenStreetMap link, the workflow's
 /// status (from ingest), the similar strip (from the store) and the upload's trace id. Each source that is down
 /// costs only its own part of the page.
 /// </summary>
@@ -19,6 +20,12 @@ public sealed partial class DetailModel(StoreCalls store, IngestCalls ingest, IO
     public IngestStatus? Status { get; private set; }
 
     public SimilarAnswer? Similar { get; private set; }
+
+    /// <summary>Whether the store serves the original as an image to show (else as a download): the rule of <see cref="ImageFormats.ShownMediaType"/>.</summary>
+    public bool OriginalShown => Record is { Status: ImageStatus.Succeeded } r && ImageFormats.ShownMediaType(r.Metadata?.Format) is not null;
+
+    /// <summary>The name the original is saved as: the blob name's last segment.</summary>
+    public string OriginalFileName => Record is { } r ? r.Blob.Name[(r.Blob.Name.LastIndexOf('/') + 1)..] : string.Empty;
 
     /// <summary>Sentences for the parts that could not be read.</summary>
     public List<string> Problems { get; } = [];
