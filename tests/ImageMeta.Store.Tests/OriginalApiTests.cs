@@ -3,7 +3,10 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using ImageMeta.Blobs;
 using ImageMeta.Contracts;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace ImageMeta.Store.Tests;
 
@@ -176,6 +179,35 @@ public sealed class OriginalApiTests : IAsyncLifetime
         Assert.Equal("Images unavailable", (await Problem(lost)).GetProperty("title").GetString());
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal(bytes, await again.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task An_original_over_the_limit_answers_413_naming_it_and_the_default_limit_serves_every_upload()
+    {
+        await using var store = await StoreOnSidecar.StartAsync("originals-limit", new Dictionary<string, string>
+        {
+            ["Images:CallTimeout"] = "00:00:05",
+            ["Images:CallAttempts"] = "1",
+            ["Images:MaxBlobBytes"] = "4096",
+        });
+        async Task<HttpResponseMessage> Original(string name, byte[] bytes)
+        {
+            File.WriteAllBytes(Path.Combine(store.Blobs, name), bytes);
+            var record = SampleRecords.Succeeded(name, version: BlobVersions.FromContentHash(Convert.ToHexStringLower(SHA256.HashData(bytes))));
+            Assert.True((await store.Client.PutAsync($"/images/{record.Id}", new StringContent(JsonSerializer.Serialize(record, ContractJson.Options), Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+            return await store.Client.GetAsync($"/images/{record.Id}/original");
+        }
+
+        var within = await Original("small.jpg", Payload(4096, 1));
+        var over = await Original("large.jpg", Payload(4097, 2));
+
+        Assert.Equal(HttpStatusCode.OK, within.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, over.StatusCode);
+        Assert.Contains("4096", (await Problem(over)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        // Unconfigured, the limit sits above the largest upload ingest accepts (its default MaxUploadBytes, 47 MiB).
+        var defaults = _store.Factory.Services.GetRequiredService<IOptionsMonitor<BlobBindingOptions>>().Get(DaprTopology.Components.Images);
+        Assert.Equal(64L * 1024 * 1024, defaults.MaxBlobBytes);
+        Assert.True(defaults.MaxBlobBytes >= 47L * 1024 * 1024);
     }
 
     [Fact]

@@ -5,9 +5,8 @@ namespace ImageMeta.Store.Service;
 /// <summary>
 /// How many originals the store holds in memory at once (<c>GET /images/{id}/original</c> reads a whole blob, up to
 /// <c>Images:MaxBlobBytes</c>, before it sends it), and how long a request waits for its turn before it is answered
-/// 503 with <c>Retry-After</c>. Bound from the <c>Images</c> section beside the binding's own keys. The defaults keep
-/// two originals of the largest size (2 × 256 MiB) within reach of the store's 512 MiB memory limit only when they are
-/// rare; lower <c>Images:MaxBlobBytes</c> or raise the limit if big originals are opened often.
+/// 503 with <c>Retry-After</c>. Bound from the <c>Images</c> section beside the binding's own keys. With the default
+/// <see cref="StoreBlobBindings.DefaultMaxOriginalBytes"/> two reads stay well inside the store's 512 MiB memory limit.
 /// </summary>
 public sealed class OriginalReadOptions
 {
