@@ -8,6 +8,7 @@ using Dapr.Client;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
+using ImageMeta.Contracts;
 using ImageMeta.Testing.Dapr;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -226,6 +227,19 @@ public sealed class SidecarDoubleTests : IAsyncLifetime
         using var tokenClient = new DaprClientBuilder().UseHttpEndpoint(guarded.HttpEndpoint).UseGrpcEndpoint(guarded.GrpcEndpoint).UseDaprApiToken("sidecar-secret").Build();
         await tokenClient.InvokeBindingAsync(new BindingRequest("images", "list"));
         Assert.Equal(2, guarded.RejectedForMissingApiToken);
+    }
+
+    [Fact]
+    public async Task The_web_apps_sidecar_has_no_output_binding_as_the_component_scopes_say()
+    {
+        await using var web = await _network.StartSidecarAsync(new SidecarOptions { AppId = DaprTopology.AppIds.Web, AppPort = _echo.Port });
+        using var client = new DaprClientBuilder().UseHttpEndpoint(web.HttpEndpoint).UseGrpcEndpoint(web.GrpcEndpoint).Build();
+
+        foreach (var component in new[] { DaprTopology.Components.Images, DaprTopology.Components.Thumbnails })
+        {
+            var refused = await Assert.ThrowsAsync<DaprException>(() => client.InvokeBindingAsync(new BindingRequest(component, "list")));
+            Assert.Contains($"couldn't find output binding {component}", refused.InnerException?.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

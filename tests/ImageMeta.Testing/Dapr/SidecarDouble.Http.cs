@@ -278,13 +278,15 @@ public sealed partial class SidecarDouble
     /// <summary>
     /// Output bindings this sidecar has (the local profile's <c>images</c>, and <c>thumbnails</c> where its scopes
     /// load it: extractor and store); others fail as daprd does. daprd loads a component only in the apps its
-    /// <c>scopes</c> name (docs.dapr.io, "How-To: Scope components to one or more applications").
+    /// <c>scopes</c> name (docs.dapr.io, "How-To: Scope components to one or more applications"). <c>images</c> is
+    /// scoped to ingest, extractor and store in every profile, so the web app's sidecar has no binding at all (the
+    /// tests' own stand-in app ids keep <c>images</c>).
     /// </summary>
     internal byte[]? InvokeOutputBinding(string name, string operation, byte[] data, IReadOnlyDictionary<string, string> metadata)
     {
         var binding = name switch
         {
-            DaprTopology.Components.Images => _network.Images,
+            DaprTopology.Components.Images when Options.AppId is not DaprTopology.AppIds.Web => _network.Images,
             DaprTopology.Components.Thumbnails when Options.AppId is DaprTopology.AppIds.Extractor or DaprTopology.AppIds.Store => _network.Thumbnails,
             _ => null,
         };
