@@ -26,7 +26,7 @@ public sealed class OriginalApiTests : IAsyncLifetime
     {
         _store = await StoreOnSidecar.StartAsync("originals", new Dictionary<string, string>
         {
-            ["Images:CallTimeout"] = "00:00:05",
+            ["Images:CallTimeout"] = "00:00:30",
             ["Images:CallAttempts"] = "1",
             // The route is sidecar-facing: the token the sidecar sends guards it like every store route.
             ["APP_API_TOKEN"] = AppToken,
@@ -191,7 +191,7 @@ public sealed class OriginalApiTests : IAsyncLifetime
     {
         await using var store = await StoreOnSidecar.StartAsync("originals-limit", new Dictionary<string, string>
         {
-            ["Images:CallTimeout"] = "00:00:05",
+            ["Images:CallTimeout"] = "00:00:30",
             ["Images:CallAttempts"] = "1",
             ["Images:MaxBlobBytes"] = "4096",
         });
