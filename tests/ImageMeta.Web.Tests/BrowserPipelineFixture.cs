@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using ImageMeta.Contracts;
 using ImageMeta.Testing.Dapr.Pipeline;
+using ImageMeta.Testing.Processes;
 using Microsoft.Playwright;
 
 namespace ImageMeta.Web.Tests;
@@ -225,20 +226,7 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await _process.WaitForExitAsync(timeout.Token);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-
+        await ProcessTree.KillAsync(_process);
         _process.Dispose();
     }
 }

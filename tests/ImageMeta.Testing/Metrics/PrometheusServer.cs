@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using ImageMeta.Testing.Dapr;
 using ImageMeta.Testing.Dapr.Pipeline;
+using ImageMeta.Testing.Processes;
 
 namespace ImageMeta.Testing.Metrics;
 
@@ -154,21 +155,7 @@ public sealed class PrometheusServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await _process.WaitForExitAsync(timeout.Token);
-        }
-        catch (InvalidOperationException)
-        {
-            // Never started or already gone.
-        }
-
+        await ProcessTree.KillAsync(_process);
         _process.Dispose();
         _http.Dispose();
         try

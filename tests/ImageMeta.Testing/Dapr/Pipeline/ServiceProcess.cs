@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using ImageMeta.Testing.Processes;
 
 namespace ImageMeta.Testing.Dapr.Pipeline;
 
@@ -144,17 +145,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         _process = null;
         try
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
+            await ProcessTree.KillAsync(process);
         }
         finally
         {
