@@ -111,16 +111,20 @@ public static class ImageFormats
     /// <c>GET /images/{id}/original</c>, the web's link to it), or null when it is served as a download
     /// (<c>application/octet-stream</c>): WBMP and DNG, which browsers do not display, and anything unknown.
     /// </summary>
-    public static string? ShownMediaType(string? format) => format switch
+    public static string? ShownMediaType(string? format) => format is not null && ShownMediaTypes.TryGetValue(format, out var type) ? type : null;
+
+    /// <summary>Whether a media type is one <see cref="ShownMediaType"/> answers: one a browser may show inline.</summary>
+    public static bool IsShownMediaType(string? mediaType) => mediaType is not null && ShownMediaTypes.ContainsValue(mediaType);
+
+    private static readonly Dictionary<string, string> ShownMediaTypes = new(StringComparer.Ordinal)
     {
-        Jpeg => "image/jpeg",
-        Png => "image/png",
-        Gif => "image/gif",
-        Webp => "image/webp",
-        Bmp => "image/bmp",
-        Ico => "image/x-icon",
-        Heif => "image/heif",
-        Avif => "image/avif",
-        _ => null,
+        [Jpeg] = "image/jpeg",
+        [Png] = "image/png",
+        [Gif] = "image/gif",
+        [Webp] = "image/webp",
+        [Bmp] = "image/bmp",
+        [Ico] = "image/x-icon",
+        [Heif] = "image/heif",
+        [Avif] = "image/avif",
     };
 }

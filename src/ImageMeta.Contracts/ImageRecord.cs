@@ -33,6 +33,15 @@ public sealed record ImageRecord
 
     /// <summary>When the pipeline finished with this image (set by the workflow).</summary>
     public required DateTimeOffset ProcessedAt { get; init; }
+
+    /// <summary>
+    /// The media type the original is served as for a browser to show (<see cref="ImageFormats.ShownMediaType"/> of
+    /// its format), or null when it is served as a download: every failed record, and formats browsers do not display.
+    /// </summary>
+    public string? OriginalMediaType() => Status == ImageStatus.Succeeded ? ImageFormats.ShownMediaType(Metadata?.Format) : null;
+
+    /// <summary>The name the original is offered for saving as: the blob name's last segment, else the image id.</summary>
+    public string OriginalFileName() => Blob.Name[(Blob.Name.LastIndexOf('/') + 1)..] is { Length: > 0 } name ? name : Id.ToString();
 }
 
 /// <summary>The outcomes a stored record can have.</summary>

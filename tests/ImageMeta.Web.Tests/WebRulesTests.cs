@@ -77,4 +77,24 @@ public sealed class WebRulesTests
         Assert.Equal("false", without.RouteValues("c1")["hasGps"]);
         Assert.False(new GalleryFilter().RouteValues(null).ContainsKey("hasGps"));
     }
+
+    [Fact]
+    public void Originals_are_shown_inline_only_as_the_types_the_contract_names()
+    {
+        foreach (var format in GalleryFilter.Formats)
+        {
+            if (ImageFormats.ShownMediaType(format) is { } type)
+            {
+                Assert.True(ImageFormats.IsShownMediaType(type), type);
+            }
+        }
+
+        foreach (var type in new[] { "image/svg+xml", "text/html", "image/tiff", "application/octet-stream", "IMAGE/JPEG", string.Empty })
+        {
+            Assert.False(ImageFormats.IsShownMediaType(type), type);
+        }
+
+        Assert.Null(ImageFormats.ShownMediaType(ImageFormats.Dng));
+        Assert.Null(ImageFormats.ShownMediaType(ImageFormats.Wbmp));
+    }
 }

@@ -84,9 +84,9 @@ public static partial class ImagesApi
         }
 
         // Failed records and formats browsers do not show are downloads; the rest are shown, named for saving.
-        var shown = record.Status == ImageStatus.Succeeded ? ImageFormats.ShownMediaType(record.Metadata?.Format) : null;
+        var shown = record.OriginalMediaType();
         var disposition = new ContentDispositionHeaderValue(shown is null ? "attachment" : "inline");
-        disposition.SetHttpFileName(OriginalFileName(record));
+        disposition.SetHttpFileName(record.OriginalFileName());
         http.Response.Headers.ContentDisposition = disposition.ToString();
         http.Response.Headers.XContentTypeOptions = "nosniff";
         // The same id may answer 410 later (the blob replaced): keep it, but ask again before using it.
@@ -96,8 +96,4 @@ public static partial class ImagesApi
         await http.Response.Body.WriteAsync(content.Content, cancellationToken);
         return TypedResults.Empty;
     }
-
-    /// <summary>The blob name's last segment: what a browser offers to save it as.</summary>
-    private static string OriginalFileName(ImageRecord record) =>
-        record.Blob.Name[(record.Blob.Name.LastIndexOf('/') + 1)..] is { Length: > 0 } name ? name : record.Id.ToString();
 }

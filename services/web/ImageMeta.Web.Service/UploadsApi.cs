@@ -202,8 +202,8 @@ public static class UploadsApi
                 });
             }
 
-            // The store answers image/* only for formats browsers show; anything else is only ever a download.
-            var shown = type.StartsWith("image/", StringComparison.Ordinal) && !type.Contains("svg", StringComparison.Ordinal);
+            // Only the types the contract shows inline (the store's own rule) are shown; anything else is a download.
+            var shown = ImageFormats.IsShownMediaType(type);
             http.Response.ContentType = shown ? type : "application/octet-stream";
             http.Response.ContentLength = response.Content.Headers.ContentLength;
             var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue(shown ? "inline" : "attachment");

@@ -21,11 +21,11 @@ public sealed partial class DetailModel(StoreCalls store, IngestCalls ingest, IO
 
     public SimilarAnswer? Similar { get; private set; }
 
-    /// <summary>Whether the store serves the original as an image to show (else as a download): the rule of <see cref="ImageFormats.ShownMediaType"/>.</summary>
-    public bool OriginalShown => Record is { Status: ImageStatus.Succeeded } r && ImageFormats.ShownMediaType(r.Metadata?.Format) is not null;
+    /// <summary>Whether the store serves the original as an image to show (else as a download): <see cref="ImageRecord.OriginalMediaType"/>.</summary>
+    public bool OriginalShown => Record?.OriginalMediaType() is not null;
 
-    /// <summary>The name the original is saved as: the blob name's last segment.</summary>
-    public string OriginalFileName => Record is { } r ? r.Blob.Name[(r.Blob.Name.LastIndexOf('/') + 1)..] : string.Empty;
+    /// <summary>The name the original is saved as (<see cref="ImageRecord.OriginalFileName"/>).</summary>
+    public string OriginalFileName => Record?.OriginalFileName() ?? string.Empty;
 
     /// <summary>Sentences for the parts that could not be read.</summary>
     public List<string> Problems { get; } = [];
