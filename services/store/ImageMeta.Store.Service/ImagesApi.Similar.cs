@@ -137,6 +137,3 @@ public static partial class ImagesApi
         return null;
     }
 }
-
-/// <summary>The answer of <c>/similar</c>: nearest first, ties newest first.</summary>
-public sealed record SimilarImages(IReadOnlyList<SimilarImage> Items);

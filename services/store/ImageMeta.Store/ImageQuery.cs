@@ -66,25 +66,6 @@ public static class TakenBounds
 /// <summary>The records whose perceptual hash differs from <paramref name="Hash"/> in at most <paramref name="MaxDistance"/> bits, except <paramref name="Exclude"/> (the image asked about).</summary>
 public sealed record HashNeighbourhood(ulong Hash, int MaxDistance, ImageId Exclude);
 
-/// <summary>One answer of the similar-images search: how many bits the hashes differ in, and the record.</summary>
-public sealed record SimilarImage(int Distance, ImageRecord Image);
-
-/// <summary>One page of records, newest first, and the cursor of the next page (null on the last).</summary>
-public sealed record ImagePage(IReadOnlyList<ImageRecord> Items, string? NextCursor);
-
-/// <summary>
-/// Counts by format and by status, the bytes of all images (exact, whatever the rows hold: it may exceed 64 bits),
-/// and the near-duplicate groups at <see cref="ImageMeta.Contracts.PerceptualHash.NearDuplicateDistance"/> (see
-/// <see cref="NearDuplicateGroups"/>) with the number of records in them.
-/// </summary>
-public sealed record ImageStats(
-    long Total,
-    IReadOnlyDictionary<string, long> ByFormat,
-    IReadOnlyDictionary<string, long> ByStatus,
-    decimal TotalBytes,
-    long NearDuplicateGroups = 0,
-    long NearDuplicateImages = 0);
-
 /// <summary>What an upsert did.</summary>
 public enum UpsertOutcome
 {

@@ -1,3 +1,4 @@
+using ImageMeta.Contracts;
 using ImageMeta.Web.Service.Pipeline;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
