@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using ImageMeta.Contracts;
 
 namespace ImageMeta.Web.Service.Pipeline;
@@ -30,12 +29,10 @@ public sealed class IngestCalls(SidecarInvocation ingest)
         using var response = await ingest.SendAsync(request, cancellationToken);
         if (response.StatusCode == HttpStatusCode.Accepted)
         {
-            var accepted = await response.Content.ReadFromJsonAsync<IngestAccepted>(ContractJson.Options, cancellationToken)
-                ?? throw new PipelineUnavailableException(ingest.AppId, "accepted the upload with an empty body");
-            return new UploadOutcome(accepted, 202, null, null, null);
+            return new UploadOutcome(await ingest.ReadAsync<IngestAccepted>(response, cancellationToken), 202, null, null, null);
         }
 
-        var (detail, failureClass) = await ProblemAsync(response, cancellationToken);
+        var (detail, failureClass) = await SidecarInvocation.ProblemAsync(response, cancellationToken);
         var retryAfter = response.Headers.RetryAfter?.Delta;
         if ((int)response.StatusCode >= 500 && !(response.StatusCode == HttpStatusCode.ServiceUnavailable && retryAfter is not null))
         {
@@ -55,39 +52,6 @@ public sealed class IngestCalls(SidecarInvocation ingest)
             return null;
         }
 
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new PipelineUnavailableException(ingest.AppId, $"answered {(int)response.StatusCode}");
-        }
-
-        try
-        {
-            return await response.Content.ReadFromJsonAsync<IngestStatus>(ContractJson.Options, cancellationToken);
-        }
-        catch (JsonException e)
-        {
-            throw new PipelineUnavailableException(ingest.AppId, "answered something that is not the expected JSON", e);
-        }
-    }
-
-    private static async Task<(string? Detail, string? FailureClass)> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var problem = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
-            var root = problem.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return (null, null);
-            }
-
-            return (
-                root.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null,
-                root.TryGetProperty(Contracts.FailureClass.ProblemMember, out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null);
-        }
-        catch (JsonException)
-        {
-            return (null, null);
-        }
+        return await ingest.ReadAsync<IngestStatus>(response, cancellationToken);
     }
 }

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Dapr.Client;
+using ImageMeta.Contracts;
 using ImageMeta.ServiceDefaults;
 
 namespace ImageMeta.Web.Service.Pipeline;
@@ -47,6 +49,50 @@ public sealed class SidecarInvocation : IDisposable
 
     public Task<HttpResponseMessage> GetAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
+
+    /// <summary>
+    /// A successful answer's JSON body as <typeparamref name="T"/>; any other status, an empty body or JSON of
+    /// another shape means the app cannot be used now (<see cref="PipelineUnavailableException"/>).
+    /// </summary>
+    public async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new PipelineUnavailableException(AppId, $"answered {(int)response.StatusCode}");
+        }
+
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(ContractJson.Options, cancellationToken)
+                ?? throw new PipelineUnavailableException(AppId, "answered an empty body");
+        }
+        catch (JsonException e)
+        {
+            throw new PipelineUnavailableException(AppId, "answered something that is not the expected JSON", e);
+        }
+    }
+
+    /// <summary>The <c>detail</c> and <c>failureClass</c> of a problem answer; nulls when the body is not one.</summary>
+    public static async Task<(string? Detail, string? FailureClass)> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        try
+        {
+            using var problem = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+            var root = problem.RootElement;
+            return root.ValueKind != JsonValueKind.Object
+                ? (null, null)
+                : (Text(root, "detail"), Text(root, FailureClass.ProblemMember));
+        }
+        catch (JsonException)
+        {
+            return (null, null);
+        }
+
+        static string? Text(JsonElement root, string name) =>
+            root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    }
 
     public void Dispose() => _client.Dispose();
 }
