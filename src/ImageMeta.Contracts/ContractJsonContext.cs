@@ -14,6 +14,7 @@ namespace ImageMeta.Contracts;
 [JsonSerializable(typeof(ImageMetadata))]
 [JsonSerializable(typeof(ImageRecord))]
 [JsonSerializable(typeof(BlobReference))]
-[JsonSerializable(typeof(ExtractionFailure))]
+[JsonSerializable(typeof(ProcessingFailure))]
 [JsonSerializable(typeof(ImageThumbnail))]
+[JsonSerializable(typeof(ImageAnalysis))]
 public sealed partial class ContractJsonContext : JsonSerializerContext;

@@ -66,7 +66,7 @@ public sealed class PipelineCalls : IDisposable
     /// One extractor method on a blob version: its answer, or a permanent failure (a 4xx whose problem names a
     /// permanent class). Anything else is thrown, for the workflow's retry policy.
     /// </summary>
-    private async Task<(T? Value, ExtractionFailure? Failure)> CallExtractorAsync<T>(string method, BlobReference blob, CancellationToken cancellationToken)
+    private async Task<(T? Value, ProcessingFailure? Failure)> CallExtractorAsync<T>(string method, BlobReference blob, CancellationToken cancellationToken)
         where T : class
     {
         using var response = await SendAsync(HttpMethod.Post, DaprTopology.AppIds.Extractor, method, blob, cancellationToken);
@@ -80,7 +80,7 @@ public sealed class PipelineCalls : IDisposable
         var (failureClass, detail) = await ReadProblemAsync(response, cancellationToken);
         if ((int)response.StatusCode is >= 400 and < 500 && failureClass is not null && FailureClass.Permanent.Contains(failureClass))
         {
-            return (null, new ExtractionFailure(failureClass, detail));
+            return (null, new ProcessingFailure(failureClass, detail));
         }
 
         throw new HttpRequestException($"The extractor answered {method} with {(int)response.StatusCode}: {detail}", null, response.StatusCode);
