@@ -16,4 +16,6 @@ namespace ImageMeta.Contracts;
 [JsonSerializable(typeof(BlobReference))]
 [JsonSerializable(typeof(ExtractionFailure))]
 [JsonSerializable(typeof(ImageThumbnail))]
+[JsonSerializable(typeof(UploadAccepted))]
+[JsonSerializable(typeof(ImageStatusView))]
 public sealed partial class ContractJsonContext : JsonSerializerContext;

@@ -9,8 +9,8 @@ namespace ImageMeta.Contracts;
 public sealed record ExtractionFailure(string Class, string Message);
 
 /// <summary>
-/// The failure classes. The first four describe the content and never change on retry; the last two
-/// describe the surroundings.
+/// The failure classes. Most describe the content (or the name) and never change on retry; <see cref="Unavailable"/>
+/// describes the surroundings, and <see cref="Deleted"/> is an answer, not a record's class.
 /// </summary>
 public static class FailureClass
 {
@@ -35,7 +35,16 @@ public static class FailureClass
     /// <summary>A dependency was unreachable or failed; worth retrying.</summary>
     public const string Unavailable = "unavailable";
 
+    /// <summary>
+    /// The blob's name breaks the name rule (control, format or bidi characters, a segment too long, not canonical): the
+    /// record's <c>Blob.Name</c> is then the name's safe rendering. Permanent: the same name fails the same way.
+    /// </summary>
+    public const string InvalidName = "invalid-name";
+
+    /// <summary>The store's answer for an id whose record was deleted and whose tombstone is kept; never a record's class.</summary>
+    public const string Deleted = "deleted";
+
     /// <summary>The classes that depend only on the content: retrying cannot change them.</summary>
     public static IReadOnlySet<string> Permanent { get; } =
-        new HashSet<string>(StringComparer.Ordinal) { Empty, Unsupported, Corrupt, TooLarge, NotFound };
+        new HashSet<string>(StringComparer.Ordinal) { Empty, Unsupported, Corrupt, TooLarge, NotFound, InvalidName };
 }
