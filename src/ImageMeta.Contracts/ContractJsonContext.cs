@@ -17,4 +17,6 @@ namespace ImageMeta.Contracts;
 [JsonSerializable(typeof(ProcessingFailure))]
 [JsonSerializable(typeof(ImageThumbnail))]
 [JsonSerializable(typeof(ImageAnalysis))]
+[JsonSerializable(typeof(UploadAccepted))]
+[JsonSerializable(typeof(ImageStatusView))]
 public sealed partial class ContractJsonContext : JsonSerializerContext;

@@ -31,6 +31,16 @@ public sealed record ImageRecord
     /// </summary>
     public ProcessingFailure? ThumbnailFailure { get; init; }
 
+    /// <summary>
+    /// The extractor's output version that made <see cref="Metadata"/> and <see cref="Thumbnail"/> (the extractor's answer
+    /// carries it); 0 when the extractor never answered (an <c>unavailable</c> outcome) or the name was refused before
+    /// any extraction (<c>invalid-name</c>). A reprocessing job selects records below the current version.
+    /// </summary>
+    public int ExtractorVersion { get; init; }
+
+    /// <summary>The build of the extractor that answered (its <c>/healthz</c> version), when it said.</summary>
+    public string? ExtractorBuild { get; init; }
+
     /// <summary>When the pipeline finished with this image (set by the workflow).</summary>
     public required DateTimeOffset ProcessedAt { get; init; }
 
