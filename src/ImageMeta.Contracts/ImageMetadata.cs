@@ -31,6 +31,9 @@ public sealed record ImageMetadata
     /// <summary>Whether the image may carry transparency (the codec's alpha type is not opaque).</summary>
     public required bool HasAlpha { get; init; }
 
+    /// <summary>The embedded ICC profile's description (for example <c>Display P3</c>); null without a profile.</summary>
+    public string? ColorProfile { get; init; }
+
     /// <summary>The codec's native color type, for example <c>rgba8888</c> or <c>gray8</c>.</summary>
     public required string ColorType { get; init; }
 
@@ -82,8 +85,32 @@ public sealed record ExifMetadata
     /// <summary>ISO speed rating.</summary>
     public int? Iso { get; init; }
 
-    /// <summary>Focal length in millimetres.</summary>
+    /// <summary>Focal length in millimetres (the lens's real focal length).</summary>
     public double? FocalLength { get; init; }
+
+    /// <summary>The 35 mm equivalent focal length in millimetres (EXIF FocalLengthIn35mmFilm).</summary>
+    public double? FocalLength35mm { get; init; }
+
+    /// <summary>Whether the flash fired (bit 0 of EXIF Flash); null when the file does not say.</summary>
+    public bool? FlashFired { get; init; }
+
+    /// <summary>
+    /// The exposure program (EXIF ExposureProgram): one of <see cref="ExposurePrograms"/>; null when the file says
+    /// "not defined" or nothing.
+    /// </summary>
+    public string? ExposureProgram { get; init; }
+
+    /// <summary>White balance (EXIF WhiteBalance): <c>auto</c> or <c>manual</c> (<see cref="WhiteBalances"/>).</summary>
+    public string? WhiteBalance { get; init; }
+
+    /// <summary>Who made the picture (EXIF Artist, else XMP <c>dc:creator</c>), trimmed.</summary>
+    public string? Artist { get; init; }
+
+    /// <summary>The copyright notice (EXIF Copyright, else XMP <c>dc:rights</c>), trimmed.</summary>
+    public string? Copyright { get; init; }
+
+    /// <summary>The software that wrote the file (EXIF Software, else XMP <c>xmp:CreatorTool</c>), trimmed.</summary>
+    public string? Software { get; init; }
 
     /// <summary>Where the picture was taken; null without GPS tags.</summary>
     public GpsPosition? Gps { get; init; }
@@ -91,6 +118,33 @@ public sealed record ExifMetadata
 
 /// <summary>A GPS fix in decimal degrees (south and west negative) and metres above sea level.</summary>
 public sealed record GpsPosition(double Latitude, double Longitude, double? Altitude = null);
+
+/// <summary>The values <see cref="ExifMetadata.ExposureProgram"/> may hold: EXIF's ExposureProgram 1–9 in words.</summary>
+public static class ExposurePrograms
+{
+    public const string Manual = "manual";
+    public const string Program = "program";
+    public const string AperturePriority = "aperture-priority";
+    public const string ShutterPriority = "shutter-priority";
+    public const string Creative = "creative";
+    public const string Action = "action";
+    public const string Portrait = "portrait";
+    public const string Landscape = "landscape";
+    public const string Bulb = "bulb";
+
+    /// <summary>Every value, in EXIF's order.</summary>
+    public static IReadOnlyList<string> All { get; } = [Manual, Program, AperturePriority, ShutterPriority, Creative, Action, Portrait, Landscape, Bulb];
+
+    /// <summary>The name of an EXIF ExposureProgram value; null for 0 ("not defined") and anything unknown.</summary>
+    public static string? FromExif(int value) => value is >= 1 and <= 9 ? All[value - 1] : null;
+}
+
+/// <summary>The values <see cref="ExifMetadata.WhiteBalance"/> may hold (EXIF WhiteBalance 0 and 1).</summary>
+public static class WhiteBalances
+{
+    public const string Auto = "auto";
+    public const string Manual = "manual";
+}
 
 /// <summary>The format names <see cref="ImageMetadata.Format"/> may hold.</summary>
 public static class ImageFormats

@@ -35,6 +35,15 @@ public sealed record ImageRecord
     public required DateTimeOffset ProcessedAt { get; init; }
 
     /// <summary>
+    /// The version of the extractor's output this record holds (from the extractor's answer); 0 when the extractor never
+    /// answered (an <c>unavailable</c> outcome). Records stored before the field existed count as 1.
+    /// </summary>
+    public int ExtractorVersion { get; init; }
+
+    /// <summary>The build of the extractor that answered (the version its <c>/healthz</c> reports); null when none did.</summary>
+    public string? ExtractorBuild { get; init; }
+
+    /// <summary>
     /// The media type the original is served as for a browser to show (<see cref="ImageFormats.ShownMediaType"/> of
     /// its format), or null when it is served as a download: every failed record, and formats browsers do not display.
     /// </summary>
