@@ -35,6 +35,12 @@ public static class FailureClass
     /// <summary>A dependency was unreachable or failed; worth retrying.</summary>
     public const string Unavailable = "unavailable";
 
+    /// <summary>The blob's name breaks the name rule (permanent); the record's name is then the name's safe rendering.</summary>
+    public const string InvalidName = "invalid-name";
+
+    /// <summary>The store's answer for a deleted (tombstoned) id; never a record's class.</summary>
+    public const string Deleted = "deleted";
+
     /// <summary>The classes that depend only on the content: retrying cannot change them.</summary>
     public static IReadOnlySet<string> Permanent { get; } =
         new HashSet<string>(StringComparer.Ordinal) { Empty, Unsupported, Corrupt, TooLarge, NotFound };
