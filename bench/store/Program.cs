@@ -92,8 +92,8 @@ async Task<string> Measure(string name, StoreProvider provider)
         var page = await store.QueryAsync(new ImageQuery { Limit = 50 }, default);
         for (var depth = 0; depth < i % 5 && page.NextCursor is { } cursor; depth++)
         {
-            PageCursor.TryDecode(cursor, out var before);
-            page = await store.QueryAsync(new ImageQuery { Limit = 50, Before = before }, default);
+            PageCursor.TryDecode(cursor, out var after);
+            page = await store.QueryAsync(new ImageQuery { Limit = 50, After = after }, default);
         }
     }, perCall: i => 1 + i % 5);
     var filtered = await Latencies(200, async i =>

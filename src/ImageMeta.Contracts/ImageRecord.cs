@@ -34,7 +34,8 @@ public sealed record ImageRecord
     /// <summary>
     /// The extractor's output version that made <see cref="Metadata"/> and <see cref="Thumbnail"/> (the extractor's answer
     /// carries it); 0 when the extractor never answered (an <c>unavailable</c> outcome) or the name was refused before
-    /// any extraction (<c>invalid-name</c>). A reprocessing job selects records below the current version.
+    /// any extraction (<c>invalid-name</c>). Records stored before the field existed count as 1. A reprocessing job
+    /// selects records below the current version.
     /// </summary>
     public int ExtractorVersion { get; init; }
 

@@ -152,7 +152,7 @@ public sealed class ImagesApiTests : IDisposable
     public async Task A_database_outage_answers_503_so_callers_retry()
     {
         using var factory = _factory.WithWebHostBuilder(host => host.ConfigureServices(services =>
-            services.Replace(ServiceDescriptor.Singleton<IMetadataStore>(new UnreachableStore()))));
+            services.Replace(ServiceDescriptor.Singleton<IMetadataStore>(StoreStandIn.Unreachable()))));
         var client = factory.CreateClient();
 
         var response = await client.PutAsync($"/images/{SampleRecords.Succeeded("x.jpg").Id}",
@@ -201,7 +201,7 @@ public sealed class ImagesApiTests : IDisposable
     {
         var unreachable = new SqlMetadataStore(StoreProvider.Create(new StoreOptions { Provider = provider }, connectionString, _folder));
         using var factory = _factory.WithWebHostBuilder(host => host.ConfigureServices(services =>
-            services.Replace(ServiceDescriptor.Singleton<IMetadataStore>(new NeverMigrated(unreachable)))));
+            services.Replace(ServiceDescriptor.Singleton<IMetadataStore>(StoreStandIn.NeverMigrated(unreachable)))));
         var client = factory.CreateClient();
 
         var response = await client.GetAsync("/images/stats");
@@ -213,30 +213,5 @@ public sealed class ImagesApiTests : IDisposable
         Assert.DoesNotContain(",9", body, StringComparison.Ordinal);
         Assert.DoesNotContain("nonexistent-imagemeta", body, StringComparison.Ordinal);
         Assert.Contains("retry", body, StringComparison.Ordinal);
-    }
-
-    /// <summary>A real store whose migration is skipped, so the host starts although its database is unreachable.</summary>
-    private sealed class NeverMigrated(IMetadataStore inner) : IMetadataStore
-    {
-        public Task MigrateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-        public Task<(UpsertOutcome Outcome, ImageRecord Stored)> UpsertAsync(ImageRecord record, CancellationToken cancellationToken) => inner.UpsertAsync(record, cancellationToken);
-        public Task<ImageRecord?> GetAsync(ImageId id, CancellationToken cancellationToken) => inner.GetAsync(id, cancellationToken);
-        public Task<ImagePage> QueryAsync(ImageQuery query, CancellationToken cancellationToken) => inner.QueryAsync(query, cancellationToken);
-        public Task<IReadOnlyList<SimilarImage>> SimilarAsync(HashNeighbourhood near, int limit, CancellationToken cancellationToken) => inner.SimilarAsync(near, limit, cancellationToken);
-        public Task<ImageStats> StatsAsync(CancellationToken cancellationToken) => inner.StatsAsync(cancellationToken);
-        public Task PingAsync(CancellationToken cancellationToken) => inner.PingAsync(cancellationToken);
-    }
-
-    /// <summary>A store whose database never answers, as when PostgreSQL is down.</summary>
-    private sealed class UnreachableStore : IMetadataStore
-    {
-        private static StoreUnavailableException Down() => new("connection refused", new TimeoutException());
-        public Task MigrateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-        public Task<(UpsertOutcome Outcome, ImageRecord Stored)> UpsertAsync(ImageRecord record, CancellationToken cancellationToken) => throw Down();
-        public Task<ImageRecord?> GetAsync(ImageId id, CancellationToken cancellationToken) => throw Down();
-        public Task<ImagePage> QueryAsync(ImageQuery query, CancellationToken cancellationToken) => throw Down();
-        public Task<IReadOnlyList<SimilarImage>> SimilarAsync(HashNeighbourhood near, int limit, CancellationToken cancellationToken) => throw Down();
-        public Task<ImageStats> StatsAsync(CancellationToken cancellationToken) => throw Down();
-        public Task PingAsync(CancellationToken cancellationToken) => throw Down();
     }
 }

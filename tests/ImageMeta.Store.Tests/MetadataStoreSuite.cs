@@ -8,16 +8,16 @@ namespace ImageMeta.Store.Tests;
 /// The behaviour every provider must show, asserted identically for each. Derived classes say how to
 /// make a fresh, migrated store and why (if at all) they are skipped.
 /// </summary>
-public abstract class MetadataStoreSuite
+public abstract partial class MetadataStoreSuite
 {
     /// <summary>Null when the provider's database is available; otherwise why the suite is skipped.</summary>
     protected abstract string? SkipReason { get; }
 
-    /// <summary>A fresh store on an empty, migrated database.</summary>
-    protected abstract Task<IMetadataStore> CreateStoreAsync();
+    /// <summary>A store on a fresh, empty database, not migrated yet; called again within a test, it names the same database.</summary>
+    protected abstract Task<SqlMetadataStore> CreateUnmigratedAsync(StoreOptions options, TimeProvider time);
 
     /// <summary>Runs SQL against the store's database directly, as an operator or an older version would.</summary>
-    private static async Task ExecuteAsync(IMetadataStore store, string sql, params (string Name, object Value)[] parameters)
+    protected static async Task ExecuteAsync(IMetadataStore store, string sql, params (string Name, object Value)[] parameters)
     {
         await using var connection = ((SqlMetadataStore)store).Provider.CreateConnection();
         await connection.OpenAsync();
@@ -34,10 +34,22 @@ public abstract class MetadataStoreSuite
         await command.ExecuteNonQueryAsync();
     }
 
-    private async Task<IMetadataStore> Store()
+    /// <summary>A fresh, migrated store with these options and clock.</summary>
+    protected async Task<SqlMetadataStore> Store(StoreOptions? options = null, TimeProvider? time = null)
     {
         Skip.If(SkipReason is not null, SkipReason);
-        return await CreateStoreAsync();
+        var store = await CreateUnmigratedAsync(options ?? new StoreOptions(), time ?? TimeProvider.System);
+        await store.MigrateAsync(default);
+        return store;
+    }
+
+    /// <summary>A store whose schema is as an older version left it: migrated through the script numbered <paramref name="through"/>.</summary>
+    protected async Task<SqlMetadataStore> OlderStore(string through)
+    {
+        Skip.If(SkipReason is not null, SkipReason);
+        var store = await CreateUnmigratedAsync(new StoreOptions(), TimeProvider.System);
+        await store.MigrateAsync(through, default);
+        return store;
     }
 
     [SkippableFact]
@@ -63,7 +75,7 @@ public abstract class MetadataStoreSuite
         var older = SampleRecords.Failed("b.jpg", processedAt: new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero));
 
         await store.UpsertAsync(newer, default);
-        var (outcome, stored) = await store.UpsertAsync(older, default);
+        var (outcome, stored, _) = await store.UpsertAsync(older, default);
 
         Assert.Equal(UpsertOutcome.Unchanged, outcome);
         Assert.Equal(newer, stored);
@@ -78,7 +90,7 @@ public abstract class MetadataStoreSuite
         var succeeded = SampleRecords.Succeeded("c.jpg", processedAt: new DateTimeOffset(2026, 2, 2, 0, 0, 0, TimeSpan.Zero));
 
         await store.UpsertAsync(failed, default);
-        var (outcome, _) = await store.UpsertAsync(succeeded, default);
+        var (outcome, _, _) = await store.UpsertAsync(succeeded, default);
 
         Assert.Equal(UpsertOutcome.Updated, outcome);
         Assert.Equal(succeeded, await store.GetAsync(succeeded.Id, default));
@@ -136,8 +148,8 @@ public abstract class MetadataStoreSuite
         while (page.NextCursor is { } cursor)
         {
             await store.UpsertAsync(SampleRecords.Succeeded($"late/{seen.Count}.jpg"), default);
-            Assert.True(PageCursor.TryDecode(cursor, out var before));
-            page = await store.QueryAsync(new ImageQuery { Limit = 10, Before = before }, default);
+            Assert.True(PageCursor.TryDecode(cursor, out var after));
+            page = await store.QueryAsync(new ImageQuery { Limit = 10, After = after }, default);
             seen.AddRange(page.Items.Select(r => r.Blob.Name));
         }
 
@@ -204,8 +216,8 @@ public abstract class MetadataStoreSuite
             names.AddRange(page.Items.Select(r => r.Blob.Name));
             while (page.NextCursor is { } cursor)
             {
-                Assert.True(PageCursor.TryDecode(cursor, out var before));
-                page = await store.QueryAsync(query with { Limit = 2, Before = before }, default);
+                Assert.True(PageCursor.TryDecode(cursor, out var after));
+                page = await store.QueryAsync(query with { Limit = 2, After = after }, default);
                 names.AddRange(page.Items.Select(r => r.Blob.Name));
             }
 
@@ -314,7 +326,7 @@ public abstract class MetadataStoreSuite
         };
         Assert.Empty(ImageRecordValidator.Validate(record.Id.Value, record));
 
-        var (outcome, _) = await store.UpsertAsync(record, default);
+        var (outcome, _, _) = await store.UpsertAsync(record, default);
 
         Assert.Equal(UpsertOutcome.Inserted, outcome);
         Assert.Equal(record, await store.GetAsync(record.Id, default));
@@ -401,7 +413,7 @@ public abstract class MetadataStoreSuite
     /// <summary>The probe with the given bits flipped.</summary>
     private static ulong Flip(params int[] bits) => bits.Aggregate(Probe, (h, b) => h ^ (1UL << b));
 
-    private static async Task<ImageRecord> PutAsync(IMetadataStore store, string name, ulong hash)
+    private static async Task<ImageRecord> PutAsync(SqlMetadataStore store, string name, ulong hash)
     {
         var record = SampleRecords.Succeeded(name).WithThumbnail(hash);
         await store.UpsertAsync(record, default);
@@ -428,20 +440,16 @@ public abstract class MetadataStoreSuite
     [SkippableFact]
     public async Task Migration_0003_keeps_rows_written_before_it()
     {
-        var store = await Store();
+        // The schema as 0002 left it (no hash column), holding a row written then.
+        var store = await OlderStore("0002");
         var old = SampleRecords.Succeeded("legacy/before-thumbnails.jpg");
-        await store.UpsertAsync(old, default);
-        // The schema as 0002 left it: no hash column, no index, no journal entry for 0003.
-        var provider = ((SqlMetadataStore)store).Provider;
-        await ExecuteAsync(store, provider.Name == StoreProviders.SqlServer ? "DROP INDEX ix_images_perceptual_hash ON images" : "DROP INDEX ix_images_perceptual_hash");
-        await ExecuteAsync(store, "ALTER TABLE images DROP COLUMN perceptual_hash");
-        await ExecuteAsync(store, "DELETE FROM SchemaVersions WHERE ScriptName LIKE '%0003_thumbnail_hash%'");
+        await InsertLegacyAsync(store, old, withHash: false);
 
         await store.MigrateAsync(default);
         var probe = await PutAsync(store, "legacy/new.jpg", Probe);
         var twin = await PutAsync(store, "legacy/twin.jpg", Flip(3));
 
-        Assert.Equal(old, await store.GetAsync(old.Id, default));
+        Assert.Equal(old with { ExtractorVersion = 1 }, await store.GetAsync(old.Id, default));
         Assert.Equal(3, (await store.StatsAsync(default)).Total);
         Assert.Equal([twin.Id], (await store.SimilarAsync(new HashNeighbourhood(Probe, 10, probe.Id), 10, default)).Select(s => s.Image.Id));
     }
@@ -493,8 +501,8 @@ public abstract class MetadataStoreSuite
         seen.AddRange(page.Items.Select(r => r.Id));
         while (page.NextCursor is { } cursor)
         {
-            Assert.True(PageCursor.TryDecode(cursor, out var before));
-            page = await store.QueryAsync(new ImageQuery { Near = near, Limit = 2, Before = before }, default);
+            Assert.True(PageCursor.TryDecode(cursor, out var after));
+            page = await store.QueryAsync(new ImageQuery { Near = near, Limit = 2, After = after }, default);
             seen.AddRange(page.Items.Select(r => r.Id));
         }
 

@@ -10,12 +10,10 @@ public sealed class SqliteStoreTests : MetadataStoreSuite, IDisposable
 
     protected override string? SkipReason => null;
 
-    protected override async Task<IMetadataStore> CreateStoreAsync()
+    protected override Task<SqlMetadataStore> CreateUnmigratedAsync(StoreOptions options, TimeProvider time)
     {
         var connection = new SqliteConnectionStringBuilder { DataSource = Path.Combine(_folder, "metadata.db"), DefaultTimeout = 60, Pooling = false }.ToString();
-        var store = new SqlMetadataStore(new SqliteStoreProvider(connection));
-        await store.MigrateAsync(default);
-        return store;
+        return Task.FromResult(new SqlMetadataStore(new SqliteStoreProvider(connection), options: options, time: time));
     }
 
     public void Dispose()
@@ -40,7 +38,7 @@ public sealed class PostgresStoreTests : MetadataStoreSuite, IAsyncLifetime
             ? "IMAGEMETA_TEST_POSTGRES is not set (a PostgreSQL connection string); scripts/test.sh starts a private server when PostgreSQL is installed"
             : null;
 
-    protected override async Task<IMetadataStore> CreateStoreAsync()
+    protected override async Task<SqlMetadataStore> CreateUnmigratedAsync(StoreOptions options, TimeProvider time)
     {
         Skip.If(SkipReason is not null, SkipReason);
         if (_server is null)
@@ -48,9 +46,10 @@ public sealed class PostgresStoreTests : MetadataStoreSuite, IAsyncLifetime
             throw new InvalidOperationException("CI=true but IMAGEMETA_TEST_POSTGRES is not set: the PostgreSQL suite must run in CI.");
         }
 
-        _database = "imagemeta_store_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var admin = new NpgsqlConnection(_server))
+        if (_database is null)
         {
+            _database = "imagemeta_store_" + Guid.NewGuid().ToString("N")[..12];
+            await using var admin = new NpgsqlConnection(_server);
             await admin.OpenAsync();
             await using var create = new NpgsqlCommand($"CREATE DATABASE {_database}", admin);
             await create.ExecuteNonQueryAsync();
@@ -58,15 +57,13 @@ public sealed class PostgresStoreTests : MetadataStoreSuite, IAsyncLifetime
 
         // As the service makes it: the connection string names no pool size, so the store's default applies.
         var connection = new NpgsqlConnectionStringBuilder(_server) { Database = _database }.ToString();
-        var store = new SqlMetadataStore(StoreProvider.Create(new StoreOptions { Provider = StoreProviders.Postgres }, connection, AppContext.BaseDirectory));
-        await store.MigrateAsync(default);
-        return store;
+        return new SqlMetadataStore(StoreProvider.Create(new StoreOptions { Provider = StoreProviders.Postgres }, connection, AppContext.BaseDirectory), options: options, time: time);
     }
 
     [SkippableFact]
     public async Task The_default_pool_stays_below_the_servers_connection_limit()
     {
-        var store = (SqlMetadataStore)await CreateStoreAsync();
+        var store = await CreateUnmigratedAsync(new StoreOptions(), TimeProvider.System);
         await using var connection = store.Provider.CreateConnection();
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
@@ -104,20 +101,19 @@ public sealed class SqlServerStoreTests : MetadataStoreSuite, IAsyncLifetime
 
     protected override string? SkipReason => _server is null ? "IMAGEMETA_TEST_SQLSERVER is not set (SQL Server cannot run on this machine)" : null;
 
-    protected override async Task<IMetadataStore> CreateStoreAsync()
+    protected override async Task<SqlMetadataStore> CreateUnmigratedAsync(StoreOptions options, TimeProvider time)
     {
-        _database = "imagemeta_store_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var admin = new Microsoft.Data.SqlClient.SqlConnection(_server))
+        if (_database is null)
         {
+            _database = "imagemeta_store_" + Guid.NewGuid().ToString("N")[..12];
+            await using var admin = new Microsoft.Data.SqlClient.SqlConnection(_server);
             await admin.OpenAsync();
             await using var create = new Microsoft.Data.SqlClient.SqlCommand($"CREATE DATABASE [{_database}]", admin);
             await create.ExecuteNonQueryAsync();
         }
 
         var connection = new Microsoft.Data.SqlClient.SqlConnectionStringBuilder(_server) { InitialCatalog = _database }.ToString();
-        var store = new SqlMetadataStore(StoreProvider.Create(new StoreOptions { Provider = StoreProviders.SqlServer }, connection, AppContext.BaseDirectory));
-        await store.MigrateAsync(default);
-        return store;
+        return new SqlMetadataStore(StoreProvider.Create(new StoreOptions { Provider = StoreProviders.SqlServer }, connection, AppContext.BaseDirectory), options: options, time: time);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -8,7 +8,8 @@ namespace ImageMeta.Store.Tests;
 
 /// <summary>
 /// The store service on SQLite in a temp folder, with its real Dapr client talking over gRPC to a sidecar double
-/// whose one blob binding, <c>images</c>, is a <c>bindings.localstorage</c> folder (<see cref="Blobs"/>).
+/// whose blob bindings, <c>images</c> and <c>thumbnails</c>, are <c>bindings.localstorage</c> folders
+/// (<see cref="Blobs"/>, <see cref="Thumbnails"/>).
 /// </summary>
 public sealed class StoreOnSidecar : IAsyncDisposable
 {
@@ -35,8 +36,11 @@ public sealed class StoreOnSidecar : IAsyncDisposable
     /// <summary>The folder behind the sidecar's <c>images</c> binding.</summary>
     public string Blobs => Network.Images.RootPath;
 
+    /// <summary>The folder behind the sidecar's <c>thumbnails</c> binding.</summary>
+    public string Thumbnails => Network.Thumbnails.RootPath;
+
     /// <summary>Starts the sidecar double and the store with these settings besides the sidecar's and the data folder.</summary>
-    public static async Task<StoreOnSidecar> StartAsync(string name, IReadOnlyDictionary<string, string> settings)
+    public static async Task<StoreOnSidecar> StartAsync(string name, IReadOnlyDictionary<string, string> settings, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var folder = Directory.CreateTempSubdirectory($"imagemeta-store-{name}-").FullName;
         var network = new SidecarNetwork(Path.Combine(folder, "blobs"));
@@ -46,6 +50,11 @@ public sealed class StoreOnSidecar : IAsyncDisposable
             .With(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
             .With("Store:DataDirectory", Path.Combine(folder, "data"))
             .WithLogs();
+        if (services is not null)
+        {
+            factory = factory.WithServices(services);
+        }
+
         return new StoreOnSidecar(folder, network, sidecar, factory);
     }
 

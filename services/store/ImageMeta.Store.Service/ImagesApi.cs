@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ImageMeta.Contracts;
+using ImageMeta.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -7,9 +8,10 @@ namespace ImageMeta.Store.Service;
 
 /// <summary>
 /// The <c>images</c> resource: <c>PUT /images/{id}</c> upserts a record (the workflow's SaveMetadata),
-/// <c>GET /images/{id}</c>, <c>GET /images</c> (filters, keyset pages, newest first, <c>duplicatesOf</c>),
-/// <c>GET /images/stats</c>, (ImagesApi.Similar.cs) <c>GET /images/{id}/thumbnail</c> and <c>GET /images/{id}/similar</c>,
-/// and (ImagesApi.Original.cs) <c>GET /images/{id}/original</c>.
+/// <c>DELETE /images/{id}</c> removes one and keeps a tombstone, <c>GET /images/{id}</c>, <c>GET /images</c> (filters,
+/// keyset pages in either order, <c>duplicatesOf</c>), <c>POST /images/lookup</c>, and the summaries
+/// (ImagesApi.Views.cs: stats, timeline, positions, changes); (ImagesApi.Similar.cs) thumbnails, renditions and similar
+/// images; (ImagesApi.Original.cs) <c>GET /images/{id}/original</c>.
 /// A database outage answers 503 so callers retry; bad input answers 400 and changes nothing.
 /// </summary>
 public static partial class ImagesApi
@@ -28,13 +30,19 @@ public static partial class ImagesApi
                 // The database's error (host, port, server message) goes to the log only; callers learn to retry.
                 context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ImagesApi))
                     .LogWarning(e.InnerException, "Metadata database unavailable during {Method} {Path}", context.HttpContext.Request.Method, context.HttpContext.Request.Path);
-                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Metadata database unavailable", detail: e.Message);
+                return FailureProblems.Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, e.Message, "Metadata database unavailable");
             }
         });
         group.MapPut("/{id}", Put);
+        group.MapDelete("/{id}", Delete);
+        group.MapPost("/lookup", Lookup);
         group.MapGet("/stats", Stats);
+        group.MapGet("/timeline", Timeline);
+        group.MapGet("/positions", Positions);
+        group.MapGet("/changes", Changes);
         group.MapGet("/{id}", Get);
         group.MapGet("/{id}/thumbnail", Thumbnail);
+        group.MapGet("/{id}/preview", Preview);
         group.MapGet("/{id}/similar", Similar);
         group.MapGet("/{id}/original", Original);
         group.MapGet("/", List);
@@ -42,7 +50,7 @@ public static partial class ImagesApi
     }
 
     private static async Task<Results<Created<ImageRecord>, Ok<ImageRecord>, ValidationProblem, ProblemHttpResult>> Put(
-        string id, HttpRequest request, IMetadataStore store, CancellationToken cancellationToken)
+        string id, HttpRequest request, IMetadataStore store, ThumbnailDeletions thumbnails, CancellationToken cancellationToken)
     {
         ImageRecord? record;
         try
@@ -60,121 +68,55 @@ public static partial class ImagesApi
             return TypedResults.ValidationProblem(errors, title: "Invalid image record");
         }
 
-        var (outcome, stored) = await store.UpsertAsync(record!, cancellationToken);
-        request.HttpContext.Response.Headers["X-Upsert-Outcome"] = outcome.ToString().ToLowerInvariant();
-        return outcome == UpsertOutcome.Inserted
-            ? TypedResults.Created($"/{DaprTopology.Methods.Images}/{stored.Id}", stored)
-            : TypedResults.Ok(stored);
+        var result = await store.UpsertAsync(record!, cancellationToken);
+        if (result.Outcome == UpsertOutcome.Deleted)
+        {
+            return FailureProblems.Problem(StatusCodes.Status409Conflict, FailureClass.Deleted,
+                $"The image '{id}' was deleted after its blob was last written; the record is not stored again.", "Image deleted");
+        }
+
+        // Replaced versions' thumbnails go now if the binding answers; otherwise the maintenance loop retries them.
+        await thumbnails.TryDeleteAsync(result.ReleasedThumbnails, cancellationToken);
+        request.HttpContext.Response.Headers["X-Upsert-Outcome"] = result.Outcome.ToString().ToLowerInvariant();
+        return result.Outcome == UpsertOutcome.Inserted
+            ? TypedResults.Created($"/{DaprTopology.Methods.Images}/{result.Stored.Id}", result.Stored)
+            : TypedResults.Ok(result.Stored);
     }
 
-    private static async Task<Results<Ok<ImageRecord>, NotFound, ProblemHttpResult>> Get(string id, IMetadataStore store, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+        string id, HttpContext http, IMetadataStore store, ThumbnailDeletions thumbnails, CancellationToken cancellationToken)
     {
         if (!ImageId.TryParse(id, out var imageId))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid image id", detail: $"An image id is {ImageId.Length} lowercase hexadecimal characters.");
+            return InvalidId();
         }
 
-        return await store.GetAsync(imageId, cancellationToken) is { } record ? TypedResults.Ok(record) : TypedResults.NotFound();
+        var result = await store.DeleteAsync(imageId, cancellationToken);
+        if (!await thumbnails.TryDeleteAsync(result.ReleasedThumbnails, cancellationToken))
+        {
+            // The record is gone and the tombstone kept; the thumbnails are queued and retried in the background. The
+            // caller (the delete workflow) may ask again: a second delete is harmless and tries the thumbnails again.
+            http.Response.Headers.RetryAfter = ThumbnailDeletions.RetryAfterSeconds;
+            return FailureProblems.Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable,
+                "The record is deleted, but its thumbnails could not be deleted yet; they are retried. Retry to confirm.", "Thumbnails unavailable");
+        }
+
+        return TypedResults.NoContent();
     }
 
-    private static async Task<Ok<ImageStats>> Stats(IMetadataStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await store.StatsAsync(cancellationToken));
-
-    private delegate bool TryParseBound(string text, out DateTime bound);
-
-    private static async Task<Results<Ok<ImagePage>, ValidationProblem, ProblemHttpResult>> List(HttpRequest request, IMetadataStore store, IOptions<StoreOptions> options, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ImageRecord>, ProblemHttpResult>> Get(string id, IMetadataStore store, CancellationToken cancellationToken)
     {
-        var q = request.Query;
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        int? Int(string name, int min = 0) => QueryInt(request, name, min, int.MaxValue, errors);
+        var (record, problem) = await FindAsync(id, store, cancellationToken);
+        return record is not null ? TypedResults.Ok(record) : problem!;
+    }
 
-        DateTime? Time(string name, TryParseBound parse)
+    private static async Task<Results<Ok<ImagePage>, ProblemHttpResult>> List(
+        [AsParameters] ListImagesQuery parameters, IMetadataStore store, IOptions<StoreOptions> options, CancellationToken cancellationToken)
+    {
+        var query = parameters.ToQuery(options.Value.MaxPageSize);
+        if (parameters.DuplicatesOf is { Length: > 0 } duplicatesOf)
         {
-            if (q[name] is not { Count: > 0 } values || string.IsNullOrEmpty(values[0]))
-            {
-                return null;
-            }
-
-            if (parse(values[0]!, out var at))
-            {
-                return at;
-            }
-
-            errors[name] = [$"{name} is a camera-local date (yyyy-MM-dd, the whole day) or date and time (yyyy-MM-ddTHH:mm:ss), without a zone."];
-            return null;
-        }
-
-        string? Text(string name, int max = 256)
-        {
-            var value = q[name].FirstOrDefault();
-            if (value?.Length > max)
-            {
-                errors[name] = [$"{name} is at most {max} characters."];
-                return null;
-            }
-
-            return string.IsNullOrEmpty(value) ? null : value;
-        }
-
-        long? before = null;
-        if (Text("cursor", 64) is { } cursor)
-        {
-            if (PageCursor.TryDecode(cursor, out var seq))
-            {
-                before = seq;
-            }
-            else
-            {
-                errors["cursor"] = ["cursor is not one this API issued."];
-            }
-        }
-
-        var status = Text("status");
-        if (status is not null and not (ImageStatus.Succeeded or ImageStatus.Failed))
-        {
-            errors["status"] = ["status is 'succeeded' or 'failed'."];
-        }
-
-        bool? hasGps = null;
-        if (Text("hasGps") is { } gps)
-        {
-            if (bool.TryParse(gps, out var wanted))
-            {
-                hasGps = wanted;
-            }
-            else
-            {
-                errors["hasGps"] = ["hasGps is 'true' (only images with a GPS position) or 'false' (only images without)."];
-            }
-        }
-
-        var query = new ImageQuery
-        {
-            Format = Text("format")?.ToLowerInvariant(),
-            Status = status,
-            MinWidth = Int("minWidth"),
-            MaxWidth = Int("maxWidth"),
-            MinHeight = Int("minHeight"),
-            MaxHeight = Int("maxHeight"),
-            Camera = Text("camera"),
-            TakenFrom = Time("takenFrom", TakenBounds.TryParseFrom),
-            TakenTo = Time("takenTo", TakenBounds.TryParseTo),
-            Container = Text("container"),
-            Sha256 = Text("sha256", 64),
-            HasGps = hasGps,
-            Limit = Math.Min(Int("limit", 1) ?? 50, options.Value.MaxPageSize),
-            Before = before,
-        };
-
-        var duplicatesOf = Text("duplicatesOf", ImageId.Length);
-        if (errors.Count > 0)
-        {
-            return TypedResults.ValidationProblem(errors, title: "Invalid query");
-        }
-
-        if (duplicatesOf is not null)
-        {
-            // The same set as /similar at the default distance, paged like any other listing (newest first).
+            // The same set as /similar at the default distance, paged like any other listing.
             var (near, problem) = await NeighbourhoodAsync(duplicatesOf, PerceptualHash.NearDuplicateDistance, store, cancellationToken);
             if (near is null)
             {
@@ -186,4 +128,40 @@ public static partial class ImagesApi
 
         return TypedResults.Ok(await store.QueryAsync(query, cancellationToken));
     }
+
+    private static async Task<Results<Ok<ImageLookup>, ValidationProblem, ProblemHttpResult>> Lookup(HttpRequest request, IMetadataStore store, CancellationToken cancellationToken)
+    {
+        ImageLookupRequest? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<ImageLookupRequest>(request.Body, ContractJson.Options, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid lookup", detail: e.Message);
+        }
+
+        if (body?.Ids is not { } texts || texts.Count > SqlMetadataStore.MaxLookupIds)
+        {
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { ["ids"] = [$"ids is a list of at most {SqlMetadataStore.MaxLookupIds} image ids."] }, title: "Invalid lookup");
+        }
+
+        var ids = new List<ImageId>(texts.Count);
+        foreach (var text in texts)
+        {
+            if (!ImageId.TryParse(text, out var id))
+            {
+                return TypedResults.ValidationProblem(
+                    new Dictionary<string, string[]> { ["ids"] = [$"Every id is {ImageId.Length} lowercase hexadecimal characters."] }, title: "Invalid lookup");
+            }
+
+            ids.Add(id);
+        }
+
+        return TypedResults.Ok(await store.LookupAsync(ids, cancellationToken));
+    }
+
+    private static ProblemHttpResult InvalidId() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid image id", detail: $"An image id is {ImageId.Length} lowercase hexadecimal characters.");
 }

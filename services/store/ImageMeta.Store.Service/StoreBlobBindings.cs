@@ -4,10 +4,11 @@ using ImageMeta.Contracts;
 namespace ImageMeta.Store.Service;
 
 /// <summary>
-/// The blob containers the store reads (<c>get</c> only), each a Dapr output binding registered as the keyed
+/// The blob containers the store uses, each a Dapr output binding registered as the keyed
 /// <see cref="IBlobBinding"/> under its component's name, through the adapter its component type needs:
-/// <c>thumbnails</c> (the WebP previews, <c>GET /images/{id}/thumbnail</c>) from the <c>Thumbnails</c> section and
-/// <c>images</c> (the originals, <c>GET /images/{id}/original</c>) from the <c>Images</c> section. Each section has the
+/// <c>thumbnails</c> (the WebP thumbnails and renditions: <c>get</c> for <c>GET /images/{id}/thumbnail</c> and
+/// <c>/preview</c>, <c>delete</c> for deleted and replaced versions) from the <c>Thumbnails</c> section and
+/// <c>images</c> (the originals, <c>get</c> only, <c>GET /images/{id}/original</c>) from the <c>Images</c> section. Each section has the
 /// keys of the extractor's and ingest's <c>Blobs</c> section (<c>BindingType</c> <c>localstorage</c> or
 /// <c>azure.blobstorage</c>, <c>BindingName</c>, <c>Container</c>, <c>CallTimeout</c>, <c>CallAttempts</c>,
 /// <c>MaxBlobBytes</c>); each binding has its own gRPC channel, sized for its largest blob
@@ -31,5 +32,5 @@ public static class StoreBlobBindings
         // Each binding gets its own gRPC channel, its messages sized for its own limit.
         services
             .AddKeyedBlobBinding(configuration, DaprTopology.Components.Images, ImagesSection, DefaultMaxOriginalBytes)
-            .AddKeyedBlobBinding(configuration, DaprTopology.Components.Thumbnails, ThumbnailsSection, ImageRecordValidator.MaxThumbnailBytes);
+            .AddKeyedBlobBinding(configuration, DaprTopology.Components.Thumbnails, ThumbnailsSection, ImageRecordValidator.MaxRenditionBytes);
 }

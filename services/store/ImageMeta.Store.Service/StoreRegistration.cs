@@ -1,4 +1,5 @@
 using ImageMeta.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -6,7 +7,11 @@ using OpenTelemetry.Trace;
 
 namespace ImageMeta.Store.Service;
 
-/// <summary>The store's registrations: provider chosen by <c>Store:Provider</c>, schema migrated before the app serves, the thumbnails and images bindings (read only), SQL tracing, store metrics, readiness on the database.</summary>
+/// <summary>
+/// The store's registrations: provider chosen by <c>Store:Provider</c>, schema migrated before the app serves, the thumbnails
+/// (read and delete) and images (read) bindings, background maintenance, query validation, SQL tracing, store metrics,
+/// readiness on the database.
+/// </summary>
 public static class StoreRegistration
 {
     public static WebApplicationBuilder AddStore(this WebApplicationBuilder builder)
@@ -24,8 +29,36 @@ public static class StoreRegistration
             builder.Configuration.GetConnectionString(StoreOptions.ConnectionStringName),
             builder.Environment.ContentRootPath));
         builder.Services.AddSingleton<StoreMetrics>();
-        builder.Services.AddSingleton<IMetadataStore, SqlMetadataStore>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IMetadataStore>(services => new SqlMetadataStore(
+            services.GetRequiredService<StoreProvider>(),
+            services.GetRequiredService<StoreMetrics>(),
+            services.GetRequiredService<IOptions<StoreOptions>>().Value,
+            services.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<SchemaMigration>();
+        builder.Services.AddSingleton<ThumbnailDeletions>();
+        builder.Services.AddSingleton<StoreMaintenance>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<StoreMaintenance>());
+        // Minimal-API validation of the [AsParameters] query records (ImageQueries.cs). Its error keys are the records'
+        // property names (MinWidth); the problem names them as the query does (minWidth), as the messages do.
+        builder.Services.AddValidation();
+        builder.Services.Configure<ProblemDetailsOptions>(options =>
+        {
+            var earlier = options.CustomizeProblemDetails;
+            options.CustomizeProblemDetails = context =>
+            {
+                earlier?.Invoke(context);
+                if (context.ProblemDetails is HttpValidationProblemDetails validation)
+                {
+                    var errors = validation.Errors.ToList();
+                    validation.Errors.Clear();
+                    foreach (var (key, messages) in errors)
+                    {
+                        validation.Errors[System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(key)] = messages;
+                    }
+                }
+            };
+        });
         builder.Services.AddStoreBlobBindings(builder.Configuration);
         builder.Services.AddOptions<OriginalReadOptions>()
             .Bind(builder.Configuration.GetSection(StoreBlobBindings.ImagesSection))

@@ -16,25 +16,76 @@ public sealed record ImageQuery
     /// <summary>Case-insensitive substring of the camera make or model.</summary>
     public string? Camera { get; init; }
 
+    /// <summary>Substring of the lens model, matched after Unicode case folding (<see cref="Text.SearchText.Fold"/>).</summary>
+    public string? Lens { get; init; }
+
+    /// <summary>Inclusive bounds on the ISO speed.</summary>
+    public int? MinIso { get; init; }
+    public int? MaxIso { get; init; }
+
+    /// <summary>Inclusive bounds on the real focal length, in millimetres.</summary>
+    public double? MinFocalLength { get; init; }
+    public double? MaxFocalLength { get; init; }
+
     /// <summary>Inclusive bounds on the camera-local time the picture was taken (EXIF has no zone unless an offset is recorded).</summary>
     public DateTime? TakenFrom { get; init; }
 
     /// <summary>Inclusive, to the second (the precision of EXIF times); see <see cref="TakenBounds"/> for date-only input.</summary>
     public DateTime? TakenTo { get; init; }
     public string? Container { get; init; }
+
+    /// <summary>The exact blob name; needs <see cref="Container"/>.</summary>
+    public string? Name { get; init; }
     public string? Sha256 { get; init; }
 
     /// <summary>True: only records with a GPS position; false: only records without one (failed records included).</summary>
     public bool? HasGps { get; init; }
 
+    /// <summary>Only failed records of this class.</summary>
+    public string? FailureClass { get; init; }
+
+    /// <summary>Only records made by an extractor version below this one (0: the extractor never answered).</summary>
+    public int? ExtractorVersionBelow { get; init; }
+
+    /// <summary>Only records processed before this instant.</summary>
+    public DateTimeOffset? ProcessedBefore { get; init; }
+
+    /// <summary>False (default): only each blob name's current version; true: every stored version.</summary>
+    public bool AllVersions { get; init; }
+
     /// <summary>Only records whose perceptual hash lies within the given distance of a hash, one record excluded (<c>duplicatesOf</c>).</summary>
     public HashNeighbourhood? Near { get; init; }
 
+    /// <summary>Newest first by insertion (default) or by date taken.</summary>
+    public ImageOrder Order { get; init; }
+
+    /// <summary>
+    /// With <see cref="ImageOrder.Taken"/>: only images whose <c>sort_time</c> is before this text (<c>yyyy-MM-ddTHH:mm:ss</c>),
+    /// the first instant after the period <c>startAt</c> names.
+    /// </summary>
+    public string? TakenBefore { get; init; }
+
     public int Limit { get; init; } = 50;
 
-    /// <summary>Rows older than this sequence number (from a previous page's cursor).</summary>
-    public long? Before { get; init; }
+    /// <summary>The last row of the previous page (from its cursor), in this query's order.</summary>
+    public PageKey? After { get; init; }
 }
+
+/// <summary>The orders <c>GET /images</c> pages in, newest first.</summary>
+public enum ImageOrder
+{
+    /// <summary>By insertion (<c>order=processed</c>).</summary>
+    Processed,
+
+    /// <summary>
+    /// By date taken, falling back to the blob's upload time, then to when it was processed (<c>order=taken</c>), ties by
+    /// insertion.
+    /// </summary>
+    Taken,
+}
+
+/// <summary>Where a page ended: the order, its last row's sequence number and, for <see cref="ImageOrder.Taken"/>, its sort time.</summary>
+public sealed record PageKey(ImageOrder Order, long Seq, string? SortTime = null);
 
 /// <summary>
 /// Reads the <c>takenFrom</c>/<c>takenTo</c> query values: camera-local times without a zone
@@ -77,7 +128,36 @@ public enum UpsertOutcome
 
     /// <summary>The stored row was as new or newer; nothing changed.</summary>
     Unchanged,
+
+    /// <summary>
+    /// A newer version of the same blob name is stored and replaced versions are not kept
+    /// (<see cref="StoreOptions.KeepReplacedVersions"/>): nothing was written, and the record's thumbnails are released.
+    /// </summary>
+    Superseded,
+
+    /// <summary>The id was deleted (a tombstone is kept) and the blob was not written again after that: nothing was written.</summary>
+    Deleted,
 }
+
+/// <summary>
+/// The result of a write: what happened, the record the store now holds for the id (the one sent, when nothing was
+/// stored), and the thumbnail blobs it released (queued for deletion through the thumbnails binding in the same
+/// transaction; the caller may delete them at once and confirm with <see cref="IMetadataStore.CompleteThumbnailDeletionsAsync"/>).
+/// </summary>
+public sealed record UpsertResult(UpsertOutcome Outcome, ImageRecord Stored, IReadOnlyList<string> ReleasedThumbnails);
+
+/// <summary>The result of a delete: whether a record was removed, and the thumbnail blobs released (see <see cref="UpsertResult"/>).</summary>
+public sealed record DeleteResult(bool Removed, IReadOnlyList<string> ReleasedThumbnails);
+
+/// <summary>A bounding box in degrees: west, south, east, north (<c>minLon,minLat,maxLon,maxLat</c>).</summary>
+public sealed record BoundingBox(double MinLon, double MinLat, double MaxLon, double MaxLat);
+
+/// <summary>
+/// A position in <c>GET /images/changes</c>: the key of the last change a client has seen (two integers whose meaning
+/// is the provider's: <see cref="ChangeStampSql"/>) and when the token was issued (a token older than the removals'
+/// retention may have missed deletions).
+/// </summary>
+public sealed record ChangeToken(long Tx, long Seq, DateTimeOffset IssuedAt);
 
 /// <summary>Raised when the database cannot be reached or answers with a transient error; callers should retry.</summary>
 public sealed class StoreUnavailableException(string message, Exception inner) : Exception(message, inner);

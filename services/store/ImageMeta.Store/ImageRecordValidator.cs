@@ -28,6 +28,21 @@ public static class ImageRecordValidator
     /// <summary>Longest failure message.</summary>
     public const int MaxFailureMessage = 4096;
 
+    /// <summary>Longest artist, copyright notice or software name (<c>NVARCHAR(1024)</c> on SQL Server).</summary>
+    public const int MaxCredit = 1024;
+
+    /// <summary>Longest extractor build version (<c>NVARCHAR(128)</c> on SQL Server).</summary>
+    public const int MaxBuild = 128;
+
+    /// <summary>Highest extractor version a record may name: far above any real one, so a typo cannot poison the filter.</summary>
+    public const int MaxExtractorVersion = 1_000_000;
+
+    /// <summary>
+    /// Largest rendition a record may state (the 2× thumbnail, the 1600-pixel preview): 8 MiB. A lossy WebP of 1600 ×
+    /// 1600 pixels is a few hundred KiB; the bound keeps nonsense out and the store's binding reads bounded.
+    /// </summary>
+    public const long MaxRenditionBytes = 8L * 1024 * 1024;
+
     /// <summary>
     /// Largest byte size a record may state: 1 PiB, above the largest blob any supported storage holds
     /// (Azure: about 190.7 TiB). Stats sum sizes exactly whatever is stored, so this bound is about sane
@@ -118,6 +133,13 @@ public static class ImageRecordValidator
             check.Fail("processedAt", "processedAt is required.");
         }
 
+        if (record.ExtractorVersion is < 0 or > MaxExtractorVersion)
+        {
+            check.Fail("extractorVersion", $"extractorVersion is 0 (the extractor never answered) to {MaxExtractorVersion}.");
+        }
+
+        check.Text("extractorBuild", record.ExtractorBuild, MaxBuild);
+
         return check.Errors;
     }
 
@@ -141,7 +163,7 @@ public static class ImageRecordValidator
     }
 
     /// <summary>No control characters (line breaks and tabs only where allowed) and no unpaired UTF-16 surrogates, which no database encoding can hold.</summary>
-    private static bool IsPlainText(string value, bool lineBreaks)
+    public static bool IsPlainText(string value, bool lineBreaks)
     {
         for (var i = 0; i < value.Length; i++)
         {
@@ -201,6 +223,9 @@ public static class ImageRecordValidator
             {
                 check.Fail("thumbnail.perceptualHash", $"A perceptual hash is {PerceptualHash.Length} lowercase hexadecimal digits.");
             }
+
+            ValidateRendition("thumbnail.large", t.Large, ImageThumbnail.LargeNameFor(record.Id), ImageThumbnail.LargeEdge, check);
+            ValidateRendition("thumbnail.preview", t.Preview, ImageThumbnail.PreviewNameFor(record.Id), ImageThumbnail.PreviewEdge, check);
         }
 
         if (record.ThumbnailFailure is { } failure)
@@ -211,6 +236,35 @@ public static class ImageRecordValidator
             }
 
             check.Text("thumbnailFailure.message", failure.Message, MaxFailureMessage, lineBreaks: true);
+        }
+    }
+
+    /// <summary>A rendition is named as the extractor names it for this id (never another image's blob) and fits its bound.</summary>
+    private static void ValidateRendition(string field, ImageRendition? rendition, string name, int maxEdge, FieldChecks check)
+    {
+        if (rendition is null)
+        {
+            return;
+        }
+
+        if (rendition.Name != name)
+        {
+            check.Fail(field + ".name", $"This rendition of this image is named '{name}'.");
+        }
+
+        if (rendition.Width is < 1 || rendition.Width > maxEdge)
+        {
+            check.Fail(field + ".width", $"Width is 1 to {maxEdge}.");
+        }
+
+        if (rendition.Height is < 1 || rendition.Height > maxEdge)
+        {
+            check.Fail(field + ".height", $"Height is 1 to {maxEdge}.");
+        }
+
+        if (rendition.Bytes is < 1 or > MaxRenditionBytes)
+        {
+            check.Fail(field + ".bytes", $"Bytes are 1 to {MaxRenditionBytes}.");
         }
     }
 
@@ -243,6 +297,7 @@ public static class ImageRecordValidator
 
         check.Text("metadata.mimeType", m.MimeType, MaxText, required: true);
         check.Text("metadata.colorType", m.ColorType, MaxColorType, required: true);
+        check.Text("metadata.colorProfile", m.ColorProfile, MaxText);
 
         if (m.Exif is not { } exif)
         {
@@ -252,6 +307,24 @@ public static class ImageRecordValidator
         check.Text("metadata.exif.cameraMake", exif.CameraMake, MaxText);
         check.Text("metadata.exif.cameraModel", exif.CameraModel, MaxText);
         check.Text("metadata.exif.lensModel", exif.LensModel, MaxText);
+        check.Text("metadata.exif.artist", exif.Artist, MaxCredit);
+        check.Text("metadata.exif.copyright", exif.Copyright, MaxCredit);
+        check.Text("metadata.exif.software", exif.Software, MaxCredit);
+
+        if (exif.ExposureProgram is { } program && !ExposurePrograms.All.Contains(program, StringComparer.Ordinal))
+        {
+            check.Fail("metadata.exif.exposureProgram", $"exposureProgram is one of: {string.Join(", ", ExposurePrograms.All)}.");
+        }
+
+        if (exif.WhiteBalance is not (null or WhiteBalances.Auto or WhiteBalances.Manual))
+        {
+            check.Fail("metadata.exif.whiteBalance", $"whiteBalance is '{WhiteBalances.Auto}' or '{WhiteBalances.Manual}'.");
+        }
+
+        if (exif.FocalLength35mm is { } focal35 && (!double.IsFinite(focal35) || focal35 <= 0 || focal35 > 100_000))
+        {
+            check.Fail("metadata.exif.focalLength35mm", "focalLength35mm is a positive number of millimetres, at most 100,000.");
+        }
 
         if (exif.Gps is { } gps && (!double.IsFinite(gps.Latitude) || !double.IsFinite(gps.Longitude) || Math.Abs(gps.Latitude) > 90 || Math.Abs(gps.Longitude) > 180))
         {

@@ -1,13 +1,12 @@
 using System.Data.Common;
-using System.Reflection;
 using DbUp;
 using Npgsql;
 
 namespace ImageMeta.Store;
 
 /// <summary>
-/// PostgreSQL through Npgsql. The upsert is one <c>INSERT … ON CONFLICT DO UPDATE … WHERE</c> statement,
-/// so concurrent writers of one id serialize on the row and the newer write wins. Migrations hold a
+/// PostgreSQL through Npgsql. Writers of one image id or blob name serialize on transaction-scoped advisory locks
+/// (<see cref="LockAsync"/>), so the newer write wins and one version of a name stays current. Migrations hold a
 /// session advisory lock so two instances starting together migrate one after the other.
 /// </summary>
 public sealed class PostgresStoreProvider(string connectionString, int defaultMaxPoolSize = StoreOptions.DefaultMaxPoolSize) : StoreProvider, IDisposable
@@ -16,11 +15,6 @@ public sealed class PostgresStoreProvider(string connectionString, int defaultMa
     private readonly NpgsqlDataSource _dataSource = new NpgsqlDataSourceBuilder(WithPoolSize(connectionString, defaultMaxPoolSize)).Build();
 
     private const long MigrationLockKey = 0x494D4147454D4554; // "IMAGEMET"
-
-    private static readonly string UpsertSql =
-        $"INSERT INTO images ({string.Join(", ", Columns)}) VALUES ({string.Join(", ", Columns.Select(c => c == "record_json" ? "CAST(@record_json AS jsonb)" : "@" + c))}) " +
-        $"ON CONFLICT (id) DO UPDATE SET {string.Join(", ", Columns.Skip(1).Select(c => $"{c} = EXCLUDED.{c}"))} " +
-        "WHERE images.write_rank < EXCLUDED.write_rank RETURNING (xmax = 0) AS inserted";
 
     public override string Name => StoreProviders.Postgres;
 
@@ -41,7 +35,7 @@ public sealed class PostgresStoreProvider(string connectionString, int defaultMa
 
     public override DbConnection CreateConnection() => _dataSource.CreateConnection();
 
-    public override async Task MigrateAsync(CancellationToken cancellationToken)
+    public override async Task MigrateAsync(string? through, Func<Task> afterScripts, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLockKey})", connection))
@@ -51,16 +45,8 @@ public sealed class PostgresStoreProvider(string connectionString, int defaultMa
 
         try
         {
-            var result = DeployChanges.To.PostgresqlDatabase(connectionString)
-                .WithScriptsEmbeddedInAssembly(Assembly.GetExecutingAssembly(), name => name.Contains(".Migrations.postgres.", StringComparison.Ordinal))
-                .WithTransactionPerScript()
-                .LogToNowhere()
-                .Build()
-                .PerformUpgrade();
-            if (!result.Successful)
-            {
-                throw new InvalidOperationException($"PostgreSQL migration failed at {result.ErrorScript?.Name}: {result.Error.Message}", result.Error);
-            }
+            Upgrade(WithScripts(DeployChanges.To.PostgresqlDatabase(connectionString), "postgres", through).Build(), "PostgreSQL");
+            await afterScripts();
         }
         finally
         {
@@ -69,27 +55,53 @@ public sealed class PostgresStoreProvider(string connectionString, int defaultMa
         }
     }
 
-    public override async Task<UpsertOutcome> UpsertAsync(DbConnection connection, IReadOnlyDictionary<string, object?> row, CancellationToken cancellationToken)
+    /// <summary>Transaction-scoped advisory locks: released at commit or rollback, never left behind by a dropped connection.</summary>
+    public override async Task LockAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<long> keys, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = UpsertSql;
-        Bind(command, row);
-        var inserted = await command.ExecuteScalarAsync(cancellationToken);
-        return inserted switch
+        await using var command = new NpgsqlCommand(string.Concat(keys.Select((_, i) => $"SELECT pg_advisory_xact_lock(@key{i});")), (NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
+        for (var i = 0; i < keys.Count; i++)
         {
-            true => UpsertOutcome.Inserted,
-            false => UpsertOutcome.Updated,
-            _ => UpsertOutcome.Unchanged,
-        };
+            command.Parameters.AddWithValue("key" + i, keys[i]);
+        }
+
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public override string Limit(string selectColumns, string fromAndWhere, string orderBy) =>
         $"SELECT {selectColumns} {fromAndWhere} ORDER BY {orderBy} LIMIT @limit";
 
+    /// <summary>An array parameter: <c>= ANY</c> is an index scan per element.</summary>
+    public override string InList(string column, string parameter, ListType type) => $"{column} = ANY({parameter})";
+
+    public override object ListValue<T>(IReadOnlyList<T> values) => values.ToArray();
+
+    /// <summary>Through the expression index on <c>md5(name)</c> (a 1024-character name can exceed a B-tree entry).</summary>
+    public override string SameName => "md5(name) = md5(@name) AND container = @container AND name = @name";
+
+    public override string Floor(string expression) => $"floor({expression})::integer";
+
+    /// <summary>
+    /// The writing transaction's id (<c>pg_current_xact_id</c>, PostgreSQL 13+) and a sequence. Transaction ids are handed
+    /// out before commit, in no fixed relation to commit order, so readers stop below the oldest transaction still
+    /// running (<c>pg_snapshot_xmin</c>): everything below it has committed or rolled back. A long-running transaction
+    /// anywhere on the server holds the feed back until it ends.
+    /// </summary>
+    public override ChangeStampSql ChangeStamp { get; } = new(
+        string.Empty,
+        [("change_tx", "pg_current_xact_id()::text::bigint"), ("change_seq", "nextval('image_change_seq')")],
+        "change_tx, change_seq",
+        "(change_tx > @afterTx OR (change_tx = @afterTx AND change_seq > @afterSeq))",
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+        "change_tx < @visibleBelow",
+        "change_tx, change_seq",
+        bound => (bound - 1, long.MaxValue));
+
     /// <summary><c>#</c> is bigint XOR; <c>bit_count</c> (PostgreSQL 14+) counts the set bits of its two's-complement <c>bit(64)</c> form.</summary>
     public override string HammingDistance(string left, string right) => $"bit_count(({left} # {right})::bit(64))";
 
     public override string SubqueryFence => " OFFSET 0";
+
+    public override string JsonValue(string parameter) => $"CAST({parameter} AS jsonb)";
 
     public void Dispose() => _dataSource.Dispose();
 }

@@ -5,195 +5,57 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using ImageMeta.Contracts;
+using ImageMeta.Store.Text;
 
 namespace ImageMeta.Store;
 
 /// <summary>
-/// The store's one implementation: maps records to typed columns (what people filter on) plus the full
-/// record as JSON (what is read back), builds parameterized filters, and pages by the insertion sequence
-/// so pages stay stable while rows are added. Database errors become <see cref="StoreUnavailableException"/>.
-/// Each operation is timed and each outage counted in <see cref="StoreMetrics"/> when one is given.
+/// The store's one implementation: maps records to typed columns (what people filter on) plus the full record as JSON
+/// (what is read back), builds parameterized filters, and pages by keys that stay stable while rows are added. Writes
+/// (SqlMetadataStore.Writes.cs) keep counts, months, versions and the changes feed in the same transaction; queries are in
+/// SqlMetadataStore.Queries.cs and the summary views in SqlMetadataStore.Views.cs. Database errors become
+/// <see cref="StoreUnavailableException"/>. Each operation is timed and each outage counted in <see cref="StoreMetrics"/>
+/// when one is given.
 /// </summary>
-public sealed class SqlMetadataStore(StoreProvider provider, StoreMetrics? metrics = null) : IMetadataStore
+public sealed partial class SqlMetadataStore(StoreProvider provider, StoreMetrics? metrics = null, StoreOptions? options = null, TimeProvider? time = null) : IMetadataStore
 {
+    private readonly StoreOptions _options = options ?? new StoreOptions();
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     public StoreProvider Provider { get; } = provider;
 
-    public async Task MigrateAsync(CancellationToken cancellationToken) =>
+    public Task MigrateAsync(CancellationToken cancellationToken) => MigrateAsync(null, cancellationToken);
+
+    /// <summary>Migrates through the script numbered <paramref name="through"/> (<c>0004</c>) only, as an older version left the schema; null: all of them.</summary>
+    public async Task MigrateAsync(string? through, CancellationToken cancellationToken) =>
         await Guard(async () =>
         {
-            await Provider.MigrateAsync(cancellationToken);
+            await Provider.MigrateAsync(through, () => through is null || string.CompareOrdinal(through, "0005") >= 0 ? FillSearchKeysAsync(cancellationToken) : Task.CompletedTask, cancellationToken);
             return 0;
-        });
-
-    public Task<(UpsertOutcome Outcome, ImageRecord Stored)> UpsertAsync(ImageRecord record, CancellationToken cancellationToken) =>
-        Guard(async () =>
-        {
-            await using var connection = Provider.CreateConnection();
-            await connection.OpenAsync(cancellationToken);
-            var outcome = await Provider.UpsertAsync(connection, Row(record), cancellationToken);
-            metrics?.RecordUpsert(outcome);
-            var stored = outcome == UpsertOutcome.Unchanged ? await ReadAsync(connection, record.Id, cancellationToken) ?? record : record;
-            return (outcome, stored);
-        });
+        }, "migrate");
 
     public Task<ImageRecord?> GetAsync(ImageId id, CancellationToken cancellationToken) =>
         Guard(async () =>
         {
-            await using var connection = Provider.CreateConnection();
-            await connection.OpenAsync(cancellationToken);
-            return await ReadAsync(connection, id, cancellationToken);
+            await using var connection = await OpenAsync(cancellationToken);
+            return await ReadAsync(connection, null, id, cancellationToken);
         });
 
-    public Task<ImagePage> QueryAsync(ImageQuery query, CancellationToken cancellationToken) =>
+    public Task<bool> IsDeletedAsync(ImageId id, CancellationToken cancellationToken) =>
         Guard(async () =>
         {
-            await using var connection = Provider.CreateConnection();
-            await connection.OpenAsync(cancellationToken);
-            await using var command = connection.CreateCommand();
-            var where = new List<string>();
-            void Filter(string condition, string name, object? value)
-            {
-                if (value is null)
-                {
-                    return;
-                }
-
-                where.Add(condition);
-                Add(command, name, value);
-            }
-
-            Filter("format = @format", "format", query.Format);
-            Filter("status = @status", "status", query.Status);
-            Filter("width >= @minWidth", "minWidth", query.MinWidth);
-            Filter("width <= @maxWidth", "maxWidth", query.MaxWidth);
-            Filter("height >= @minHeight", "minHeight", query.MinHeight);
-            Filter("height <= @maxHeight", "maxHeight", query.MaxHeight);
-            Filter("(LOWER(camera_make) LIKE @camera ESCAPE '\\' OR LOWER(camera_model) LIKE @camera ESCAPE '\\')", "camera",
-                query.Camera is null ? null : "%" + EscapeLike(query.Camera.ToLowerInvariant()) + "%");
-            // taken_local is text "yyyy-MM-ddTHH:mm:ss" on every provider, so bounds compare as text of the same shape.
-            Filter("taken_local >= @takenFrom", "takenFrom", query.TakenFrom?.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture));
-            Filter("taken_local <= @takenTo", "takenTo", query.TakenTo?.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture));
-            Filter("container = @container", "container", query.Container);
-            Filter("sha256 = @sha256", "sha256", query.Sha256?.ToLowerInvariant());
-            Filter("seq < @before", "before", query.Before);
-            if (query.HasGps is { } hasGps)
-            {
-                // A position is written whole (latitude and longitude together), so the latitude column decides.
-                where.Add(hasGps ? "gps_latitude IS NOT NULL" : "gps_latitude IS NULL");
-            }
-
-            if (query.Near is { } near)
-            {
-                // The close hashes first (a scan of the narrow hash index), then the page over those rows only.
-                where.Add($"seq IN (SELECT seq FROM images WHERE perceptual_hash IS NOT NULL AND {Provider.HammingDistance("perceptual_hash", "@nearHash")} <= @nearDistance{Provider.SubqueryFence}) AND id <> @nearExclude");
-                Add(command, "nearHash", HashColumn(near.Hash));
-                Add(command, "nearDistance", near.MaxDistance);
-                Add(command, "nearExclude", near.Exclude.Value);
-            }
-
-            Add(command, "limit", query.Limit + 1);
-            var whereClause = where.Count == 0 ? string.Empty : " WHERE " + string.Join(" AND ", where);
-            command.CommandText = Provider.Limit("seq, record_json", "FROM images" + whereClause, "seq DESC");
-
-            var items = new List<(long Seq, ImageRecord Record)>();
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    items.Add((reader.GetInt64(0), Deserialize(reader.GetString(1))));
-                }
-            }
-
-            var page = items.Take(query.Limit).ToList();
-            var next = items.Count > query.Limit ? PageCursor.Encode(page[^1].Seq) : null;
-            return new ImagePage(page.Select(i => i.Record).ToList(), next);
-        });
-
-    public Task<IReadOnlyList<SimilarImage>> SimilarAsync(HashNeighbourhood near, int limit, CancellationToken cancellationToken) =>
-        Guard<IReadOnlyList<SimilarImage>>(async () =>
-        {
-            await using var connection = Provider.CreateConnection();
-            await connection.OpenAsync(cancellationToken);
-            await using var command = connection.CreateCommand();
-            // The inner scan reads only what the partial index holds (hash, seq), so it never touches the JSON;
-            // the few rows within the distance are then joined back for their records.
-            command.CommandText = Provider.Limit(
-                "d.distance, i.record_json",
-                $"FROM (SELECT seq, {Provider.HammingDistance("perceptual_hash", "@hash")} AS distance FROM images WHERE perceptual_hash IS NOT NULL) d " +
-                "JOIN images i ON i.seq = d.seq WHERE d.distance <= @maxDistance AND i.id <> @exclude",
-                "d.distance, d.seq DESC");
-            Add(command, "hash", HashColumn(near.Hash));
-            Add(command, "maxDistance", near.MaxDistance);
-            Add(command, "exclude", near.Exclude.Value);
-            Add(command, "limit", limit);
-            var items = new List<SimilarImage>();
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                items.Add(new SimilarImage(Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture), Deserialize(reader.GetString(1))));
-            }
-
-            return items;
-        });
-
-    public Task<ImageStats> StatsAsync(CancellationToken cancellationToken) =>
-        Guard(async () =>
-        {
-            await using var connection = Provider.CreateConnection();
-            await connection.OpenAsync(cancellationToken);
-            await using var command = connection.CreateCommand();
-            // Sizes are summed in two halves (multiples of 2^32 and the remainders) so no database's integer
-            // sum can overflow, whatever rows exist: SQLite's SUM fails with "integer overflow" past 2^63 and
-            // SQL Server's SUM(bigint) is a bigint too. Each half stays far inside 64 bits for any real row count.
-            command.CommandText =
-                "SELECT COALESCE(format, ''), status, COUNT(*), " +
-                "COALESCE(SUM(byte_size / CAST(4294967296 AS BIGINT)), 0), COALESCE(SUM(byte_size % CAST(4294967296 AS BIGINT)), 0) " +
-                "FROM images GROUP BY format, status";
-            var byFormat = new SortedDictionary<string, long>(StringComparer.Ordinal);
-            var byStatus = new SortedDictionary<string, long>(StringComparer.Ordinal);
-            long total = 0;
-            decimal bytes = 0;
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    var count = Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture);
-                    var format = reader.GetString(0);
-                    if (format.Length > 0)
-                    {
-                        byFormat[format] = byFormat.GetValueOrDefault(format) + count;
-                    }
-
-                    byStatus[reader.GetString(1)] = byStatus.GetValueOrDefault(reader.GetString(1)) + count;
-                    total += count;
-                    bytes += Convert.ToDecimal(reader.GetValue(3), CultureInfo.InvariantCulture) * 4294967296m
-                        + Convert.ToDecimal(reader.GetValue(4), CultureInfo.InvariantCulture);
-                }
-            }
-
-            // Groups need every hash (one narrow scan of the partial index); the pairs are compared in memory.
-            await using var hashes = connection.CreateCommand();
-            hashes.CommandText = "SELECT perceptual_hash FROM images WHERE perceptual_hash IS NOT NULL";
-            var all = new List<ulong>();
-            await using (var hashReader = await hashes.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await hashReader.ReadAsync(cancellationToken))
-                {
-                    all.Add(unchecked((ulong)hashReader.GetInt64(0)));
-                }
-            }
-
-            var (groups, grouped) = NearDuplicateGroups.Count(all, PerceptualHash.NearDuplicateDistance);
-            return new ImageStats(total, byFormat, byStatus, bytes, groups, grouped);
-        });
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var command = Command(connection, null, "SELECT 1 FROM image_tombstones WHERE id = @id AND expires_ticks > @now");
+            Add(command, "id", id.Value);
+            Add(command, "now", _time.GetUtcNow().UtcTicks);
+            return await command.ExecuteScalarAsync(cancellationToken) is not null;
+        }, "get");
 
     public Task PingAsync(CancellationToken cancellationToken) =>
         Guard(async () =>
         {
-            await using var connection = Provider.CreateConnection();
-            await connection.OpenAsync(cancellationToken);
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT 1";
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var command = Command(connection, null, "SELECT 1");
             return await command.ExecuteScalarAsync(cancellationToken);
         });
 
@@ -206,9 +68,29 @@ public sealed class SqlMetadataStore(StoreProvider provider, StoreMetrics? metri
     public static string WriteRank(ImageRecord record) =>
         string.Create(CultureInfo.InvariantCulture, $"{record.Blob.LastModified?.UtcTicks ?? 0:D19}{record.ProcessedAt.UtcTicks:D19}");
 
-    private Dictionary<string, object?> Row(ImageRecord record)
+    /// <summary>
+    /// What <c>order=taken</c> sorts by (<c>yyyy-MM-ddTHH:mm:ss</c>): the camera-local date taken, else the blob's upload
+    /// time in UTC, else when it was processed (UTC). Its first seven characters are the timeline's month.
+    /// </summary>
+    public static string SortTime(ImageRecord record) =>
+        record.Metadata?.Exif?.TakenAt is { Length: >= 19 } taken
+            ? taken[..19]
+            : (record.Blob.LastModified ?? record.ProcessedAt).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A perceptual hash as its column stores it: the unsigned 64 bits read as a signed integer (hashes with the top
+    /// bit set are negative), since no provider has an unsigned 64-bit type and XOR only needs the bits.
+    /// </summary>
+    public static long HashColumn(ulong hash) => unchecked((long)hash);
+
+    /// <summary>What <c>camera_key</c> holds: the folded make and model, a line feed between (a search term cannot hold one).</summary>
+    public static string? CameraKey(string? make, string? model) =>
+        make is null && model is null ? null : SearchText.Fold(make ?? string.Empty) + "\n" + SearchText.Fold(model ?? string.Empty);
+
+    private Dictionary<string, object?> Row(ImageRecord record, bool isCurrent)
     {
         var m = record.Metadata;
+        var exif = m?.Exif;
         return new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["id"] = record.Id.Value,
@@ -221,29 +103,110 @@ public sealed class SqlMetadataStore(StoreProvider provider, StoreMetrics? metri
             ["height"] = m?.Height,
             ["byte_size"] = m?.ByteSize ?? record.Blob.Size,
             ["sha256"] = m?.Sha256,
-            ["camera_make"] = m?.Exif?.CameraMake,
-            ["camera_model"] = m?.Exif?.CameraModel,
-            ["taken_local"] = m?.Exif?.TakenAt is { Length: >= 19 } taken ? taken[..19] : null,
-            ["gps_latitude"] = m?.Exif?.Gps?.Latitude,
-            ["gps_longitude"] = m?.Exif?.Gps?.Longitude,
+            ["camera_make"] = exif?.CameraMake,
+            ["camera_model"] = exif?.CameraModel,
+            ["taken_local"] = exif?.TakenAt is { Length: >= 19 } taken ? taken[..19] : null,
+            ["gps_latitude"] = exif?.Gps?.Latitude,
+            ["gps_longitude"] = exif?.Gps?.Longitude,
             ["failure_class"] = record.Failure?.Class,
             ["processed_at"] = Provider.ProcessedAtValue(record.ProcessedAt),
             ["write_rank"] = WriteRank(record),
             ["record_json"] = JsonSerializer.Serialize(record, ContractJson.Options),
             ["perceptual_hash"] = record.Thumbnail is { } t && PerceptualHash.TryParse(t.PerceptualHash, out var hash) ? HashColumn(hash) : null,
+            ["lens_model"] = exif?.LensModel,
+            ["iso"] = exif?.Iso,
+            ["focal_length"] = exif?.FocalLength,
+            ["focal_length_35mm"] = exif?.FocalLength35mm,
+            ["flash_fired"] = exif?.FlashFired,
+            ["exposure_program"] = exif?.ExposureProgram,
+            ["white_balance"] = exif?.WhiteBalance,
+            ["artist"] = exif?.Artist,
+            ["copyright"] = exif?.Copyright,
+            ["software"] = exif?.Software,
+            ["color_profile"] = m?.ColorProfile,
+            ["extractor_version"] = record.ExtractorVersion,
+            ["extractor_build"] = record.ExtractorBuild,
+            ["camera_key"] = CameraKey(exif?.CameraMake, exif?.CameraModel),
+            ["lens_key"] = SearchText.Fold(exif?.LensModel),
+            ["is_current"] = isCurrent ? 1 : 0,
+            ["sort_time"] = SortTime(record),
         };
     }
 
     /// <summary>
-    /// A perceptual hash as its column stores it: the unsigned 64 bits read as a signed integer (hashes with the top
-    /// bit set are negative), since no provider has an unsigned 64-bit type and XOR only needs the bits.
+    /// Computes <c>camera_key</c> and <c>lens_key</c> of rows written before them, or with an older folding, in keyset
+    /// batches; store_state remembers the folding they were computed with, so this reads nothing once done.
     /// </summary>
-    public static long HashColumn(ulong hash) => unchecked((long)hash);
-
-    private static async Task<ImageRecord?> ReadAsync(DbConnection connection, ImageId id, CancellationToken cancellationToken)
+    private async Task FillSearchKeysAsync(CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT record_json FROM images WHERE id = @id";
+        const string StateName = "search-keys-fold";
+        await using var connection = await OpenAsync(cancellationToken);
+        await using (var state = Command(connection, null, "SELECT value FROM store_state WHERE name = @name"))
+        {
+            Add(state, "name", StateName);
+            if (await state.ExecuteScalarAsync(cancellationToken) is { } done && Convert.ToInt64(done, CultureInfo.InvariantCulture) >= SearchText.FoldVersion)
+            {
+                return;
+            }
+        }
+
+        long after = 0;
+        while (true)
+        {
+            var rows = new List<(long Seq, string? Make, string? Model, string? Lens)>();
+            await using (var read = Command(connection, null, Provider.Limit("seq, camera_make, camera_model, lens_model", "FROM images WHERE seq > @after", "seq")))
+            {
+                Add(read, "after", after);
+                Add(read, "limit", 1000);
+                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows.Add((reader.GetInt64(0), Text(reader, 1), Text(reader, 2), Text(reader, 3)));
+                }
+            }
+
+            if (rows.Count == 0)
+            {
+                break;
+            }
+
+            var batch = new SqlBatch();
+            foreach (var row in rows)
+            {
+                batch.Add("UPDATE images SET camera_key = @camera, lens_key = @lens WHERE seq = @seq",
+                    ("camera", CameraKey(row.Make, row.Model)), ("lens", SearchText.Fold(row.Lens)), ("seq", row.Seq));
+            }
+
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await batch.ExecuteAsync(connection, transaction, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            after = rows[^1].Seq;
+        }
+
+        var save = new SqlBatch();
+        save.Add("DELETE FROM store_state WHERE name = @name", ("name", StateName));
+        save.Add("INSERT INTO store_state (name, value) VALUES (@name, @value)", ("name", StateName), ("value", (long)SearchText.FoldVersion));
+        await save.ExecuteAsync(connection, null, cancellationToken);
+    }
+
+    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = Provider.CreateConnection();
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<ImageRecord?> ReadAsync(DbConnection connection, DbTransaction? transaction, ImageId id, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, "SELECT record_json FROM images WHERE id = @id");
         Add(command, "id", id.Value);
         return await command.ExecuteScalarAsync(cancellationToken) is string json ? Deserialize(json) : null;
     }
@@ -251,20 +214,33 @@ public sealed class SqlMetadataStore(StoreProvider provider, StoreMetrics? metri
     private static ImageRecord Deserialize(string json) =>
         JsonSerializer.Deserialize<ImageRecord>(json, ContractJson.Options) ?? throw new InvalidDataException("A stored record is null.");
 
-    private static void Add(DbCommand command, string name, object value)
+    private static string? Text(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static long Int64(DbDataReader reader, int ordinal) => Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static void Add(DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = "@" + name;
-        parameter.Value = value;
+        parameter.Value = value ?? DBNull.Value;
         command.Parameters.Add(parameter);
     }
 
-    private static string EscapeLike(string text)
+    /// <summary>A LIKE pattern for a substring: the term's wildcards and brackets (SQL Server's) escaped with <c>\</c>.</summary>
+    private static string Contains(string term)
     {
-        var escaped = new StringBuilder(text.Length);
-        foreach (var c in text)
+        var escaped = new StringBuilder(term.Length + 2).Append('%');
+        foreach (var c in term)
         {
-            if (c is '%' or '_' or '\\')
+            if (c is '%' or '_' or '\\' or '[')
             {
                 escaped.Append('\\');
             }
@@ -272,7 +248,7 @@ public sealed class SqlMetadataStore(StoreProvider provider, StoreMetrics? metri
             escaped.Append(c);
         }
 
-        return escaped.ToString();
+        return escaped.Append('%').ToString();
     }
 
     /// <summary>Runs one operation: times it under the calling method's name and turns database errors into <see cref="StoreUnavailableException"/>.</summary>
@@ -295,31 +271,46 @@ public sealed class SqlMetadataStore(StoreProvider provider, StoreMetrics? metri
             metrics?.OperationDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tag);
         }
     }
-}
 
-/// <summary>Opaque page cursors: the last row's sequence number, base64url so clients treat it as a token.</summary>
-public static class PageCursor
-{
-    public static string Encode(long seq) =>
-        Convert.ToBase64String(Encoding.ASCII.GetBytes("s" + seq.ToString(CultureInfo.InvariantCulture))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    public static bool TryDecode(string? cursor, out long seq)
+    /// <summary>
+    /// Several statements sent as one command (one round trip), each with its own parameters: a parameter <c>@x</c> of the
+    /// n-th statement is renamed <c>@x_n</c>, so statements may reuse names.
+    /// </summary>
+    private sealed class SqlBatch
     {
-        seq = 0;
-        if (string.IsNullOrEmpty(cursor) || cursor.Length > 32)
+        private readonly StringBuilder _sql = new();
+        private readonly List<(string Name, object? Value)> _parameters = [];
+        private int _count;
+
+        public bool IsEmpty => _count == 0;
+
+        public void Add(string sql, params (string Name, object? Value)[] parameters)
         {
-            return false;
+            var n = _count++;
+            foreach (var (name, value) in parameters.OrderByDescending(p => p.Name.Length))
+            {
+                // Longest names first, and only whole names (not followed by a word character), so @id never touches @ids.
+                sql = System.Text.RegularExpressions.Regex.Replace(sql, "@" + name + @"(?!\w)", $"@{name}_{n}");
+                _parameters.Add(($"{name}_{n}", value));
+            }
+
+            _sql.Append(sql).Append(";\n");
         }
 
-        try
+        public async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken)
         {
-            var padded = cursor.Replace('-', '+').Replace('_', '/') + new string('=', (4 - cursor.Length % 4) % 4);
-            var text = Encoding.ASCII.GetString(Convert.FromBase64String(padded));
-            return text.StartsWith('s') && long.TryParse(text.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out seq) && seq > 0;
-        }
-        catch (FormatException)
-        {
-            return false;
+            if (IsEmpty)
+            {
+                return;
+            }
+
+            await using var command = Command(connection, transaction, _sql.ToString());
+            foreach (var (name, value) in _parameters)
+            {
+                SqlMetadataStore.Add(command, name, value);
+            }
+
+            await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 }

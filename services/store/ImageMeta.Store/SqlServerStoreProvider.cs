@@ -1,25 +1,17 @@
 using System.Data.Common;
-using System.Reflection;
 using DbUp;
 using Microsoft.Data.SqlClient;
 
 namespace ImageMeta.Store;
 
 /// <summary>
-/// SQL Server / Azure SQL through Microsoft.Data.SqlClient. The upsert is a <c>MERGE … WITH (HOLDLOCK)</c>
-/// (serializable on the key range, so two writers of a new id cannot both insert) whose update branch
-/// only fires for a newer <c>write_rank</c>; <c>OUTPUT $action</c> says what happened. Migrations hold an
-/// exclusive session application lock (<c>sp_getapplock</c>).
+/// SQL Server / Azure SQL through Microsoft.Data.SqlClient. Writers of one image id or blob name serialize on
+/// transaction-owned application locks (<see cref="LockAsync"/>), so the newer write wins and one version of a name
+/// stays current. Migrations hold an exclusive session application lock (<c>sp_getapplock</c>).
 /// </summary>
 public sealed class SqlServerStoreProvider(string connectionString, int defaultMaxPoolSize = StoreOptions.DefaultMaxPoolSize) : StoreProvider
 {
     private readonly string _connectionString = WithPoolSize(connectionString, defaultMaxPoolSize);
-
-    private static readonly string MergeSql =
-        $"MERGE images WITH (HOLDLOCK) AS t USING (SELECT {string.Join(", ", Columns.Select(c => $"@{c} AS {c}"))}) AS s ON t.id = s.id " +
-        $"WHEN MATCHED AND t.write_rank < s.write_rank THEN UPDATE SET {string.Join(", ", Columns.Skip(1).Select(c => $"{c} = s.{c}"))} " +
-        $"WHEN NOT MATCHED THEN INSERT ({string.Join(", ", Columns)}) VALUES ({string.Join(", ", Columns.Select(c => "s." + c))}) " +
-        "OUTPUT $action;";
 
     public override string Name => StoreProviders.SqlServer;
 
@@ -40,7 +32,7 @@ public sealed class SqlServerStoreProvider(string connectionString, int defaultM
 
     public override DbConnection CreateConnection() => new SqlConnection(_connectionString);
 
-    public override async Task MigrateAsync(CancellationToken cancellationToken)
+    public override async Task MigrateAsync(string? through, Func<Task> afterScripts, CancellationToken cancellationToken)
     {
         await using var connection = new SqlConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
@@ -52,16 +44,8 @@ public sealed class SqlServerStoreProvider(string connectionString, int defaultM
 
         try
         {
-            var result = DeployChanges.To.SqlDatabase(_connectionString)
-                .WithScriptsEmbeddedInAssembly(Assembly.GetExecutingAssembly(), name => name.Contains(".Migrations.sqlserver.", StringComparison.Ordinal))
-                .WithTransactionPerScript()
-                .LogToNowhere()
-                .Build()
-                .PerformUpgrade();
-            if (!result.Successful)
-            {
-                throw new InvalidOperationException($"SQL Server migration failed at {result.ErrorScript?.Name}: {result.Error.Message}", result.Error);
-            }
+            Upgrade(WithScripts(DeployChanges.To.SqlDatabase(_connectionString), "sqlserver", through).Build(), "SQL Server");
+            await afterScripts();
         }
         finally
         {
@@ -70,22 +54,60 @@ public sealed class SqlServerStoreProvider(string connectionString, int defaultM
         }
     }
 
-    public override async Task<UpsertOutcome> UpsertAsync(DbConnection connection, IReadOnlyDictionary<string, object?> row, CancellationToken cancellationToken)
+    /// <summary>Transaction-owned application locks (<c>sp_getapplock</c>), released at commit or rollback; 30 s at most per lock, then an error the caller retries.</summary>
+    public override async Task LockAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<long> keys, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = MergeSql;
-        Bind(command, row);
-        var action = (string?)await command.ExecuteScalarAsync(cancellationToken);
-        return action switch
+        var sql = new System.Text.StringBuilder("DECLARE @granted INT;");
+        for (var i = 0; i < keys.Count; i++)
         {
-            "INSERT" => UpsertOutcome.Inserted,
-            "UPDATE" => UpsertOutcome.Updated,
-            _ => UpsertOutcome.Unchanged,
-        };
+            sql.Append(System.Globalization.CultureInfo.InvariantCulture, $"EXEC @granted = sp_getapplock @Resource = @key{i}, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = 30000;")
+                .Append("IF @granted < 0 THROW 51000, 'A write lock of the metadata store was not granted in time.', 1;");
+        }
+
+        await using var command = new SqlCommand(sql.ToString(), (SqlConnection)connection, (SqlTransaction)transaction) { CommandTimeout = 40 };
+        for (var i = 0; i < keys.Count; i++)
+        {
+            command.Parameters.AddWithValue("@key" + i, "imagemeta:" + keys[i].ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public override string Limit(string selectColumns, string fromAndWhere, string orderBy) =>
         $"SELECT TOP (@limit) {selectColumns} {fromAndWhere} ORDER BY {orderBy}";
+
+    /// <summary>OPENJSON with a typed column (compatibility level 130, SQL Server 2016), so the key compares in the column's own type and collation.</summary>
+    public override string InList(string column, string parameter, ListType type) =>
+        $"{column} IN (SELECT v FROM OPENJSON({parameter}) WITH (v {(type == ListType.Number ? "INT" : "VARCHAR(64)")} '$'))";
+
+    /// <summary>Through the persisted hash column <c>name_hash</c> (NVARCHAR(1024) exceeds an index key's 1,700 bytes).</summary>
+    public override string SameName => "name_hash = CAST(HASHBYTES('SHA2_256', @container + N'|' + @name) AS BINARY(32)) AND container = @container AND name = @name";
+
+    public override string Prefix(string expression, int length) => $"LEFT({expression}, {length})";
+
+    public override string Floor(string expression) => $"CAST(FLOOR({expression}) AS INT)";
+
+    /// <summary>
+    /// <c>rowversion</c>: the database stamps every written row with a value that increases across all tables;
+    /// <c>MIN_ACTIVE_ROWVERSION()</c> is the lowest value a running transaction still holds, so readers stop below it.
+    /// </summary>
+    public override ChangeStampSql ChangeStamp { get; } = new(
+        string.Empty,
+        [],
+        "CAST(row_version AS BIGINT), CAST(0 AS BIGINT)",
+        "row_version > CAST(@afterTx AS BINARY(8))",
+        "SELECT CAST(MIN_ACTIVE_ROWVERSION() AS BIGINT)",
+        "row_version < CAST(@visibleBelow AS BINARY(8))",
+        "row_version",
+        bound => (bound - 1, 0));
+
+    /// <summary>MERGE with HOLDLOCK, so two writers of a new summary row cannot both insert it.</summary>
+    public override string SummaryUpsert(int rows) =>
+        "MERGE image_summary WITH (HOLDLOCK) AS t USING (VALUES " +
+        string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@k{i}, @b{i}, @i{i}, @h{i}, @l{i})")) +
+        ") AS s (kind, bucket, images, bytes_high, bytes_low) ON t.kind = s.kind AND t.bucket = s.bucket AND t.shard = @shard " +
+        "WHEN MATCHED THEN UPDATE SET images = t.images + s.images, bytes_high = t.bytes_high + s.bytes_high, bytes_low = t.bytes_low + s.bytes_low " +
+        "WHEN NOT MATCHED THEN INSERT (kind, bucket, shard, images, bytes_high, bytes_low) VALUES (s.kind, s.bucket, @shard, s.images, s.bytes_high, s.bytes_low);";
 
     /// <summary><c>^</c> is BIGINT XOR; the bits are counted by <see cref="PortablePopCount"/> (BIT_COUNT exists only from SQL Server 2022).</summary>
     public override string HammingDistance(string left, string right) => PortablePopCount($"({left} ^ {right})");

@@ -1,14 +1,13 @@
 using System.Data.Common;
-using System.Reflection;
 using DbUp;
 using Microsoft.Data.Sqlite;
 
 namespace ImageMeta.Store;
 
 /// <summary>
-/// The embedded default. SQLite serializes writers, so the upsert is a read-compare-write inside one
-/// <c>BEGIN IMMEDIATE</c> transaction (the write lock is taken first). Migrations are serialized by an
-/// exclusive lock file next to the database, since SQLite has no advisory locks.
+/// The embedded default. SQLite serializes writers, so a write is a read-compare-write inside one <c>BEGIN IMMEDIATE</c>
+/// transaction (the write lock is taken first) and needs no other lock. Migrations are serialized by an exclusive lock
+/// file next to the database, since SQLite has no advisory locks.
 /// </summary>
 public sealed class SqliteStoreProvider(string connectionString) : StoreProvider
 {
@@ -16,6 +15,9 @@ public sealed class SqliteStoreProvider(string connectionString) : StoreProvider
 
     /// <summary>The SQL function every connection of this provider has: the Hamming distance of two 64-bit integers.</summary>
     public const string HammingFunction = "hamming";
+
+    /// <summary>The database file.</summary>
+    public string DataSource => new SqliteConnectionStringBuilder(connectionString).DataSource;
 
     public override DbConnection CreateConnection()
     {
@@ -31,9 +33,9 @@ public sealed class SqliteStoreProvider(string connectionString) : StoreProvider
 
     public override string HammingDistance(string left, string right) => $"{HammingFunction}({left}, {right})";
 
-    public override async Task MigrateAsync(CancellationToken cancellationToken)
+    public override async Task MigrateAsync(string? through, Func<Task> afterScripts, CancellationToken cancellationToken)
     {
-        var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        var file = DataSource;
         if (!string.IsNullOrEmpty(Path.GetDirectoryName(Path.GetFullPath(file))))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
@@ -52,44 +54,38 @@ public sealed class SqliteStoreProvider(string connectionString) : StoreProvider
             await wal.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var result = DeployChanges.To.SqliteDatabase(connectionString)
-            .WithScriptsEmbeddedInAssembly(Assembly.GetExecutingAssembly(), name => name.Contains(".Migrations.sqlite.", StringComparison.Ordinal))
-            .WithTransactionPerScript()
-            .LogToNowhere()
-            .Build()
-            .PerformUpgrade();
-        if (!result.Successful)
-        {
-            throw new InvalidOperationException($"SQLite migration failed at {result.ErrorScript?.Name}: {result.Error.Message}", result.Error);
-        }
+        Upgrade(WithScripts(DeployChanges.To.SqliteDatabase(connectionString), "sqlite", through).Build(), "SQLite");
+        await afterScripts();
     }
 
-    public override async Task<UpsertOutcome> UpsertAsync(DbConnection connection, IReadOnlyDictionary<string, object?> row, CancellationToken cancellationToken)
-    {
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using var read = connection.CreateCommand();
-        read.Transaction = transaction;
-        read.CommandText = "SELECT write_rank FROM images WHERE id = @id";
-        read.Parameters.Add(new SqliteParameter("@id", row["id"]));
-        var stored = (string?)await read.ExecuteScalarAsync(cancellationToken);
-        if (stored is not null && string.CompareOrdinal(stored, (string)row["write_rank"]!) >= 0)
-        {
-            return UpsertOutcome.Unchanged;
-        }
+    public override Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        // BEGIN IMMEDIATE (not deferred): the write lock is held from the first read, so no other writer interleaves.
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
 
-        await using var write = connection.CreateCommand();
-        write.Transaction = transaction;
-        write.CommandText = stored is null
-            ? $"INSERT INTO images ({string.Join(", ", Columns)}) VALUES ({string.Join(", ", Columns.Select(c => "@" + c))})"
-            : $"UPDATE images SET {string.Join(", ", Columns.Skip(1).Select(c => $"{c} = @{c}"))} WHERE id = @id";
-        Bind(write, row);
-        await write.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return stored is null ? UpsertOutcome.Inserted : UpsertOutcome.Updated;
-    }
+    public override Task LockAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<long> keys, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
 
     public override string Limit(string selectColumns, string fromAndWhere, string orderBy) =>
         $"SELECT {selectColumns} {fromAndWhere} ORDER BY {orderBy} LIMIT @limit";
+
+    /// <summary>json_each is built into the SQLite that Microsoft.Data.Sqlite bundles.</summary>
+    public override string InList(string column, string parameter, ListType type) => $"{column} IN (SELECT value FROM json_each({parameter}))";
+
+    /// <summary>The operand is never negative where it is used, so truncation is the floor.</summary>
+    public override string Floor(string expression) => $"CAST({expression} AS INTEGER)";
+
+    /// <summary>One writer at a time: a counter row bumped before each written row gives keys in commit order.</summary>
+    public override ChangeStampSql ChangeStamp { get; } = new(
+        "UPDATE change_counter SET value = value + 1;",
+        [("change_tx", "0"), ("change_seq", "(SELECT value FROM change_counter)")],
+        "change_tx, change_seq",
+        "(change_tx > @afterTx OR (change_tx = @afterTx AND change_seq > @afterSeq))",
+        "SELECT value + 1 FROM change_counter",
+        "change_seq < @visibleBelow",
+        "change_tx, change_seq",
+        bound => (0, bound - 1));
+
+    public override int SummaryShards => 1;
 
     public override object ProcessedAtValue(DateTimeOffset value) => value.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -14,7 +14,7 @@ public sealed class StoreMetrics : IDisposable
     /// <summary>OpenTelemetry's database attribute for the operation's name.</summary>
     public const string OperationTag = "db.operation.name";
 
-    /// <summary>What an upsert did: <c>inserted</c>, <c>updated</c> or <c>unchanged</c>.</summary>
+    /// <summary>What an upsert did: <c>inserted</c>, <c>updated</c>, <c>unchanged</c>, <c>superseded</c> or <c>deleted</c>.</summary>
     public const string UpsertOutcomeTag = "imagemeta.upsert.outcome";
 
     private readonly Meter _meter;
@@ -45,6 +45,8 @@ public sealed class StoreMetrics : IDisposable
         {
             UpsertOutcome.Inserted => "inserted",
             UpsertOutcome.Updated => "updated",
+            UpsertOutcome.Superseded => "superseded",
+            UpsertOutcome.Deleted => "deleted",
             _ => "unchanged",
         }));
 

@@ -31,6 +31,23 @@ public sealed class StoreOptions
     /// <summary>Largest page a query may ask for.</summary>
     [Range(1, 10_000)]
     public int MaxPageSize { get; set; } = 500;
+
+    /// <summary>
+    /// Whether a blob name's replaced versions keep their records (shown with <c>versions=all</c>) when a newer version is
+    /// stored. Either way their thumbnails are deleted: their blob version is gone from storage.
+    /// </summary>
+    public bool KeepReplacedVersions { get; set; }
+
+    /// <summary>
+    /// How long a deleted id's tombstone is kept: meanwhile a late save of that version is refused (409) and
+    /// <c>GET /images/{id}</c> answers 410. Also how long <c>GET /images/changes</c> can report deletions.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
+    public TimeSpan TombstoneRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often expired tombstones are purged and thumbnail deletions still due are retried.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>The provider names <see cref="StoreOptions.Provider"/> accepts.</summary>

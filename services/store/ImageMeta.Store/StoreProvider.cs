@@ -1,31 +1,52 @@
 using System.Data.Common;
+using System.Reflection;
+using DbUp.Builder;
+using DbUp.Engine;
 
 namespace ImageMeta.Store;
 
 /// <summary>
-/// What differs between databases: connections, the atomic "newer wins" upsert, how a page is limited,
-/// and how migrations are serialized. Everything else (validation, filters, paging) is shared in
+/// What differs between databases: connections, how a write transaction serializes the writers of one image, how a
+/// page is limited, list parameters, the changes feed's ordering, the summary rows' upsert, and how migrations are
+/// serialized. Everything else (validation, filters, paging, what a write changes) is shared in
 /// <see cref="SqlMetadataStore"/>. One small subclass per database.
 /// </summary>
 public abstract class StoreProvider
 {
-    /// <summary>The columns written on upsert, in order; every provider uses the same parameter names (<c>@column</c>).</summary>
+    /// <summary>
+    /// The image columns every write sets, in order; every provider uses the same parameter names (<c>@column</c>).
+    /// The changes feed's columns come on top (<see cref="ChangeStamp"/>).
+    /// </summary>
     public static readonly IReadOnlyList<string> Columns =
     [
         "id", "container", "name", "version", "status", "format", "width", "height", "byte_size", "sha256",
         "camera_make", "camera_model", "taken_local", "gps_latitude", "gps_longitude", "failure_class",
         "processed_at", "write_rank", "record_json", "perceptual_hash",
+        "lens_model", "iso", "focal_length", "focal_length_35mm", "flash_fired", "exposure_program", "white_balance",
+        "artist", "copyright", "software", "color_profile", "extractor_version", "extractor_build",
+        "camera_key", "lens_key", "is_current", "sort_time",
     ];
 
     public abstract string Name { get; }
 
     public abstract DbConnection CreateConnection();
 
-    /// <summary>Runs the DbUp migrations for this database while holding a database-wide lock.</summary>
-    public abstract Task MigrateAsync(CancellationToken cancellationToken);
+    /// <summary>Runs the DbUp migrations for this database while holding a database-wide lock, then <paramref name="afterScripts"/> under the same lock.</summary>
+    public abstract Task MigrateAsync(string? through, Func<Task> afterScripts, CancellationToken cancellationToken);
 
-    /// <summary>Writes the row if absent or older (by <c>write_rank</c>), atomically; reports what happened.</summary>
-    public abstract Task<UpsertOutcome> UpsertAsync(DbConnection connection, IReadOnlyDictionary<string, object?> row, CancellationToken cancellationToken);
+    /// <summary>
+    /// Begins the transaction of one write. SQLite takes the database's write lock at once (<c>BEGIN IMMEDIATE</c>), which
+    /// serializes every writer; the servers use read committed and <see cref="LockAsync"/>.
+    /// </summary>
+    public virtual async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
+
+    /// <summary>
+    /// Takes exclusive locks on these keys until the transaction ends, in the order given (callers always take an image
+    /// id's key before its blob name's, so two writers never wait on each other in a circle). SQLite needs none: its
+    /// write transaction already excludes every other writer.
+    /// </summary>
+    public abstract Task LockAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<long> keys, CancellationToken cancellationToken);
 
     /// <summary>Wraps a SELECT so it returns at most the row count in parameter <c>@limit</c>.</summary>
     public abstract string Limit(string selectColumns, string fromAndWhere, string orderBy);
@@ -35,6 +56,28 @@ public abstract class StoreProvider
     /// <paramref name="right"/>, column names or parameters) differ: 0 to 64, NULL when either is NULL.
     /// </summary>
     public abstract string HammingDistance(string left, string right);
+
+    /// <summary>
+    /// A condition that <paramref name="column"/> is one of the values in parameter <paramref name="parameter"/>, whose value
+    /// <see cref="ListValue{T}"/> makes: PostgreSQL an array, the others a JSON array (one parameter whatever the count, where
+    /// SQL Server allows at most 2,100).
+    /// </summary>
+    public abstract string InList(string column, string parameter, ListType type);
+
+    /// <summary>The parameter value <see cref="InList"/> reads.</summary>
+    public virtual object ListValue<T>(IReadOnlyList<T> values) => System.Text.Json.JsonSerializer.Serialize(values);
+
+    /// <summary>A condition selecting the rows of one blob name: parameters <c>@container</c> and <c>@name</c>, through the provider's name index.</summary>
+    public virtual string SameName => "container = @container AND name = @name";
+
+    /// <summary>The first <paramref name="length"/> characters of a text expression.</summary>
+    public virtual string Prefix(string expression, int length) => $"substr({expression}, 1, {length})";
+
+    /// <summary>The largest whole number not above a non-negative floating-point expression.</summary>
+    public abstract string Floor(string expression);
+
+    /// <summary>How a row's place in the changes feed is written: see <see cref="ChangeStampSql"/>.</summary>
+    public abstract ChangeStampSql ChangeStamp { get; }
 
     /// <summary>
     /// Appended to a subquery the planner must run on its own (PostgreSQL: <c>OFFSET 0</c>). Without it PostgreSQL
@@ -48,6 +91,23 @@ public abstract class StoreProvider
 
     /// <summary>Converts a processed-at time to what the column stores.</summary>
     public virtual object ProcessedAtValue(DateTimeOffset value) => value.ToUniversalTime();
+
+    /// <summary>
+    /// Into how many shards each summary row is split (<c>image_summary.shard</c>): writers add to a random one, so that
+    /// concurrent transactions rarely wait for the same row until commit. SQLite has one writer at a time: one shard.
+    /// </summary>
+    public virtual int SummaryShards => 16;
+
+    /// <summary>
+    /// Adds the count and byte changes of one write to the summary rows of one shard, creating rows as needed. The rows
+    /// come sorted (so two transactions lock shared rows in one order); parameters <c>@kN</c>, <c>@bN</c>, <c>@iN</c>,
+    /// <c>@hN</c>, <c>@lN</c> per row and <c>@shard</c>.
+    /// </summary>
+    public virtual string SummaryUpsert(int rows) =>
+        "INSERT INTO image_summary (kind, bucket, shard, images, bytes_high, bytes_low) VALUES " +
+        string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@k{i}, @b{i}, @shard, @i{i}, @h{i}, @l{i})")) +
+        " ON CONFLICT (kind, bucket, shard) DO UPDATE SET images = image_summary.images + excluded.images, " +
+        "bytes_high = image_summary.bytes_high + excluded.bytes_high, bytes_low = image_summary.bytes_low + excluded.bytes_low";
 
     /// <summary>
     /// Makes the provider <paramref name="options"/> name. SQLite without a connection string keeps
@@ -81,15 +141,34 @@ public abstract class StoreProvider
         return keys.Any(k => present.Contains(Normal(k)));
     }
 
-    protected static void Bind(DbCommand command, IReadOnlyDictionary<string, object?> row)
+    /// <summary>
+    /// The embedded scripts of one database's folder, those numbered up to <paramref name="through"/> when it is given
+    /// (the tests replay a migration over rows an older schema holds), each in its own transaction.
+    /// </summary>
+    protected static UpgradeEngineBuilder WithScripts(UpgradeEngineBuilder builder, string folder, string? through) =>
+        builder
+            .WithScriptsEmbeddedInAssembly(Assembly.GetExecutingAssembly(), name =>
+                name.Contains($".Migrations.{folder}.", StringComparison.Ordinal)
+                && (through is null || string.CompareOrdinal(ScriptNumber(name), through) <= 0))
+            .WithTransactionPerScript()
+            .LogToNowhere();
+
+    /// <summary>Runs a built upgrade and throws with the failing script's name.</summary>
+    protected static void Upgrade(UpgradeEngine engine, string database)
     {
-        foreach (var (name, value) in row)
+        var result = engine.PerformUpgrade();
+        if (!result.Successful)
         {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = "@" + name;
-            parameter.Value = value ?? DBNull.Value;
-            command.Parameters.Add(parameter);
+            throw new InvalidOperationException($"{database} migration failed at {result.ErrorScript?.Name}: {result.Error.Message}", result.Error);
         }
+    }
+
+    /// <summary>The four-digit number of an embedded script (<c>…Migrations.sqlite.0004_photo_fields.sql</c> → <c>0004</c>).</summary>
+    private static string ScriptNumber(string resourceName)
+    {
+        var file = resourceName[(resourceName.LastIndexOf(".Migrations.", StringComparison.Ordinal) + ".Migrations.".Length)..];
+        file = file[(file.IndexOf('.', StringComparison.Ordinal) + 1)..];
+        return file.Length >= 4 ? file[..4] : file;
     }
 
     /// <summary>Retries until the lock is had or the deadline passes; used where a migration lock is a file.</summary>
@@ -109,3 +188,37 @@ public abstract class StoreProvider
         }
     }
 }
+
+/// <summary>The element type of an <see cref="StoreProvider.InList"/> parameter.</summary>
+public enum ListType
+{
+    /// <summary>Image ids and other short ASCII keys.</summary>
+    Key,
+
+    /// <summary>32-bit integers.</summary>
+    Number,
+}
+
+/// <summary>
+/// How a provider orders written rows for <c>GET /images/changes</c>. Each written image row and each removal gets a key
+/// of two integers (<see cref="KeyColumns"/>), unique across both tables and increasing in the order the feed must return
+/// them. A reader first reads a bound (<see cref="Bound"/>) below which every key belongs to a finished transaction, and
+/// returns only keys below it (<see cref="Visible"/>), so a transaction that commits late is never skipped.
+/// </summary>
+/// <param name="Prefix">A statement to run before each written row (SQLite bumps its counter), or empty.</param>
+/// <param name="Assignments">Column and value pairs every written row sets, or none where the database stamps rows itself.</param>
+/// <param name="KeyColumns">Two integer expressions that select a row's key.</param>
+/// <param name="After">The condition that a row's key is after parameters <c>@afterTx</c>, <c>@afterSeq</c>.</param>
+/// <param name="Bound">A SELECT of one integer: the bound of this read.</param>
+/// <param name="Visible">The condition that a row's key lies below parameter <c>@visibleBelow</c> (the bound).</param>
+/// <param name="Order">The ORDER BY of keys.</param>
+/// <param name="Start">The key just before everything at or above a bound (where a client without a token starts).</param>
+public sealed record ChangeStampSql(
+    string Prefix,
+    IReadOnlyList<(string Column, string Value)> Assignments,
+    string KeyColumns,
+    string After,
+    string Bound,
+    string Visible,
+    string Order,
+    Func<long, (long Tx, long Seq)> Start);
