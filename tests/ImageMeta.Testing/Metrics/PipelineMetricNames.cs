@@ -24,6 +24,7 @@ public static class PipelineMetricNames
     public const string Upserts = "imagemeta_store_upserts_total";
     public const string StoreOperationDuration = "imagemeta_store_operation_duration_seconds";
     public const string DatabaseUnavailable = "imagemeta_store_database_unavailable_total";
+    public const string RepairExhausted = "imagemeta_ingest_repair_exhausted_total";
 
     /// <summary>Histograms: each is three series in Prometheus.</summary>
     public static IReadOnlyList<string> Histograms { get; } =
@@ -35,7 +36,7 @@ public static class PipelineMetricNames
 
     /// <summary>Every series name our meters can produce.</summary>
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(
-        new[] { WorkflowsStarted, DuplicatesSkipped, PoisonMessages, UploadsRefused, WorkflowOutcomes, BytesRead, ExtractorFailures, Extracted, Upserts, DatabaseUnavailable }
+        new[] { WorkflowsStarted, DuplicatesSkipped, PoisonMessages, UploadsRefused, WorkflowOutcomes, RepairExhausted, BytesRead, ExtractorFailures, Extracted, Upserts, DatabaseUnavailable }
             .Concat(Histograms.SelectMany(h => new[] { h + "_bucket", h + "_sum", h + "_count" })),
         StringComparer.Ordinal);
 }
