@@ -19,7 +19,7 @@ public sealed record ImageRecord
     public ImageMetadata? Metadata { get; init; }
 
     /// <summary>Present when <see cref="Status"/> is failed.</summary>
-    public ExtractionFailure? Failure { get; init; }
+    public ProcessingFailure? Failure { get; init; }
 
     /// <summary>The preview and perceptual hash; null when there is none (see <see cref="ThumbnailFailure"/>).</summary>
     public ImageThumbnail? Thumbnail { get; init; }
@@ -29,7 +29,7 @@ public sealed record ImageRecord
     /// the retries). A thumbnail failure never fails the image: <see cref="Status"/> follows the metadata alone.
     /// Null when <see cref="Thumbnail"/> is present, and on records written before thumbnails existed.
     /// </summary>
-    public ExtractionFailure? ThumbnailFailure { get; init; }
+    public ProcessingFailure? ThumbnailFailure { get; init; }
 
     /// <summary>
     /// The extractor's output version that made <see cref="Metadata"/> and <see cref="Thumbnail"/> (the extractor's answer

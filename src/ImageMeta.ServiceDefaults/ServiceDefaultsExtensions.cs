@@ -89,7 +89,8 @@ public static class ServiceDefaultsExtensions
             });
 
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy());
-        builder.Services.AddProblemDetails();
+        // Every problem carries a failure class, those the framework writes itself included.
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = FailureProblems.AddMissingClass);
         builder.Services.AddExceptionHandler<RequestRefusalHandler>();
         // Malformed requests are the caller's fault in every environment: answer 400, not an exception page or a 500.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);

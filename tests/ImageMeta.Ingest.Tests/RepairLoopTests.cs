@@ -96,7 +96,7 @@ public sealed class RepairLoopTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Repairs_back_off_and_past_the_operator_s_limit_each_attempt_is_counted_on_the_metric()
+    public async Task Repairs_back_off_and_an_image_past_the_operator_s_limit_counts_on_the_unrecorded_gauge()
     {
         await RestartAsync(new IngestHarnessOptions
         {
@@ -114,7 +114,7 @@ public sealed class RepairLoopTests : IAsyncLifetime
         Assert.Equal((0, 1), (second.GetProperty("repaired").GetInt32(), second.GetProperty("waiting").GetInt32()));
         Assert.Equal(2, H.Engine.StartedInstanceIds.Count(s => s == id));
         var metrics = await H.Http.GetStringAsync("/metrics");
-        Assert.Matches(@"imagemeta_ingest_repair_exhausted_total(\{[^}]*\})? 1\b", metrics);
+        Assert.Matches(@"imagemeta_ingest_images_unrecorded(\{[^}]*\})? 1\b", metrics);
     }
 
     [Fact]

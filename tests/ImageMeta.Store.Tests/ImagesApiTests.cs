@@ -57,7 +57,7 @@ public sealed class ImagesApiTests : IDisposable
         var good = SampleRecords.Succeeded("api/b.jpg");
         var other = SampleRecords.Succeeded("api/c.jpg");
         var negative = good with { Metadata = good.Metadata! with { Width = -5 } };
-        var inconsistent = good with { Failure = new ExtractionFailure(FailureClass.Corrupt, "x") };
+        var inconsistent = good with { Failure = new ProcessingFailure(FailureClass.Corrupt, "x") };
         var forged = good with { Blob = good.Blob with { Name = "api/elsewhere.jpg" } };
 
         var responses = new[]

@@ -31,7 +31,7 @@ public sealed class ExtractorCalls(IHttpClientFactory clients)
         return thumbnail is not null ? ThumbnailOutcome.Made(thumbnail) : ThumbnailOutcome.Failed(failure!);
     }
 
-    private async Task<(T? Value, ExtractionFailure? Failure)> CallAsync<T>(string method, BlobReference blob, CancellationToken cancellationToken)
+    private async Task<(T? Value, ProcessingFailure? Failure)> CallAsync<T>(string method, BlobReference blob, CancellationToken cancellationToken)
         where T : class
     {
         using var response = await clients.CreateClient(DaprTopology.AppIds.Extractor).PostAsJsonAsync(method, blob, ContractJson.Options, cancellationToken);
@@ -41,6 +41,6 @@ public sealed class ExtractorCalls(IHttpClientFactory clients)
         }
 
         var problem = await AppProblem.ReadAsync(response, cancellationToken);
-        return problem.IsPermanent ? (null, new ExtractionFailure(problem.FailureClass!, problem.Sentence)) : throw problem.ToException();
+        return problem.IsPermanent ? (null, new ProcessingFailure(problem.FailureClass!, problem.Sentence)) : throw problem.ToException();
     }
 }

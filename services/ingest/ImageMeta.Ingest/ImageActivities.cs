@@ -8,11 +8,11 @@ namespace ImageMeta.Ingest;
 /// official SDK's retry policy retries every failed activity, so a bad image comes back as a value, and only
 /// transient faults (the extractor or the sidecar unreachable) are thrown for the policy to retry.
 /// </summary>
-public sealed record ExtractionOutcome(ImageMetadata? Metadata, ExtractionFailure? Failure)
+public sealed record ExtractionOutcome(ImageMetadata? Metadata, ProcessingFailure? Failure)
 {
     public static ExtractionOutcome Extracted(ImageMetadata metadata) => new(metadata, null);
 
-    public static ExtractionOutcome Failed(ExtractionFailure failure) => new(null, failure);
+    public static ExtractionOutcome Failed(ProcessingFailure failure) => new(null, failure);
 }
 
 /// <summary>
@@ -20,11 +20,11 @@ public sealed record ExtractionOutcome(ImageMetadata? Metadata, ExtractionFailur
 /// permanent failure that says why there is none. Like <see cref="ExtractionOutcome"/>, only transient faults are
 /// thrown for the retry policy.
 /// </summary>
-public sealed record ThumbnailOutcome(ImageThumbnail? Thumbnail, ExtractionFailure? Failure)
+public sealed record ThumbnailOutcome(ImageThumbnail? Thumbnail, ProcessingFailure? Failure)
 {
     public static ThumbnailOutcome Made(ImageThumbnail thumbnail) => new(thumbnail, null);
 
-    public static ThumbnailOutcome Failed(ExtractionFailure failure) => new(null, failure);
+    public static ThumbnailOutcome Failed(ProcessingFailure failure) => new(null, failure);
 }
 
 /// <summary>

@@ -59,7 +59,7 @@ public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWo
                 Id = id,
                 Blob = blob,
                 Status = ImageStatus.Failed,
-                Failure = new ExtractionFailure(FailureClass.InvalidName, nameProblem),
+                Failure = new ProcessingFailure(FailureClass.InvalidName, nameProblem),
                 ProcessedAt = context.CurrentUtcDateTime,
             };
         }
@@ -151,7 +151,7 @@ public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWo
 
     /// <summary>An extractor step with the retry policy; a transient fault that outlasts the retries becomes the outcome <paramref name="unavailable"/> makes.</summary>
     private static async Task<TOutcome> OrUnavailableAsync<TOutcome>(
-        WorkflowContext context, string activity, BlobReference blob, ActivityRetry retry, Func<ExtractionFailure, TOutcome> unavailable)
+        WorkflowContext context, string activity, BlobReference blob, ActivityRetry retry, Func<ProcessingFailure, TOutcome> unavailable)
     {
         try
         {
@@ -159,7 +159,7 @@ public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWo
         }
         catch (WorkflowTaskFailedException e)
         {
-            return unavailable(new ExtractionFailure(
+            return unavailable(new ProcessingFailure(
                 FailureClass.Unavailable,
                 $"{SafeReason(e, DaprTopology.AppIds.Extractor)} It was tried {retry.MaxAttempts} times; the sweep tries it again later."));
         }

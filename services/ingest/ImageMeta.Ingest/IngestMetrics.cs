@@ -13,10 +13,11 @@ public sealed class IngestMetrics : IDisposable
 {
     public const string MeterName = "ImageMeta.Ingest";
 
-    /// <summary>The counter the "images without a record" alert watches (Prometheus: <c>imagemeta_ingest_repair_exhausted_total</c>).</summary>
-    public const string RepairExhaustedInstrument = "imagemeta.ingest.repair.exhausted";
+    /// <summary>The gauge the "images without a record" alert watches (Prometheus: <c>imagemeta_ingest_images_unrecorded</c>).</summary>
+    public const string ImagesUnrecordedInstrument = "imagemeta.ingest.images_unrecorded";
 
     private readonly Meter _meter;
+    private int _unrecordedObserved;
 
     public IngestMetrics(IMeterFactory meterFactory)
     {
@@ -32,8 +33,6 @@ public sealed class IngestMetrics : IDisposable
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [0, 10, 100, 1_000, 10_000, 100_000] });
         SweepDuration = _meter.CreateHistogram("imagemeta.ingest.sweep.duration", "s", "Time one sweep run took (listing and starting).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricConventions.SecondsBuckets });
-        RepairExhausted = _meter.CreateCounter<long>(RepairExhaustedInstrument, "{image}",
-            "Repairs of images still without a usable record after Ingest:RepairAttemptsBeforeAlert attempts (each further attempt counts): the 'images without a record' alert.");
         Outcomes = _meter.CreateCounter<long>("imagemeta.ingest.workflow.outcomes", "{image}", "Images finished by their workflow, by status and failure class (error.type).");
         BlobToRecord = _meter.CreateHistogram("imagemeta.ingest.blob_to_record.duration", "s",
             "Time from the blob's last change (its creation, for a new image; the workflow's start where the storage reports no time) to its record being stored.",
@@ -57,8 +56,19 @@ public sealed class IngestMetrics : IDisposable
 
     public Counter<long> Outcomes { get; }
 
-    /// <summary>Counted by <see cref="RepairBackoff"/> for each attempt at an image past the operator's limit.</summary>
-    public Counter<long> RepairExhausted { get; }
+    /// <summary>
+    /// Publishes the gauge of images past the repair loop's limit that still have no usable record
+    /// (<see cref="RepairBackoff"/> keeps the count); once per meter.
+    /// </summary>
+    public void ObserveImagesUnrecorded(Func<long> count)
+    {
+        ArgumentNullException.ThrowIfNull(count);
+        if (Interlocked.Exchange(ref _unrecordedObserved, 1) == 0)
+        {
+            _meter.CreateObservableGauge(ImagesUnrecordedInstrument, count, "{image}",
+                "Blob versions the repair loop gave up on (run again Ingest:RepairAttemptsBeforeAlert times or more) that still have no usable record, as this replica's recent sweeps saw them.");
+        }
+    }
 
     public Histogram<double> BlobToRecord { get; }
 

@@ -78,8 +78,8 @@ public sealed class IngestOptions
     public TimeSpan RepairMaxInterval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
-    /// From this attempt on, each repair of an image is counted on <c>imagemeta.ingest.repair.exhausted</c>, which the
-    /// "images without a record" alert watches: the operator's limit.
+    /// After this many repair attempts, an image still without a usable record counts on the gauge
+    /// <c>imagemeta.ingest.images_unrecorded</c>, which the "images without a record" alert watches: the operator's limit.
     /// </summary>
     [Range(1, 1000)]
     public int RepairAttemptsBeforeAlert { get; set; } = 5;

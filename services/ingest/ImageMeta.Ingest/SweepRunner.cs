@@ -131,6 +131,7 @@ public sealed partial class SweepRunner(
             var (id, blob) = entry;
             if (records.TryGetValue(id, out var record) && !record.NeedsRepair)
             {
+                repairs.Recorded(id.Value);
                 Interlocked.Increment(ref tally.Known);
                 return;
             }
