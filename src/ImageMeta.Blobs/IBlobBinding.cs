@@ -19,6 +19,7 @@ public interface IBlobBinding
     /// <c>get</c> with the raw bytes over gRPC, and the content is the response's own bytes, not a copy.
     /// </summary>
     /// <exception cref="BlobNotFoundException">The blob does not exist.</exception>
+    /// <exception cref="BlobNotAFileException">The name is a folder, not a blob.</exception>
     /// <exception cref="BlobTooLargeException">The blob is larger than the configured maximum.</exception>
     /// <exception cref="BlobBindingUnavailableException">The sidecar or the storage could not be reached.</exception>
     Task<BlobContent> GetAsync(string name, CancellationToken cancellationToken);
@@ -35,6 +36,12 @@ public interface IBlobBinding
     /// <exception cref="BlobBindingUnavailableException">The sidecar or the storage could not be reached.</exception>
     Task<BlobReference> CreateAsync(string name, BlobUploadBuffer upload, string? contentType, CancellationToken cancellationToken) =>
         CreateAsync(name, (upload ?? throw new ArgumentNullException(nameof(upload))).Content, contentType, cancellationToken);
+
+    /// <summary>
+    /// Whether <see cref="DescribeAsync"/> reads the whole blob (local storage: the version is the content's hash), so
+    /// callers bound how many run at once; false where it is a metadata call (Azure: the blob's properties).
+    /// </summary>
+    bool DescribeReadsContent => false;
 
     /// <summary>The current version of a blob, with size and last-modified time where the binding reports them.</summary>
     /// <exception cref="BlobNotFoundException">The blob does not exist.</exception>
@@ -63,6 +70,16 @@ public sealed class BlobNotFoundException(string container, string name)
     : Exception($"Blob '{name}' does not exist in '{container}'.")
 {
     public string Container { get; } = container;
+    public string BlobName { get; } = name;
+}
+
+/// <summary>
+/// The name is not a blob the binding can read, and never will be: a folder on local storage (components-contrib
+/// localstorage answers "is a directory"). Not worth retrying, unlike <see cref="BlobBindingUnavailableException"/>.
+/// </summary>
+public sealed class BlobNotAFileException(string name, string reason)
+    : Exception($"'{name}' is not a blob: {reason}.")
+{
     public string BlobName { get; } = name;
 }
 

@@ -19,6 +19,9 @@ public sealed class LocalStorageBlobBinding(IBindingInvoker invoker, IOptions<Bl
 
     public string Container => _options.Container;
 
+    /// <summary>There is no version but the content's hash: describing a blob reads it whole.</summary>
+    public bool DescribeReadsContent => true;
+
     public async Task<BlobContent> GetAsync(string name, CancellationToken cancellationToken)
     {
         BindingResponse response;
@@ -29,6 +32,16 @@ public sealed class LocalStorageBlobBinding(IBindingInvoker invoker, IOptions<Bl
         catch (BindingOperationException e) when (e.Message.Contains("file not found", StringComparison.OrdinalIgnoreCase))
         {
             throw new BlobNotFoundException(Container, name);
+        }
+        catch (BindingOperationException e) when (e.Message.Contains("is a directory", StringComparison.OrdinalIgnoreCase))
+        {
+            // localstorage.go get: os.Open of a folder succeeds, io.ReadAll fails with "read …: is a directory".
+            throw new BlobNotAFileException(name, "it is a folder");
+        }
+        catch (BindingOperationException e)
+        {
+            // Any other error of the component (permissions, I/O): the storage's problem, perhaps not for long.
+            throw new BlobBindingUnavailableException($"Reading '{name}' failed: {e.Message}", e);
         }
 
         BlobPayload.ThrowIfTooLarge(name, response.Data.Length, _options.MaxBlobBytes);

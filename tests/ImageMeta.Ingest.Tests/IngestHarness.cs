@@ -13,6 +13,9 @@ using Microsoft.Extensions.Logging;
 
 namespace ImageMeta.Ingest.Tests;
 
+/// <summary>The store's lookup request.</summary>
+public sealed record LookupIds(IReadOnlyList<string> Ids);
+
 /// <summary>How an <see cref="IngestHarness"/> starts.</summary>
 public sealed record IngestHarnessOptions
 {
@@ -48,6 +51,7 @@ public sealed class IngestHarness : IAsyncDisposable
     private int _extractCalls;
     private int _thumbnailCalls;
     private int _storePuts;
+    private int _lookups;
 
     private IngestHarness(IngestHarnessOptions options)
     {
@@ -95,6 +99,9 @@ public sealed class IngestHarness : IAsyncDisposable
 
     public int StorePuts => Volatile.Read(ref _storePuts);
 
+    /// <summary>How many <c>POST /images/lookup</c> calls the stand-in store answered.</summary>
+    public int Lookups => Volatile.Read(ref _lookups);
+
     private TaskCompletionSource ExtractArrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private TaskCompletionSource ThumbnailArrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -119,9 +126,28 @@ public sealed class IngestHarness : IAsyncDisposable
         _store = await StartStandInAsync(DaprTopology.AppIds.Store, app =>
         {
             app.MapGet("/images/{id}", (string id) => Records.TryGetValue(id, out var record) ? Results.Json(record, ContractJson.Options) : Results.NotFound());
+            app.MapPost("/images/lookup", (LookupIds request) =>
+            {
+                Interlocked.Increment(ref _lookups);
+                var found = request.Ids.Where(Records.ContainsKey).Select(id => Records[id]).Select(r => new
+                {
+                    id = r.Id.Value,
+                    status = r.Status,
+                    failureClass = r.Failure?.Class,
+                    extractorVersion = r.ExtractorVersion,
+                    blob = r.Blob,
+                });
+                return Results.Json(new { records = found }, ContractJson.Options);
+            });
             app.MapPut("/images/{id}", (string id, ImageRecord record) =>
             {
                 Interlocked.Increment(ref _storePuts);
+                // As the store's validator: names are plain text (no control characters).
+                if (record.Blob.Name.Any(char.IsControl))
+                {
+                    return Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: "blob.name must be plain text");
+                }
+
                 if (StorePutStatus is >= 200 and < 300)
                 {
                     Records[id] = record;
@@ -304,8 +330,11 @@ public sealed class IngestHarness : IAsyncDisposable
             return status == StatusCodes.Status200OK ? Results.Json(success(blob), ContractJson.Options) : StandInProblem(status, failureClass);
         });
 
-    private static IResult StandInProblem(int status, string? failureClass, string? why = null) =>
-        Results.Problem(statusCode: status, detail: $"stand-in extractor: {why ?? failureClass}", extensions: new Dictionary<string, object?> { ["failureClass"] = failureClass });
+    private IResult StandInProblem(int status, string? failureClass, string? why = null) =>
+        Results.Problem(statusCode: status, detail: ExtractorDetail ?? $"stand-in extractor: {why ?? failureClass}", extensions: new Dictionary<string, object?> { ["failureClass"] = failureClass });
+
+    /// <summary>When set, the detail of the stand-in extractor's problem answers (for example, text naming an internal address).</summary>
+    public string? ExtractorDetail { get; set; }
 
     public async ValueTask DisposeAsync()
     {

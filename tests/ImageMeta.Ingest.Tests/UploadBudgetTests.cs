@@ -85,6 +85,49 @@ public sealed class UploadBudgetTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, next.StatusCode);
     }
 
+    [Fact]
+    public async Task A_client_that_sends_slower_than_the_minimum_rate_is_cut_off_and_its_share_of_the_budget_goes_back()
+    {
+        // 300 B/s is above Kestrel's own minimum (240 B/s) but far below what ingest asks of an upload here.
+        const int size = 64 * 1024;
+        await RestartAsync(new IngestHarnessOptions
+        {
+            MaxUpload = size,
+            UploadBudget = size,
+            Kestrel = true,
+            Settings = new Dictionary<string, string?> { ["Ingest:UploadMinBytesPerSecond"] = "10000", ["Ingest:UploadRateGracePeriod"] = "00:00:02" },
+        });
+        var budget = H.Ingest.Services.GetRequiredService<UploadBudget>();
+        var address = ImageMeta.Testing.Http.RawHttpExchange.ServerAddress(H.Ingest.Services);
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var slow = await ImageMeta.Testing.Http.RawHttpExchange.ConnectAsync(address, bound.Token);
+        Assert.True(await slow.TrySendAsync($"POST /images?name=slow.png HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: application/octet-stream\r\nContent-Length: {size}\r\n\r\n", bound.Token));
+        var answer = slow.ReadAnswerAsync(bound.Token);
+        while (budget.Reserved == 0 && !answer.IsCompleted)
+        {
+            await slow.TrySendAsync(new byte[30], bound.Token);
+            await Task.WhenAny(answer, Task.Delay(100, bound.Token));
+        }
+
+        // While the slow body holds the whole budget, another upload is refused...
+        using (var refused = await H.UploadAsync("meanwhile.png", [1, 2, 3]))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        }
+
+        while (!answer.IsCompleted && await slow.TrySendAsync(new byte[30], bound.Token))
+        {
+            await Task.WhenAny(answer, Task.Delay(100, bound.Token));
+        }
+
+        // ...until the slow one falls behind the rate and is cut off, within the bound.
+        Assert.StartsWith("HTTP/1.1 408", await answer, StringComparison.Ordinal);
+        Assert.Equal(0, budget.Reserved);
+        Assert.Empty(H.FilesWritten());
+        using var accepted = await H.UploadAsync("meanwhile.png", [1, 2, 3]);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+    }
+
     /// <summary>A body that declares <paramref name="length"/> bytes, sends a few, then fails as a dropped connection does.</summary>
     private sealed class AbandonedContent(long length) : HttpContent
     {

@@ -147,4 +147,68 @@ public sealed class UploadTests : IAsyncLifetime
         Assert.True(sweep.IsSuccessStatusCode);
         Assert.Single(H.Engine.StartedInstanceIds);
     }
+
+    [Fact]
+    public async Task A_segment_over_255_UTF8_bytes_gets_400_not_the_sidecar_s_error_and_nothing_is_written()
+    {
+        var name = new string('\u00e9', 200) + ".jpg";
+
+        using var response = await H.UploadAsync(name, [1, 2, 3]);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(FailureClass.InvalidName, problem.GetProperty("failureClass").GetString());
+        Assert.Contains("bytes", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(H.FilesWritten());
+    }
+
+    [Theory]
+    [InlineData("\u202egpj.exe")]
+    [InlineData("zero\u200bwidth.jpg")]
+    [InlineData("\ufeffbom.jpg")]
+    [InlineData("line\u2028sep.jpg")]
+    public async Task Bidi_overrides_format_characters_and_separators_in_a_name_get_400(string name)
+    {
+        using var response = await H.UploadAsync(name, [1, 2, 3]);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(H.FilesWritten());
+    }
+
+    [Fact]
+    public async Task An_NFD_name_is_stored_as_its_NFC_spelling_so_both_spellings_are_one_image()
+    {
+        var content = Encoding.UTF8.GetBytes("same picture");
+
+        using var nfd = await H.UploadAsync("cafe\u0301.jpg", content);
+        using var nfc = await H.UploadAsync("caf\u00e9.jpg", content);
+
+        Assert.Equal(HttpStatusCode.Accepted, nfd.StatusCode);
+        var first = await nfd.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("caf\u00e9.jpg", first.GetProperty("blob").GetProperty("name").GetString());
+        Assert.Equal("already-known", (await nfc.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("workflow").GetString());
+        Assert.Equal([Path.Combine(H.ImagesFolder, "caf\u00e9.jpg")], H.FilesWritten());
+    }
+
+    [Fact]
+    public async Task A_repeated_name_parameter_gets_400_and_nothing_is_written()
+    {
+        using var response = await H.Http.PostAsync("/images?name=a.jpg&name=b.jpg", new ByteArrayContent([1, 2, 3]));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(H.FilesWritten());
+        Assert.Empty(H.Engine.StartedInstanceIds);
+    }
+
+    [Fact]
+    public async Task A_body_sent_as_a_url_encoded_form_is_the_image_as_curl_data_binary_sends_it()
+    {
+        var content = new ByteArrayContent([0x89, 0x50, 0x4e, 0x47]);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+
+        using var response = await H.Http.PostAsync("/images?name=curl.png", content);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal([0x89, 0x50, 0x4e, 0x47], await File.ReadAllBytesAsync(Path.Combine(H.ImagesFolder, "curl.png")));
+    }
 }

@@ -7,8 +7,12 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ImageMeta.Ingest.Service;
 
-/// <summary>What ingest did with one queue message.</summary>
-public sealed record EventsHandled(int Started, int Known, int Ignored, int OtherContainer, int Vanished, string? Poison);
+/// <summary>
+/// What ingest did with one queue message: <paramref name="Poison"/> when the whole message was unreadable, else the
+/// count of each outcome, <paramref name="PoisonEvents"/> being BlobCreated events that can never be processed (logged
+/// and counted as poison, while the batch's other events are).
+/// </summary>
+public sealed record EventsHandled(int Started, int Known, int Ignored, int OtherContainer, int Vanished, string? Poison, int PoisonEvents = 0);
 
 /// <summary>
 /// The input bindings' routes: Dapr POSTs each event to <c>/{binding name}</c> and treats a 2xx answer as
@@ -29,22 +33,20 @@ public static partial class BindingsApi
     {
         // Bounded concurrency: a burst of deliveries waits here (holding only its connection) rather than all at once.
         using var slot = await slots.EnterAsync(cancellationToken);
-        byte[] message;
-        try
-        {
-            message = await ReadMessageAsync(request.Body, BlobCreatedEvents.MaxMessageBytes, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            message = [];
-        }
-
-        var batch = BlobCreatedEvents.Parse(message);
+        var (message, tooLong) = await ReadMessageAsync(request.Body, BlobCreatedEvents.MaxMessageBytes, cancellationToken);
+        var batch = tooLong is { } read ? new BlobEventBatch([], 0, BlobCreatedEvents.TooLong(read), []) : BlobCreatedEvents.Parse(message);
         if (batch.IsPoison)
         {
             metrics.PoisonMessages.Add(1);
-            LogPoison(logger, batch.PoisonReason!, message.Length);
+            LogPoison(logger, batch.PoisonReason!, tooLong ?? message.Length);
             return TypedResults.Ok(new EventsHandled(0, 0, 0, 0, 0, batch.PoisonReason));
+        }
+
+        var poisonEvents = batch.PoisonEvents.Count;
+        foreach (var reason in batch.PoisonEvents)
+        {
+            metrics.PoisonMessages.Add(1);
+            LogPoisonEvent(logger, reason);
         }
 
         int started = 0, known = 0, other = 0, vanished = 0;
@@ -58,7 +60,21 @@ public static partial class BindingsApi
                     continue;
                 }
 
-                switch (await starter.StartCurrentAsync(notice.Name, ImageTrigger.Event, cancellationToken))
+                StartOutcome outcome;
+                try
+                {
+                    outcome = await starter.StartCurrentAsync(notice.Name, ImageTrigger.Event, cancellationToken);
+                }
+                catch (BlobNotAFileException e)
+                {
+                    // A folder (or anything else that is not a file) fails the same way on every delivery: poison.
+                    poisonEvents++;
+                    metrics.PoisonMessages.Add(1);
+                    LogPoisonEvent(logger, $"BlobCreated event '{notice.EventId}' names something that is not a blob: {e.Message}");
+                    continue;
+                }
+
+                switch (outcome)
                 {
                     case StartOutcome.Started:
                         started++;
@@ -80,7 +96,7 @@ public static partial class BindingsApi
             return FailureProblems.Problem(StatusCodes.Status500InternalServerError, FailureClass.Unavailable, "Events not processed (storage or workflow engine unavailable); deliver again.");
         }
 
-        return TypedResults.Ok(new EventsHandled(started, known, batch.Ignored, other, vanished, null));
+        return TypedResults.Ok(new EventsHandled(started, known, batch.Ignored, other, vanished, null, poisonEvents));
     }
 
     private static async Task<Results<Ok<SweepReport>, Ok<string>, ProblemHttpResult>> SweepAsync(SweepRunner sweep, IngestMetrics metrics, ILogger<SweepRunner> logger, CancellationToken cancellationToken)
@@ -105,23 +121,34 @@ public static partial class BindingsApi
         }
     }
 
-    /// <summary>Reads a queue message of at most <paramref name="limit"/> bytes; a longer one is an error, found without buffering it.</summary>
-    private static async Task<byte[]> ReadMessageAsync(Stream source, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a queue message of at most <paramref name="limit"/> bytes. A longer one is not kept: the answer is the bytes
+    /// read when the limit was passed, so it is reported as too long rather than as unreadable. A body that breaks off
+    /// reads as what arrived.
+    /// </summary>
+    private static async Task<(byte[] Message, long? TooLong)> ReadMessageAsync(Stream source, int limit, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await source.ReadAsync(chunk, cancellationToken)) > 0)
+        try
         {
-            if (buffer.Length + read > limit)
+            int read;
+            while ((read = await source.ReadAsync(chunk, cancellationToken)) > 0)
             {
-                throw new InvalidDataException($"The message is longer than {limit} bytes.");
-            }
+                if (buffer.Length + read > limit)
+                {
+                    return ([], buffer.Length + read);
+                }
 
-            buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (Exception e) when (e is IOException or BadHttpRequestException)
+        {
+            // The delivery broke off; what arrived is judged like any other message.
         }
 
-        return buffer.ToArray();
+        return (buffer.ToArray(), null);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queue message not processed; the queue delivers it again")]
@@ -131,5 +158,8 @@ public static partial class BindingsApi
     private static partial void LogSweepStopped(ILogger logger, Exception e);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Poison message on image-events acknowledged and dropped ({Reason}; {Bytes} bytes)")]
-    private static partial void LogPoison(ILogger logger, string reason, int bytes);
+    private static partial void LogPoison(ILogger logger, string reason, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Poison event on image-events skipped, the rest of its message processed ({Reason})")]
+    private static partial void LogPoisonEvent(ILogger logger, string reason);
 }

@@ -5,9 +5,9 @@ using ImageMeta.Blobs;
 using ImageMeta.Contracts;
 using ImageMeta.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
+using MinDataRate = Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate;
 
 namespace ImageMeta.Ingest.Service;
 
@@ -23,14 +23,22 @@ public static partial class ImagesApi
     }
 
     private static async Task<Results<Accepted<UploadAccepted>, ProblemHttpResult>> UploadAsync(
-        HttpRequest request, string? name, IBlobBinding blobs, ImageWorkflowStarter starter, UploadBudget budget, IOptions<IngestOptions> options, ILogger<UploadAccepted> logger, CancellationToken cancellationToken)
+        HttpRequest request, IBlobBinding blobs, ImageWorkflowStarter starter, UploadBudget budget, IOptions<IngestOptions> options, ILogger<UploadAccepted> logger, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var limit = settings.MaxUploadBytes;
-        var multipart = request.HasFormContentType;
-        if (!multipart && BlobNameRules.Problem(name) is { } rawNameProblem)
+        var multipart = UploadBodyReader.IsMultipart(request);
+        // One name: a repeated parameter would otherwise be joined into "a.jpg,b.jpg".
+        var names = request.Query["name"];
+        if (names.Count > 1)
         {
-            return FailureProblems.Problem(StatusCodes.Status400BadRequest, "invalid-name", rawNameProblem);
+            return FailureProblems.Problem(StatusCodes.Status400BadRequest, FailureClass.InvalidName, "Give the query parameter 'name' once.");
+        }
+
+        var name = BlobNameRule.ForUpload(names.Count == 1 ? names[0] : null);
+        if (!multipart && BlobNameRule.Problem(name) is { } rawNameProblem)
+        {
+            return FailureProblems.Problem(StatusCodes.Status400BadRequest, FailureClass.InvalidName, rawNameProblem);
         }
 
         // A declared length over the limit is refused before anything is read or reserved.
@@ -50,18 +58,30 @@ public static partial class ImagesApi
                 $"Uploads in flight hold the memory budget of {budget.Capacity} bytes; send this one again after the Retry-After interval.");
         }
 
+        // The reservation is held only while the body keeps arriving at the rate its length needs: a client that sends
+        // slower is cut off (408) and its share goes back, so slow clients cannot hold the budget (README, "Memory").
+        if (request.HttpContext.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } rate)
+        {
+            rate.MinDataRate = new MinDataRate(settings.UploadMinBytesPerSecond, settings.UploadRateGracePeriod);
+        }
+
         UploadBody body;
         try
         {
-            var (read, problem) = multipart
-                ? await ReadMultipartAsync(request, name, limit, cancellationToken)
-                : await ReadRawAsync(request, name!, limit, cancellationToken);
-            if (problem is not null)
+            if (multipart)
             {
-                return problem;
-            }
+                var (read, problem) = await UploadBodyReader.ReadMultipartAsync(request, name, limit, cancellationToken);
+                if (problem is not null)
+                {
+                    return problem;
+                }
 
-            body = read!;
+                body = read!;
+            }
+            else
+            {
+                body = await UploadBodyReader.ReadRawAsync(request, name!, limit, cancellationToken);
+            }
         }
         catch (UploadTooLargeException)
         {
@@ -70,6 +90,12 @@ public static partial class ImagesApi
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return TooLarge(budget, limit);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status408RequestTimeout)
+        {
+            budget.CountRefusal(UploadBudget.TooSlow);
+            return FailureProblems.Problem(StatusCodes.Status408RequestTimeout, FailureClass.Unavailable,
+                $"The upload arrived slower than {settings.UploadMinBytesPerSecond} bytes a second; nothing was stored. Send it again on a faster link.");
         }
         catch (InvalidDataException e)
         {
@@ -88,7 +114,9 @@ public static partial class ImagesApi
         }
         catch (BlobBindingUnavailableException e)
         {
-            return FailureProblems.Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, $"The blob could not be written: {e.Message}");
+            // The sidecar's text names paths and addresses: the log keeps it, the answer says what happened.
+            LogWriteFailed(logger, body.Name, e);
+            return FailureProblems.Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, "The blob could not be written (storage unavailable); nothing was stored. Send it again shortly.");
         }
         finally
         {
@@ -155,90 +183,9 @@ public static partial class ImagesApi
         return FailureProblems.Problem(StatusCodes.Status413PayloadTooLarge, FailureClass.TooLarge, $"The upload is larger than the limit of {limit} bytes.");
     }
 
-    /// <summary>A raw body: its <c>Content-Length</c> sizes the one buffer it is read into.</summary>
-    private static async Task<(UploadBody?, ProblemHttpResult?)> ReadRawAsync(HttpRequest request, string name, long limit, CancellationToken cancellationToken)
-    {
-        var content = BlobUploadBuffer.For(request.ContentLength, limit);
-        try
-        {
-            if (!await content.ReadFromAsync(request.Body, limit, cancellationToken))
-            {
-                throw new UploadTooLargeException();
-            }
-        }
-        catch
-        {
-            content.Dispose();
-            throw;
-        }
-
-        return (new UploadBody(name, request.ContentType, content), null);
-    }
-
-    /// <summary>
-    /// A <c>multipart/form-data</c> body, streamed section by section (nothing is buffered to disk or memory on the
-    /// way): exactly one file section, read into one buffer sized by the request's <c>Content-Length</c> (its
-    /// sections have no length of their own); other fields are skipped.
-    /// </summary>
-    private static async Task<(UploadBody?, ProblemHttpResult?)> ReadMultipartAsync(HttpRequest request, string? name, long limit, CancellationToken cancellationToken)
-    {
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) ||
-            HeaderUtilities.RemoveQuotes(mediaType.Boundary) is not { Length: > 0 } boundary ||
-            !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-        {
-            return (null, FailureProblems.Problem(StatusCodes.Status400BadRequest, "invalid-upload", "A form upload must be multipart/form-data carrying one file."));
-        }
-
-        var reader = new MultipartReader(boundary.ToString(), request.Body);
-        UploadBody? file = null;
-        try
-        {
-            while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
-            {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
-                {
-                    await section.Body.CopyToAsync(Stream.Null, cancellationToken);
-                    continue;
-                }
-
-                if (file is not null)
-                {
-                    return (null, FailureProblems.Problem(StatusCodes.Status400BadRequest, "invalid-upload", "A multipart upload must carry exactly one file."));
-                }
-
-                var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).ToString();
-                var blobName = name ?? fileName;
-                if (BlobNameRules.Problem(blobName) is { } nameProblem)
-                {
-                    return (null, FailureProblems.Problem(StatusCodes.Status400BadRequest, "invalid-name", nameProblem));
-                }
-
-                file = new UploadBody(blobName, section.ContentType, BlobUploadBuffer.For(request.ContentLength, limit));
-                if (!await file.Content.ReadFromAsync(section.Body, limit, cancellationToken))
-                {
-                    throw new UploadTooLargeException();
-                }
-            }
-        }
-        catch
-        {
-            file?.Content.Dispose();
-            throw;
-        }
-
-        return file is null
-            ? (null, FailureProblems.Problem(StatusCodes.Status400BadRequest, "invalid-upload", "A multipart upload must carry exactly one file."))
-            : (file, null);
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stored '{Name}' but could not start its workflow ({Reason}); the next sweep will")]
     private static partial void LogStartDeferred(ILogger logger, string name, string reason);
 
-    /// <summary>The name, type and bytes of one upload.</summary>
-    private sealed record UploadBody(string Name, string? ContentType, BlobUploadBuffer Content);
-
-    /// <summary>The body went past the upload limit.</summary>
-    private sealed class UploadTooLargeException : Exception
-    {
-    }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing '{Name}' failed")]
+    private static partial void LogWriteFailed(ILogger logger, string name, Exception e);
 }

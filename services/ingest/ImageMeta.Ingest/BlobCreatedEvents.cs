@@ -10,8 +10,12 @@ namespace ImageMeta.Ingest;
 /// <summary>A blob named by a BlobCreated event: where it is, and what the event says about it.</summary>
 public sealed record BlobCreatedNotice(string Container, string Name, string? ETag, long? ContentLength, string EventId);
 
-/// <summary>What one queue message held: created blobs, events of other kinds, or nothing readable.</summary>
-public sealed record BlobEventBatch(IReadOnlyList<BlobCreatedNotice> Created, int Ignored, string? PoisonReason)
+/// <summary>
+/// What one queue message held: created blobs, events of other kinds, BlobCreated events that can never be processed
+/// (<see cref="PoisonEvents"/>: no usable blob name, a payload that is not BlobCreated's), or nothing readable at all
+/// (<see cref="PoisonReason"/>). One bad event in a batch does not take the good ones with it.
+/// </summary>
+public sealed record BlobEventBatch(IReadOnlyList<BlobCreatedNotice> Created, int Ignored, string? PoisonReason, IReadOnlyList<string> PoisonEvents)
 {
     public bool IsPoison => PoisonReason is not null;
 }
@@ -35,11 +39,14 @@ public static class BlobCreatedEvents
     /// <summary>Far deeper than any event, far below what could exhaust the stack.</summary>
     private const int MaxDepth = 32;
 
+    /// <summary>The poison reason of a message longer than <see cref="MaxMessageBytes"/> (found while reading it, without keeping it).</summary>
+    public static string TooLong(long bytes) => $"The message has more than {MaxMessageBytes} bytes ({bytes} read); event messages are at most {MaxMessageBytes}.";
+
     public static BlobEventBatch Parse(ReadOnlySpan<byte> message)
     {
         if (message.Length > MaxMessageBytes)
         {
-            return Poison($"The message has {message.Length} bytes; event messages are at most {MaxMessageBytes}.");
+            return Poison(TooLong(message.Length));
         }
 
         var json = Unwrap(message.Trim("\r\n\t "u8).ToArray(), depth: 0);
@@ -54,16 +61,37 @@ public static class BlobCreatedEvents
             return Poison(unreadable);
         }
 
-        IReadOnlyList<Envelope> events;
+        var schema = cloudEvents ? "CloudEvents 1.0" : "Event Grid";
+        var poisoned = new List<string>();
+        List<Envelope> events;
         try
         {
-            events = cloudEvents
-                ? [.. CloudEvent.ParseMany(new BinaryData(json)).Select(e => new Envelope(e.Id, e.Type, e.Subject, () => e.TryGetSystemEventData(out var data) ? data : null))]
-                : [.. EventGridEvent.ParseMany(new BinaryData(json)).Select(e => new Envelope(e.Id, e.EventType, e.Subject, () => e.TryGetSystemEventData(out var data) ? data : null))];
+            events = Envelopes(json, cloudEvents);
         }
         catch (Exception e) when (Unreadable(e) is { } what)
         {
-            return Poison($"The message is not a valid {(cloudEvents ? "CloudEvents 1.0" : "Event Grid")} event or batch ({what}): {FirstLine(e.Message)}");
+            if (!IsArray(json))
+            {
+                return Poison($"The message is not a valid {schema} event or batch ({what}): {FirstLine(e.Message)}");
+            }
+
+            // The SDK reads a batch all or nothing; one event at a time, the readable ones are kept.
+            events = [];
+            using var batch = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxDepth });
+            var index = 0;
+            foreach (var element in batch.RootElement.EnumerateArray())
+            {
+                try
+                {
+                    events.AddRange(Envelopes(Encoding.UTF8.GetBytes(element.GetRawText()), cloudEvents));
+                }
+                catch (Exception x) when (Unreadable(x) is { } which)
+                {
+                    poisoned.Add($"Event {index} of the batch is not a valid {schema} event ({which}): {FirstLine(x.Message)}");
+                }
+
+                index++;
+            }
         }
 
         var created = new List<BlobCreatedNotice>();
@@ -83,19 +111,35 @@ public static class BlobCreatedEvents
             }
             catch (Exception x) when (Unreadable(x) is { } what)
             {
-                return Poison($"The data of BlobCreated event '{e.Id}' is not a BlobCreated payload ({what}): {FirstLine(x.Message)}");
+                poisoned.Add($"The data of BlobCreated event '{e.Id}' is not a BlobCreated payload ({what}): {FirstLine(x.Message)}");
+                continue;
             }
 
             if (Locate(e.Subject, data?.Url) is not { } location)
             {
-                return Poison("A BlobCreated event names no blob (neither a usable 'subject' nor 'data.url').");
+                poisoned.Add($"BlobCreated event '{e.Id}' names no blob (neither a usable 'subject' nor 'data.url').");
+                continue;
+            }
+
+            // The name rule of uploads and the sweep: a name that breaks it is never processed from an event (the sweep
+            // records such a blob, under its safe rendering, as failed with the class invalid-name).
+            if (BlobNameRule.Problem(location.Name) is { } nameProblem)
+            {
+                poisoned.Add($"BlobCreated event '{e.Id}' names a blob the pipeline does not accept: {nameProblem}");
+                continue;
             }
 
             created.Add(new BlobCreatedNotice(location.Container, location.Name, data?.ETag, data?.ContentLength, e.Id ?? string.Empty));
         }
 
-        return new BlobEventBatch(created, ignored, null);
+        return new BlobEventBatch(created, ignored, null, poisoned);
     }
+
+    private static List<Envelope> Envelopes(byte[] json, bool cloudEvents) => cloudEvents
+        ? [.. CloudEvent.ParseMany(new BinaryData(json)).Select(e => new Envelope(e.Id, e.Type, e.Subject, () => e.TryGetSystemEventData(out var data) ? data : null))]
+        : [.. EventGridEvent.ParseMany(new BinaryData(json)).Select(e => new Envelope(e.Id, e.EventType, e.Subject, () => e.TryGetSystemEventData(out var data) ? data : null))];
+
+    private static bool IsArray(byte[] json) => json.Length > 0 && json[0] == (byte)'[';
 
     /// <summary>One event of either schema, as far as a BlobCreated notice needs it.</summary>
     private sealed record Envelope(string? Id, string? Type, string? Subject, Func<object?> SystemData);
@@ -226,5 +270,5 @@ public static class BlobCreatedEvents
         return null;
     }
 
-    private static BlobEventBatch Poison(string reason) => new([], 0, reason);
+    private static BlobEventBatch Poison(string reason) => new([], 0, reason, []);
 }

@@ -54,13 +54,22 @@ public sealed class MakeThumbnailActivity(ExtractorCalls extractor) : WorkflowAc
         extractor.MakeThumbnailAsync(input, CancellationToken.None);
 }
 
-/// <summary>Activity <c>SaveMetadata</c>: upserts the record in the store (idempotent, so a repeated run is harmless).</summary>
-public sealed class SaveMetadataActivity(StoreCalls store, OutcomeRecorder outcomes) : WorkflowActivity<ImageRecord, SaveOutcome>
+/// <summary>
+/// Activity <c>SaveMetadata</c>: upserts the record in the store (idempotent, so a repeated run is harmless). A repair
+/// that stored a usable record clears the image's backoff in the sweep state, so the repair loop forgets it.
+/// </summary>
+public sealed class SaveMetadataActivity(StoreCalls store, OutcomeRecorder outcomes, RepairBackoff repairs) : WorkflowActivity<SaveRequest, SaveOutcome>
 {
-    public override async Task<SaveOutcome> RunAsync(WorkflowActivityContext context, ImageRecord input)
+    public override async Task<SaveOutcome> RunAsync(WorkflowActivityContext context, SaveRequest input)
     {
-        var outcome = await store.SaveAsync(input, CancellationToken.None);
-        await outcomes.RecordAsync(context.InstanceId, input, outcome);
+        ArgumentNullException.ThrowIfNull(input);
+        var outcome = await store.SaveAsync(input.Record, CancellationToken.None);
+        await outcomes.RecordAsync(context.InstanceId, input.Record, outcome);
+        if (outcome.Rejection is null && input.Trigger == ImageTrigger.Repair && input.Record.Failure?.Class != FailureClass.Unavailable)
+        {
+            await repairs.ForgetAsync(input.Record.Id.Value, CancellationToken.None);
+        }
+
         return outcome;
     }
 }

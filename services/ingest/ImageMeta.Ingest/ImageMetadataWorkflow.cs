@@ -1,34 +1,46 @@
 using Dapr.Workflow;
 using ImageMeta.Contracts;
+using ImageMeta.Dapr;
 
 namespace ImageMeta.Ingest;
 
 /// <summary>
-/// The workflow's input: the blob version, and the retry policy in force when it was started. The policy travels
-/// in the input because workflow code may not take dependencies (the SDK's DAPR1305), and because history then
-/// holds it: a replay after a configuration change follows the schedule the instance began with.
+/// The workflow's input: the blob version, the retry policy in force when it was started, what started it, and, for a
+/// blob whose name breaks <see cref="BlobNameRule"/>, why (the blob reference then carries the name's safe rendering).
+/// The policy travels in the input because workflow code may not take dependencies (the SDK's DAPR1305), and because
+/// history then holds it: a replay after a configuration change follows the schedule the instance began with.
 /// </summary>
-public sealed record ImageWorkflowInput(BlobReference Blob, ActivityRetry Retry);
+public sealed record ImageWorkflowInput(BlobReference Blob, ActivityRetry Retry, ImageTrigger Trigger = ImageTrigger.Upload, string? NameProblem = null);
 
 /// <summary>The activities' retry policy as data (see <see cref="IngestOptions"/>' <c>Retry*</c> settings).</summary>
 public sealed record ActivityRetry(int MaxAttempts, TimeSpan FirstInterval, double BackoffCoefficient, TimeSpan MaxInterval)
 {
-    /// <summary>The SDK's task options: retries wait on durable timers, with exponential backoff up to the cap.</summary>
-    public WorkflowTaskOptions ToTaskOptions() => new(new WorkflowRetryPolicy(MaxAttempts, FirstInterval, BackoffCoefficient, MaxInterval));
+    /// <summary>The wait after failed attempt <paramref name="attempt"/> (1-based): exponential from the first interval, capped.</summary>
+    public TimeSpan DelayAfter(int attempt)
+    {
+        var seconds = FirstInterval.TotalSeconds * Math.Pow(BackoffCoefficient, Math.Max(0, attempt - 1));
+        return seconds >= MaxInterval.TotalSeconds ? MaxInterval : TimeSpan.FromSeconds(seconds);
+    }
 }
 
 /// <summary>What the workflow reports when it ends: small, so history stays small.</summary>
 public sealed record ImageWorkflowResult(
     ImageId Id, string Status, string? Format, int? Width, int? Height, string? FailureClass, string? ThumbnailFailureClass = null);
 
+/// <summary>The workflow's custom status while a step waits to be tried again (read by <c>GET /images/{id}/status</c>).</summary>
+public sealed record ImageWorkflowProgress(WaitingFor? WaitingFor);
+
 /// <summary>
 /// One image version: extract its metadata and make its thumbnail through the extractor, in parallel (fan-out,
 /// fan-in), then store the record with both results through the store. A bad image (a permanent extraction
-/// failure) comes back as a typed outcome, is not retried, and is stored as a failed record with its class;
-/// transient faults are retried by the policy, and if a step still cannot be done its outcome is stored as
-/// unavailable. A thumbnail failure never fails the image: the record says there is none, and why. If storing
-/// keeps failing, or the store refuses the record, the workflow fails and its status says why. The input is a
-/// blob reference and the output a summary: image bytes never enter workflow history.
+/// failure) comes back as a typed outcome, is not retried, and is stored as a failed record with its class; a name
+/// that breaks the name rule is stored as failed with the class <c>invalid-name</c> without calling the extractor.
+/// Transient faults are retried with durable timers and exponential backoff (the policy in the input), and while a
+/// step waits the custom status says for which service and until when; if a step still cannot be done its outcome is
+/// stored as <c>unavailable</c> (the sweep's repair loop runs it again later). A thumbnail failure never fails the image:
+/// the record says there is none, and why. If storing keeps failing, or the store refuses the record, the workflow fails
+/// and its status says why. Stored messages are sentences about the image or which service was missing, never a
+/// sidecar's error text. The input is a blob reference and the output a summary: image bytes never enter workflow history.
 /// </summary>
 public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWorkflowResult>
 {
@@ -36,50 +48,64 @@ public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWo
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
-        var retry = input.Retry.ToTaskOptions();
         var blob = input.Blob;
         var id = blob.ImageId;
 
-        // Both activities are scheduled in the same turn, so the engine dispatches them at once; each one's
-        // retries past the policy become an "unavailable" outcome, so nothing is left unaccounted for.
-        var extraction = CallAsync(context, DaprTopology.Workflows.ExtractMetadataActivity, blob, retry, ExtractionOutcome.Failed);
-        var thumbnailing = CallAsync(context, DaprTopology.Workflows.MakeThumbnailActivity, blob, retry, ThumbnailOutcome.Failed);
-        await Task.WhenAll(extraction, thumbnailing);
-        var outcome = await extraction;
-        var thumbnail = await thumbnailing;
-
-        if (outcome is { Metadata: null, Failure: null })
+        ImageRecord record;
+        if (input.NameProblem is { } nameProblem)
         {
-            throw new InvalidOperationException("ExtractMetadata returned neither metadata nor a failure.");
+            record = new ImageRecord
+            {
+                Id = id,
+                Blob = blob,
+                Status = ImageStatus.Failed,
+                Failure = new ProcessingFailure(FailureClass.InvalidName, nameProblem),
+                ProcessedAt = context.CurrentUtcDateTime,
+            };
+        }
+        else
+        {
+            // Both activities are scheduled in the same turn, so the engine dispatches them at once; each one's
+            // retries past the policy become an "unavailable" outcome, so nothing is left unaccounted for.
+            var extraction = OrUnavailableAsync(context, DaprTopology.Workflows.ExtractMetadataActivity, blob, input.Retry, ExtractionOutcome.Failed);
+            var thumbnailing = OrUnavailableAsync(context, DaprTopology.Workflows.MakeThumbnailActivity, blob, input.Retry, ThumbnailOutcome.Failed);
+            await Task.WhenAll(extraction, thumbnailing);
+            var outcome = await extraction;
+            var thumbnail = await thumbnailing;
+
+            if (outcome is { Metadata: null, Failure: null })
+            {
+                throw new InvalidOperationException("ExtractMetadata returned neither metadata nor a failure.");
+            }
+
+            if (thumbnail is { Thumbnail: null, Failure: null })
+            {
+                throw new InvalidOperationException("MakeThumbnail returned neither a thumbnail nor a failure.");
+            }
+
+            // Metadata, when there is any, decides the status; a failure counts only without it.
+            record = new ImageRecord
+            {
+                Id = id,
+                Blob = blob,
+                Status = outcome.Metadata is null ? ImageStatus.Failed : ImageStatus.Succeeded,
+                Metadata = outcome.Metadata,
+                Failure = outcome.Metadata is null ? outcome.Failure : null,
+                Thumbnail = thumbnail.Thumbnail,
+                ThumbnailFailure = thumbnail.Thumbnail is null ? thumbnail.Failure : null,
+                ProcessedAt = context.CurrentUtcDateTime,
+            };
         }
 
-        if (thumbnail is { Thumbnail: null, Failure: null })
-        {
-            throw new InvalidOperationException("MakeThumbnail returned neither a thumbnail nor a failure.");
-        }
-
-        // Metadata, when there is any, decides the status; a failure counts only without it.
-        var record = new ImageRecord
-        {
-            Id = id,
-            Blob = blob,
-            Status = outcome.Metadata is null ? ImageStatus.Failed : ImageStatus.Succeeded,
-            Metadata = outcome.Metadata,
-            Failure = outcome.Metadata is null ? outcome.Failure : null,
-            Thumbnail = thumbnail.Thumbnail,
-            ThumbnailFailure = thumbnail.Thumbnail is null ? thumbnail.Failure : null,
-            ProcessedAt = context.CurrentUtcDateTime,
-        };
-
-        // A failure here fails the workflow, and its status names the step and carries the store's reason.
+        // A failure here fails the workflow, and its status names the step and the store's reason.
         SaveOutcome saved;
         try
         {
-            saved = await context.CallActivityAsync<SaveOutcome>(DaprTopology.Workflows.SaveMetadataActivity, record, retry);
+            saved = await WithRetriesAsync<SaveOutcome>(context, DaprTopology.Workflows.SaveMetadataActivity, new SaveRequest(record, input.Trigger), input.Retry);
         }
         catch (WorkflowTaskFailedException e)
         {
-            throw new RecordNotStoredException($"the store still failed after {input.Retry.MaxAttempts} attempts: {e.FailureDetails.ErrorMessage}");
+            throw new RecordNotStoredException($"the store still failed after {input.Retry.MaxAttempts} attempts: {SafeReason(e, DaprTopology.AppIds.Store)}");
         }
 
         if (saved.Rejection is { } rejection)
@@ -91,20 +117,66 @@ public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWo
             id, record.Status, record.Metadata?.Format, record.Metadata?.Width, record.Metadata?.Height, record.Failure?.Class, record.ThumbnailFailure?.Class);
     }
 
-    /// <summary>One activity with the retry policy; a transient fault that outlasts the retries becomes the outcome <paramref name="unavailable"/> makes.</summary>
-    private static async Task<TOutcome> CallAsync<TOutcome>(
-        WorkflowContext context, string activity, BlobReference blob, WorkflowTaskOptions retry, Func<ProcessingFailure, TOutcome> unavailable)
+    /// <summary>Which app an activity calls, for <see cref="WaitingFor"/>.</summary>
+    internal static string ServiceOf(string activity) =>
+        activity == DaprTopology.Workflows.SaveMetadataActivity ? DaprTopology.AppIds.Store : DaprTopology.AppIds.Extractor;
+
+    /// <summary>
+    /// An activity with the retry policy: on a failed attempt, the custom status says which service is awaited and when
+    /// the next attempt is, a durable timer waits, and the activity is scheduled again (the SDK's own retry policy does
+    /// the same, but cannot say what it waits for). The last failure is thrown.
+    /// </summary>
+    private static async Task<T> WithRetriesAsync<T>(WorkflowContext context, string activity, object input, ActivityRetry retry)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var result = await context.CallActivityAsync<T>(activity, input);
+                if (attempt > 1)
+                {
+                    context.SetCustomStatus(null);
+                }
+
+                return result;
+            }
+            catch (WorkflowTaskFailedException) when (attempt < retry.MaxAttempts)
+            {
+                var next = context.CurrentUtcDateTime + retry.DelayAfter(attempt);
+                context.SetCustomStatus(new ImageWorkflowProgress(new WaitingFor(ServiceOf(activity), new DateTimeOffset(next, TimeSpan.Zero), attempt + 1)));
+                await context.CreateTimer(next, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>An extractor step with the retry policy; a transient fault that outlasts the retries becomes the outcome <paramref name="unavailable"/> makes.</summary>
+    private static async Task<TOutcome> OrUnavailableAsync<TOutcome>(
+        WorkflowContext context, string activity, BlobReference blob, ActivityRetry retry, Func<ProcessingFailure, TOutcome> unavailable)
     {
         try
         {
-            return await context.CallActivityAsync<TOutcome>(activity, blob, retry);
+            return await WithRetriesAsync<TOutcome>(context, activity, blob, retry);
         }
         catch (WorkflowTaskFailedException e)
         {
-            return unavailable(new ProcessingFailure(FailureClass.Unavailable, e.FailureDetails.ErrorMessage));
+            return unavailable(new ProcessingFailure(
+                FailureClass.Unavailable,
+                $"{SafeReason(e, DaprTopology.AppIds.Extractor)} It was tried {retry.MaxAttempts} times; the sweep tries it again later."));
         }
     }
+
+    /// <summary>
+    /// The sentence of an <see cref="AppUnavailableException"/> (which names the app, never an address); for any other
+    /// failure only which service failed, since an exception's own message may carry a sidecar's or a socket's text.
+    /// </summary>
+    private static string SafeReason(WorkflowTaskFailedException e, string service) =>
+        e.FailureDetails.ErrorType == typeof(AppUnavailableException).FullName
+            ? e.FailureDetails.ErrorMessage
+            : $"The {service} app could not be used.";
 }
+
+/// <summary>What <c>SaveMetadata</c> is given: the record, and what started the workflow (a repair clears its backoff once stored).</summary>
+public sealed record SaveRequest(ImageRecord Record, ImageTrigger Trigger);
 
 /// <summary>
 /// <c>SaveMetadata</c> could not store the record (the store refused it, or kept failing past the retries): the

@@ -13,7 +13,11 @@ public sealed class IngestMetrics : IDisposable
 {
     public const string MeterName = "ImageMeta.Ingest";
 
+    /// <summary>The gauge the "images without a record" alert watches (Prometheus: <c>imagemeta_ingest_images_unrecorded</c>).</summary>
+    public const string ImagesUnrecordedInstrument = "imagemeta.ingest.images_unrecorded";
+
     private readonly Meter _meter;
+    private int _unrecordedObserved;
 
     public IngestMetrics(IMeterFactory meterFactory)
     {
@@ -51,6 +55,20 @@ public sealed class IngestMetrics : IDisposable
     public Histogram<double> SweepDuration { get; }
 
     public Counter<long> Outcomes { get; }
+
+    /// <summary>
+    /// Publishes the gauge of images past the repair loop's limit that still have no usable record
+    /// (<see cref="RepairBackoff"/> keeps the count); once per meter.
+    /// </summary>
+    public void ObserveImagesUnrecorded(Func<long> count)
+    {
+        ArgumentNullException.ThrowIfNull(count);
+        if (Interlocked.Exchange(ref _unrecordedObserved, 1) == 0)
+        {
+            _meter.CreateObservableGauge(ImagesUnrecordedInstrument, count, "{image}",
+                "Blob versions the repair loop gave up on (run again Ingest:RepairAttemptsBeforeAlert times or more) that still have no usable record, as this replica's recent sweeps saw them.");
+        }
+    }
 
     public Histogram<double> BlobToRecord { get; }
 

@@ -33,8 +33,21 @@ public sealed class IngestOptions
     [Range(1, 3600)]
     public int UploadRetryAfterSeconds { get; set; } = 5;
 
-    /// <summary>Blobs listed per page during a sweep.</summary>
-    [Range(1, 5000)]
+    /// <summary>
+    /// The slowest an upload's body may arrive, once <see cref="UploadRateGracePeriod"/> has passed (Kestrel's per-request
+    /// minimum body rate, averaged since the body started). An upload holds its share of the budget only while it keeps
+    /// this pace, so a client that declares a large body and trickles it is cut off (408) and the share goes back. The
+    /// default, 256 KiB/s (2 Mbit/s), lets a 47 MiB upload take three minutes.
+    /// </summary>
+    [Range(1, 1L << 30)]
+    public double UploadMinBytesPerSecond { get; set; } = 256 * 1024;
+
+    /// <summary>How long an upload's body may arrive at any pace before <see cref="UploadMinBytesPerSecond"/> applies.</summary>
+    [Range(typeof(TimeSpan), "00:00:01.001", "00:10:00")]
+    public TimeSpan UploadRateGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Blobs listed per page during a sweep (at most the store's lookup: one lookup call per page).</summary>
+    [Range(1, 500)]
     public int SweepPageSize { get; set; } = 200;
 
     /// <summary>Blobs examined per sweep run; the next run continues where this one stopped.</summary>
@@ -44,6 +57,32 @@ public sealed class IngestOptions
     /// <summary>Blobs examined at once during a sweep.</summary>
     [Range(1, 64)]
     public int SweepParallelism { get; set; } = 4;
+
+    /// <summary>
+    /// Blob reads at once to learn versions where the binding has none but the content's hash (local storage), shared by
+    /// events and the sweep: each holds a whole blob in memory.
+    /// </summary>
+    [Range(1, 64)]
+    public int VersionReadConcurrency { get; set; } = 2;
+
+    /// <summary>Time limit of learning one blob's version (a FIFO or a stalled share never answers).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "01:00:00")]
+    public TimeSpan VersionReadTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The repair loop's wait before the second attempt at an image without a usable record (the first is at once).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.01", "1.00:00:00")]
+    public TimeSpan RepairFirstInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Cap on the repair loop's wait, which doubles after each attempt.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.01", "7.00:00:00")]
+    public TimeSpan RepairMaxInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// After this many repair attempts, an image still without a usable record counts on the gauge
+    /// <c>imagemeta.ingest.images_unrecorded</c>, which the "images without a record" alert watches: the operator's limit.
+    /// </summary>
+    [Range(1, 1000)]
+    public int RepairAttemptsBeforeAlert { get; set; } = 5;
 
     /// <summary>Queue messages (BlobCreated events) handled at once; more wait for a slot.</summary>
     [Range(1, 256)]

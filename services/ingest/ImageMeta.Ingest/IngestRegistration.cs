@@ -24,6 +24,7 @@ public static class IngestRegistration
             .Validate(o => o.RetryFirstInterval > TimeSpan.Zero && o.RetryMaxInterval >= o.RetryFirstInterval, "Ingest retry intervals must be positive and ordered.")
             .Validate(o => o.InvocationTimeout > TimeSpan.Zero, "Ingest:InvocationTimeout must be positive.")
             .Validate(o => o.WorkflowStartTimeout > TimeSpan.Zero, "Ingest:WorkflowStartTimeout must be positive.")
+            .Validate(_ => BlobNameRule.NormalizationAvailable, "Ingest needs ICU for the blob name rule's NFC check: run it with InvariantGlobalization off (DOTNET_SYSTEM_GLOBALIZATION_INVARIANT unset) and ICU installed.")
             .Validate(o => o.UploadMemoryBudgetBytes >= o.MaxUploadBytes, "Ingest:UploadMemoryBudgetBytes must be at least Ingest:MaxUploadBytes, or a maximum-size upload could never be taken.")
             .ValidateOnStart();
         services.AddBlobBinding(configuration);
@@ -42,6 +43,9 @@ public static class IngestRegistration
         services.AddSingleton<ImageWorkflowStarter>();
         services.AddSingleton<ImageEventSlots>();
         services.AddSingleton<SweepPositions>();
+        services.AddSingleton<VersionReads>();
+        services.AddSingleton<RepairBackoff>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SweepRunner>();
         // The official SDK hosts the worker (a hosted service holding the sidecar's work-item stream) and registers
         // DaprWorkflowClient. It finds the sidecar by DAPR_GRPC_ENDPOINT / DAPR_GRPC_PORT and sends DAPR_API_TOKEN,

@@ -43,4 +43,53 @@ public sealed class StoreCalls(IHttpClientFactory clients)
 
         return await AppAnswer.ReadAsync<ImageRecord>(response, cancellationToken);
     }
+
+    /// <summary>Most ids the store's lookup takes in one call.</summary>
+    public const int MaxLookupIds = 500;
+
+    /// <summary>
+    /// What the store knows of these images, in one call per <see cref="MaxLookupIds"/> ids (<c>POST images/lookup</c>):
+    /// the ids without a record are absent. A store that does not serve the lookup yet (404/405 during a rolling upgrade)
+    /// is asked one id at a time.
+    /// </summary>
+    /// <exception cref="AppUnavailableException">No usable answer.</exception>
+    public async Task<IReadOnlyDictionary<ImageId, RecordSummary>> LookupAsync(IReadOnlyCollection<ImageId> ids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var found = new Dictionary<ImageId, RecordSummary>();
+        foreach (var chunk in ids.Distinct().Chunk(MaxLookupIds))
+        {
+            using var response = await Store.PostAsJsonAsync($"{DaprTopology.Methods.Images}/lookup", new LookupRequest(chunk), ContractJson.Options, cancellationToken);
+            if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed && !(await AppProblem.ReadAsync(response, cancellationToken)).FromSidecar)
+            {
+                foreach (var id in chunk)
+                {
+                    if (await FindRecordAsync(id, cancellationToken) is { } record)
+                    {
+                        found[id] = new RecordSummary(record.Id, record.Status, record.Failure?.Class, record.ExtractorVersion, record.Blob);
+                    }
+                }
+
+                continue;
+            }
+
+            foreach (var record in (await AppAnswer.ReadAsync<LookupAnswer>(response, cancellationToken)).Records)
+            {
+                found[record.Id] = record;
+            }
+        }
+
+        return found;
+    }
+
+    private sealed record LookupRequest(IReadOnlyList<ImageId> Ids);
+
+    private sealed record LookupAnswer(IReadOnlyList<RecordSummary> Records);
+}
+
+/// <summary>What the store's lookup answers per image: enough to tell whether it needs processing again.</summary>
+public sealed record RecordSummary(ImageId Id, string Status, string? FailureClass, int ExtractorVersion, BlobReference Blob)
+{
+    /// <summary>A record whose outcome says nothing about the image (a service was missing): the repair loop runs it again.</summary>
+    public bool NeedsRepair => FailureClass == Contracts.FailureClass.Unavailable;
 }

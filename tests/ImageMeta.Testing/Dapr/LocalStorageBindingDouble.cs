@@ -18,9 +18,17 @@ public sealed class LocalStorageBindingDouble(string rootPath)
     public string RootPath { get; } = Path.GetFullPath(rootPath);
 
     private int _creates;
+    private int _getsInFlight;
+    private int _maxGetsInFlight;
 
     /// <summary>How many <c>create</c> operations succeeded (an upload writes exactly one).</summary>
     public int CreateCount => Volatile.Read(ref _creates);
+
+    /// <summary>Test hook: <c>get</c> operations reading a file now.</summary>
+    public int GetsInFlight => Volatile.Read(ref _getsInFlight);
+
+    /// <summary>Test hook: the most <c>get</c> operations reading a file at the same moment since the double started.</summary>
+    public int MaxGetsInFlight => Volatile.Read(ref _maxGetsInFlight);
 
     /// <summary>
     /// Runs one operation. Returns the response data (null = no data, as <c>delete</c> answers) or throws
@@ -80,8 +88,23 @@ public sealed class LocalStorageBindingDouble(string rootPath)
     private byte[] Get(string fileName)
     {
         var (absolute, _) = SecureJoin(fileName);
+        if (absolute.Contains('\0', StringComparison.Ordinal))
+        {
+            // localstorage.go get: os.Open fails as Go's syscall layer refuses a path with NUL (EINVAL).
+            throw new BindingOperationException($"error opening path {absolute}: open {absolute}: invalid argument");
+        }
+
+        if (Directory.Exists(absolute))
+        {
+            // localstorage.go get: os.Open of a folder succeeds, then io.ReadAll fails.
+            throw new BindingOperationException($"error reading file {absolute}: read {absolute}: is a directory");
+        }
+
+        Interlocked.Increment(ref _getsInFlight);
         try
         {
+            UpdateMaximum(ref _maxGetsInFlight, Volatile.Read(ref _getsInFlight));
+            // A FIFO blocks here until a writer opens it, as os.Open does in daprd.
             return File.ReadAllBytes(absolute);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -92,6 +115,22 @@ public sealed class LocalStorageBindingDouble(string rootPath)
         catch (UnauthorizedAccessException e)
         {
             throw new BindingOperationException($"error opening path {absolute}: {e.Message}");
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _getsInFlight);
+        }
+    }
+
+    private static void UpdateMaximum(ref int maximum, int value)
+    {
+        while (true)
+        {
+            var seen = Volatile.Read(ref maximum);
+            if (value <= seen || Interlocked.CompareExchange(ref maximum, value, seen) == seen)
+            {
+                return;
+            }
         }
     }
 
