@@ -112,6 +112,37 @@ public sealed class BadInputTests
         Assert.Equal(FailureClass.Corrupt, ClassOf(cut));
     }
 
+    [Theory]
+    [InlineData(10000, 10000, 0.0)]
+    [InlineData(200, 150, 0.5)]
+    [InlineData(200, 150, 0.99)]
+    public async Task A_bmp_with_less_pixel_data_than_its_header_declares_is_corrupt_in_every_mode(int width, int height, double keep)
+    {
+        // A BMP says how many bytes its rows take: a short file shows without decoding, as a missing end marker does.
+        var whole = width * height > 1_000_000 ? ImageWriters.Bmp(1, 1) : ImageWriters.Bmp(width, height);
+        if (width * height > 1_000_000)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(whole.AsSpan(18), width);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(whole.AsSpan(22), height);
+        }
+
+        var cut = whole.AsSpan(0, 54 + (int)((whole.Length - 54) * keep)).ToArray();
+
+        Assert.Equal(FailureClass.Corrupt, ClassOf(cut));
+        Assert.Equal(FailureClass.Corrupt, (await _inspector.ScanAsync(new MemoryStream(cut), hash: false)).Failure?.Class);
+        Assert.True(_inspector.Inspect(whole.Length < 100 ? ImageWriters.Bmp(3, 2) : whole).Succeeded);
+    }
+
+    [Fact]
+    public void A_jpeg_cut_short_with_an_end_marker_appended_is_not_verified()
+    {
+        var whole = ImageWriters.Jpeg(400, 300);
+        var cut = whole.AsSpan(0, (int)(whole.Length * 0.3)).ToArray().Concat(new byte[] { 0xFF, 0xD9 }).ToArray();
+
+        Assert.Equal(FailureClass.Corrupt, ClassOf(cut, verify: true));
+        Assert.True(_inspector.Inspect(whole, verify: true).Value?.Verified);
+    }
+
     [Fact]
     public void A_known_signature_with_a_broken_header_is_corrupt()
     {

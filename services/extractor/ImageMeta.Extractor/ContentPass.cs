@@ -135,9 +135,10 @@ internal sealed class ContentPass : IDisposable
             return (length, Convert.ToHexStringLower(_sha256.GetHashAndReset()), tail);
         }
 
-        if (_stream.CanSeek)
+        // A stream that has ended gives its exact length; the reported one can be wrong (0 for Linux's /proc files).
+        if (_stream.CanSeek && !_ended)
         {
-            return (_stream.Length, null, []);
+            return (Math.Max(_stream.Length, _streamPosition), null, []);
         }
 
         // A stream without a length: count the rest, reading it in the window (never keeping it).

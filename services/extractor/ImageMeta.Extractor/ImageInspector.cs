@@ -113,9 +113,11 @@ public sealed class ImageInspector(ExtractionOptions options)
             return await InspectAsync(stream, verify: true, cancellationToken: cancellationToken);
         }
 
-        if (stream.CanSeek && Refusal(stream.Length - start) is { } refused)
+        // Only a length over the limit is taken on trust: a length of 0 (as Linux reports for /proc files) may still
+        // have bytes behind it, so emptiness is decided by what the read finds.
+        if (stream.CanSeek && stream.Length - start > Options.MaxBytes)
         {
-            return refused;
+            return TooManyBytes(stream.Length - start);
         }
 
         Outcome<ImageMetadata>? result;
@@ -269,6 +271,12 @@ public sealed class ImageInspector(ExtractionOptions options)
             return Outcome.Fail<ImageMetadata>(FailureClass.Unsupported, $"The codec opened the content but reports a format we do not handle ({codec.EncodedFormat}).");
         }
 
+        if (ContainerLayout.DeclaredLength(format, header.Head.Span) is { } declared && length < declared)
+        {
+            return Outcome.Fail<ImageMetadata>(FailureClass.Corrupt,
+                $"The {sniffed.Name} data is truncated: its header declares {declared} bytes, the content has {length}.");
+        }
+
         var frames = header.Walk.Frames ?? Math.Max(1, codec.FrameCount);
         var mustDecode = verify || (sha256 is not null && !ContainerSignature.HasEndMarker(format, tail));
         if (mustDecode)
@@ -343,6 +351,12 @@ public sealed class ImageInspector(ExtractionOptions options)
         if (format == ImageFormats.Png && PngImageData.ReadHeader(content.Span) is { } png)
         {
             return PngImageData.Problem(content, png) is { } problem ? Corrupt(problem) : null;
+        }
+
+        // libjpeg pads a scan that ends early and only warns: count the blocks first.
+        if (format == ImageFormats.Jpeg && JpegScanData.Problem(content.Span) is { } jpegProblem)
+        {
+            return Corrupt(jpegProblem);
         }
 
         var size = codec.GetScaledDimensions(1f / 8);
