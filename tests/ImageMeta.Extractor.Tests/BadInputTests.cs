@@ -144,6 +144,23 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public void Verifying_an_animated_webp_is_linear_in_its_frames_and_has_a_time_limit()
+    {
+        // 100,000 frames took 25–52 s through Skia's frame lookup, which is quadratic; one small decode per frame is not.
+        var many = ImageWriters.AnimatedWebp(1, 1, 100_000);
+        var clock = Stopwatch.StartNew();
+
+        var verified = _inspector.Inspect(many, verify: true);
+
+        Assert.True(verified.Succeeded, verified.Failure?.Message);
+        Assert.Equal((100_000, true), (verified.Value.FrameCount, verified.Value.Verified));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+
+        var limited = new ImageInspector(new ExtractionOptions { MaxDecodeTime = TimeSpan.FromMilliseconds(1) }).Inspect(many, verify: true);
+        Assert.Equal(FailureClass.TooLarge, limited.Failure?.Class);
+    }
+
+    [Fact]
     public void A_known_signature_with_a_broken_header_is_corrupt()
     {
         byte[] png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'X', (byte)'X', (byte)'X', (byte)'X', 1, 2, 3];

@@ -256,7 +256,11 @@ internal static class ContainerLayout
                     break;
                 }
 
-                frames++;
+                if (++frames % 1024 == 0)
+                {
+                    pass.Clock.Check();
+                }
+
                 at += 10 + ColorTableLength(descriptor[9]) + 1; // descriptor, local color table, LZW code size
             }
             else if (block == 0x21)
@@ -269,8 +273,14 @@ internal static class ContainerLayout
             }
 
             // Data sub-blocks, each led by its length, up to the empty one.
+            var steps = 0;
             while (true)
             {
+                if (++steps % 4096 == 0)
+                {
+                    pass.Clock.Check();
+                }
+
                 var n = pass.ByteAt(at);
                 if (n < 0)
                 {
@@ -332,8 +342,14 @@ internal static class ContainerLayout
         var frames = 0;
         ReadOnlyMemory<byte>? exif = null;
         Span<byte> header = stackalloc byte[8];
+        var chunks = 0;
         while (at + 8 <= end && pass.ReadAt(at, header) == 8)
         {
+            if (++chunks % 4096 == 0)
+            {
+                pass.Clock.Check();
+            }
+
             var size = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
             if (header[..4].SequenceEqual("ANMF"u8))
             {

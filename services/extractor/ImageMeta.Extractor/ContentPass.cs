@@ -34,12 +34,16 @@ internal sealed class ContentPass : IDisposable
     private bool _ended;
     private bool _skipped;
 
-    public ContentPass(Stream stream, bool hash, long maxBytes)
+    public ContentPass(Stream stream, bool hash, long maxBytes, TimeSpan decodeTime)
     {
+        Clock = new DecodeClock(decodeTime);
         _stream = stream;
         _maxBytes = maxBytes;
         _sha256 = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
     }
+
+    /// <summary>The time this inspection's CPU-bound steps have used (the walks over block headers check it).</summary>
+    public DecodeClock Clock { get; }
 
     /// <summary>Bytes read from the stream so far (seeked-over bytes not counted).</summary>
     public long BytesRead { get; private set; }

@@ -16,7 +16,6 @@ namespace ImageMeta.Extractor;
 public sealed class ImageInspector(ExtractionOptions options)
 {
     private const int SniffLength = 64;
-    private const int MaxVerifiedFrames = 1000;
 
     // libjpeg keeps 16-bit coefficients of every component for a progressive image: up to 3 × 2 bytes a pixel (4:4:4).
     private const int ProgressiveJpegBytesPerPixel = 6;
@@ -130,7 +129,7 @@ public sealed class ImageInspector(ExtractionOptions options)
 
             try
             {
-                using var pass = new ContentPass(stream, hash, Options.MaxBytes);
+                using var pass = new ContentPass(stream, hash, Options.MaxBytes, Options.MaxDecodeTime);
                 var header = ReadHeader(pass);
                 if (pass.Head.Length > ContentPass.ChunkSize && !hold.TryGrow(pass.Head.Length - ContentPass.ChunkSize, Waits))
                 {
@@ -148,6 +147,10 @@ public sealed class ImageInspector(ExtractionOptions options)
             catch (ContentTooLargeException e)
             {
                 return TooManyBytes(e.BytesSoFar, atLeast: true);
+            }
+            catch (DecodeTimeExceededException e)
+            {
+                return Outcome.Fail<ImageMetadata>(DecodeClock.Failure(e.Limit));
             }
             catch (Exception e) when (e is OutOfMemoryException or InsufficientExecutionStackException)
             {
@@ -197,6 +200,10 @@ public sealed class ImageInspector(ExtractionOptions options)
             // A decoder that cannot get memory is a property of this input under our limits, not a crash.
             return Outcome.Fail<ImageMetadata>(FailureClass.TooLarge, $"Decoding needs more memory than is available: {e.Message}");
         }
+        catch (DecodeTimeExceededException e)
+        {
+            return Outcome.Fail<ImageMetadata>(DecodeClock.Failure(e.Limit));
+        }
     }
 
     private Outcome<ImageMetadata> TooManyBytes(long length, bool atLeast = false) =>
@@ -211,14 +218,14 @@ public sealed class ImageInspector(ExtractionOptions options)
         // The same single pass as a stream's (header, walk, hash, end marker), over the bytes already held;
         // a decode, when one is due, reads the same memory.
         using var stream = new ReadOnlyMemoryStream(content);
-        using var pass = new ContentPass(stream, hash: true, Options.MaxBytes);
+        using var pass = new ContentPass(stream, hash: true, Options.MaxBytes, Options.MaxDecodeTime);
         var header = ReadHeader(pass);
         var (length, sha256, tail) = pass.Finish();
         return Describe(header, length, sha256, tail, content, verify, hold)!;
     }
 
     /// <summary>What the first bytes and the walk beyond them say, before any codec has looked.</summary>
-    private sealed record Header(ReadOnlyMemory<byte> Head, ContainerSignature.Sniffed Sniffed, ContainerLayout.Walk Walk);
+    private sealed record Header(ReadOnlyMemory<byte> Head, ContainerSignature.Sniffed Sniffed, ContainerLayout.Walk Walk, DecodeClock Clock);
 
     private static Header ReadHeader(ContentPass pass)
     {
@@ -235,7 +242,7 @@ public sealed class ImageInspector(ExtractionOptions options)
             pass.FillHead((int)Math.Min(extent, ContentPass.HeadLimit));
         }
 
-        return new Header(pass.Head, sniffed, ContainerLayout.WalkBeyondHeader(sniffed.ImageFormat, pass));
+        return new Header(pass.Head, sniffed, ContainerLayout.WalkBeyondHeader(sniffed.ImageFormat, pass), pass.Clock);
     }
 
     /// <summary>
@@ -289,7 +296,7 @@ public sealed class ImageInspector(ExtractionOptions options)
             using var wholePin = content.Pin();
             using var wholeData = SKData.Create((IntPtr)wholePin.Pointer, content.Length);
             using var wholeCodec = SKCodec.Create(wholeData);
-            var failure = wholeCodec is null ? Corrupt("the codec cannot open the whole content") : Verify(wholeCodec, frames, format, content, hold);
+            var failure = wholeCodec is null ? Corrupt("the codec cannot open the whole content") : Verify(wholeCodec, frames, format, content, hold, header.Clock);
             if (failure is not null)
             {
                 return failure.Class == FailureClass.Corrupt
@@ -346,7 +353,7 @@ public sealed class ImageInspector(ExtractionOptions options)
     /// scanline decoder here and cannot scale, so it would need the whole image), and a whole frame (scaled
     /// where possible) only for codecs that decode nothing smaller. Each buffer is held in the budget before it is allocated.
     /// </summary>
-    private unsafe ProcessingFailure? Verify(SKCodec codec, int frames, string format, ReadOnlyMemory<byte> content, InFlightBudget.Hold hold)
+    private unsafe ProcessingFailure? Verify(SKCodec codec, int frames, string format, ReadOnlyMemory<byte> content, InFlightBudget.Hold hold, DecodeClock clock)
     {
         if (format == ImageFormats.Png && PngImageData.ReadHeader(content.Span) is { } png)
         {
@@ -386,6 +393,11 @@ public sealed class ImageInspector(ExtractionOptions options)
                         {
                             return Corrupt($"row {y} of {info.Height} could not be decoded");
                         }
+
+                        if (y % 32 == 31)
+                        {
+                            clock.Check();
+                        }
                     }
 
                     return null;
@@ -405,11 +417,26 @@ public sealed class ImageInspector(ExtractionOptions options)
             return BusyFailure(target.BytesSize64);
         }
 
-        var buffer = new byte[target.BytesSize64];
-        fixed (byte* pixels = buffer)
+        if (format == ImageFormats.Webp && frames > 1)
         {
-            var frameInfo = codec.FrameInfo;
-            for (var i = 0; i < Math.Min(frames, MaxVerifiedFrames); i++)
+            // Skia's WebP codec finds frame i by walking libwebp's frame list from the start, so decoding every frame
+            // through it is quadratic in the frames; each ANMF frame is a complete bitstream, decoded alone here.
+            return WebpFrames.Problem(content, target, clock);
+        }
+
+        // Native, like the content: a whole frame can be hundreds of MB, which the managed heap is not sized for.
+        if (target.BytesSize64 > int.MaxValue)
+        {
+            return new ProcessingFailure(FailureClass.TooLarge, $"A decoded frame of {target.Width}×{target.Height} does not fit one buffer.");
+        }
+
+        using var buffer = new NativeContentBuffer((int)target.BytesSize64);
+        var pixels = (byte*)buffer.Pin().Pointer;
+        {
+            // Frames are decoded in order into one buffer; naming the frame each one builds on as already there is what
+            // Skia accepts (the pixels drawn on are not the point, every frame's data is).
+            var frameInfo = frames > 1 ? codec.FrameInfo : [];
+            for (var i = 0; i < frames; i++)
             {
                 var required = i < frameInfo.Length ? frameInfo[i].RequiredFrame : -1;
                 var result = codec.GetPixels(target, (IntPtr)pixels, new SKCodecOptions(i, required));
@@ -417,6 +444,8 @@ public sealed class ImageInspector(ExtractionOptions options)
                 {
                     return Corrupt(frames > 1 ? $"frame {i} of {frames}: {result}" : result.ToString());
                 }
+
+                clock.Check();
             }
         }
 
