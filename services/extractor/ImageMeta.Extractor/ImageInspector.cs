@@ -254,10 +254,20 @@ public sealed class ImageInspector(ExtractionOptions options)
         var sniffed = header.Sniffed;
         using var pin = header.Head.Pin();
         using var data = SKData.Create((IntPtr)pin.Pointer, header.Head.Length);
+        if (NotReadHere(sniffed) is { } notRead)
+        {
+            return notRead;
+        }
+
         using var codec = SKCodec.Create(data);
         if (codec is null)
         {
             return CodecRefused(sniffed);
+        }
+
+        if (Unrecognised(sniffed, codec.EncodedFormat, header.Head.Span, length) is { } unrecognised)
+        {
+            return unrecognised;
         }
 
         var info = codec.Info;
@@ -330,16 +340,30 @@ public sealed class ImageInspector(ExtractionOptions options)
         });
     }
 
+    /// <summary>
+    /// Formats recognised by their signature whose reader is not in this build (camera RAW, TIFF, HEIF, AVIF, JPEG XL,
+    /// JPEG 2000, PSD, Netpbm, CUR): <c>unsupported</c>, named, even where Skia's codec would open something inside them
+    /// (it takes a RAF's 8×8 embedded JPEG preview for the image, and labels a CR2 as DNG).
+    /// </summary>
+    internal static Outcome<ImageMetadata>? NotReadHere(ContainerSignature.Sniffed sniffed) =>
+        sniffed.ImageFormat is { } format && ImageFormats.Find(format)?.Decoder == ThumbnailDecoder.Fallback
+            ? Outcome.Fail<ImageMetadata>(FailureClass.Unsupported, $"The content is {sniffed.Name}, which this build does not read yet.")
+            : null;
+
+    /// <summary>
+    /// Content no signature recognised is taken from the codec only as a WBMP (the one format without a magic number), and
+    /// only when its header and length agree (<see cref="ContainerSignature.IsWbmp"/>); anything else is what the sniff named.
+    /// </summary>
+    internal static Outcome<ImageMetadata>? Unrecognised(ContainerSignature.Sniffed sniffed, SKEncodedImageFormat codecFormat, ReadOnlySpan<byte> head, long length) =>
+        sniffed.ImageFormat is null && (codecFormat != SKEncodedImageFormat.Wbmp || !ContainerSignature.IsWbmp(head, length))
+            ? Outcome.Fail<ImageMetadata>(FailureClass.Unsupported, $"The content is {sniffed.Name}, not an image format the extractor decodes.")
+            : null;
+
     internal static Outcome<ImageMetadata> CodecRefused(ContainerSignature.Sniffed sniffed)
     {
         if (sniffed.ImageFormat is null)
         {
             return Outcome.Fail<ImageMetadata>(FailureClass.Unsupported, $"The content is {sniffed.Name}, not an image format the extractor decodes.");
-        }
-
-        if (sniffed.ImageFormat is ImageFormats.Heif or ImageFormats.Avif or ImageFormats.Dng)
-        {
-            return Outcome.Fail<ImageMetadata>(FailureClass.Unsupported, $"The content is {sniffed.Name}, which this build's decoder (SkiaSharp on this platform) does not decode.");
         }
 
         return Outcome.Fail<ImageMetadata>(FailureClass.Corrupt, $"The content starts like {sniffed.Name} but its header cannot be read.");

@@ -117,10 +117,20 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
 
         using var pin = content.Pin();
         using var data = SKData.Create((IntPtr)pin.Pointer, content.Length);
+        if (ImageInspector.NotReadHere(sniffed) is { } notRead)
+        {
+            return notRead.FailureAs<RenderedThumbnail>();
+        }
+
         using var codec = SKCodec.Create(data);
         if (codec is null)
         {
             return ImageInspector.CodecRefused(sniffed).FailureAs<RenderedThumbnail>();
+        }
+
+        if (ImageInspector.Unrecognised(sniffed, codec.EncodedFormat, span, content.Length) is { } unrecognised)
+        {
+            return unrecognised.FailureAs<RenderedThumbnail>();
         }
 
         var info = codec.Info;
