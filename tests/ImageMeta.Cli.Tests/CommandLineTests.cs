@@ -129,6 +129,44 @@ public sealed partial class CommandLineTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_scan_of_100000_small_files_stays_under_the_memory_bound(bool noHash)
+    {
+        // 1,000 files, then 99 copies of their folder as hard links: 100,000 names at little cost in disk and time.
+        var root = Path.Combine(_folder, "many");
+        var first = Directory.CreateDirectory(Path.Combine(root, "d0")).FullName;
+        var jpeg = ImageWriters.Jpeg(64, 48);
+        for (var i = 0; i < 1000; i++)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(first, $"f{i}.jpg"), jpeg);
+        }
+
+        for (var d = 1; d < 100; d++)
+        {
+            using var copy = System.Diagnostics.Process.Start("cp", ["-al", first, Path.Combine(root, $"d{d}")])!;
+            await copy.WaitForExitAsync();
+            Assert.Equal(0, copy.ExitCode);
+        }
+
+        using var cli = CliProcess.Start([.. CliProcess.Program, "scan", "--jsonl", .. noHash ? new[] { "--no-hash" } : [], root]);
+        var lines = 0;
+        var reading = Task.Run(async () =>
+        {
+            while (await cli.Output.ReadLineAsync() is { } line)
+            {
+                Assert.Contains("\"ok\":true", line, StringComparison.Ordinal);
+                lines++;
+            }
+        });
+        var peak = await PeakResidentWhileRunningAsync(cli.Id, reading);
+        var exit = await cli.WaitAsync(TimeSpan.FromMinutes(5));
+
+        Assert.Equal((0, 100_000), (exit, lines));
+        Assert.True(peak < PeakResidentLimit, $"peak RSS {peak / 1024 / 1024} MB");
+    }
+
     private static Task<(int Exit, string Output, string Error)> RunAsync(params string[] args) => RunAsync((IEnumerable<string>)args);
 
     private static async Task<(int Exit, string Output, string Error)> RunAsync(IEnumerable<string> args)

@@ -50,6 +50,27 @@ public sealed class ScanCommandTests : IDisposable
         Assert.False(lines[1].TryGetProperty("format", out _));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_file_whose_size_the_file_system_reports_as_zero_is_read_before_it_is_called_empty(bool hash)
+    {
+        // Linux reports /proc files as 0 bytes long, yet they have content; /proc/self/mem has a length of 0 too and
+        // cannot be read at offset 0 at all. Neither is an empty file.
+        var args = new List<string> { "/proc/self/status", "/proc/self/mem", "--jsonl" };
+        if (!hash)
+        {
+            args.Add("--no-hash");
+        }
+
+        var (exit, lines, _) = await Scan([.. args]);
+
+        Assert.Equal(FailureClass.Unsupported, lines[0].GetProperty("error").GetProperty("class").GetString());
+        Assert.Contains("text", lines[0].GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("unreadable", lines[1].GetProperty("error").GetProperty("class").GetString());
+        Assert.Equal(ScanCommand.ExitUnreadable, exit);
+    }
+
     [Fact]
     public async Task A_file_named_directly_keeps_its_path_and_the_line_matches_the_library()
     {

@@ -81,6 +81,41 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public void Content_that_only_happens_to_parse_as_a_wbmp_header_is_not_a_wbmp()
+    {
+        // Type 0, fixed header 0, 15×23: Skia's codec takes it, but 15×23 one-bit rows are 46 bytes, not 1,000.
+        byte[] lookalike = [0, 0, 15, 23, .. Enumerable.Range(0, 996).Select(i => (byte)(i * 7))];
+        byte[] quickTime = [0, 0, 0, 0x14, .. "ftypqt  "u8, 0, 0, 2, 0, .. "qt  "u8, 0, 0, 0, 8, .. "wide"u8, .. new byte[200]];
+
+        Assert.Equal(FailureClass.Unsupported, ClassOf(lookalike));
+        Assert.Equal(FailureClass.Unsupported, ClassOf(quickTime));
+        Assert.Contains("QuickTime", _inspector.Inspect(quickTime).Failure?.Message, StringComparison.Ordinal);
+        Assert.Equal(ImageFormats.Wbmp, _inspector.Inspect(ImageWriters.Wbmp(15, 23)).Value?.Format);
+    }
+
+    [Theory]
+    [InlineData("MPEG-4 video", new byte[] { 0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6F, 0x6D, 0, 0, 2, 0 })]
+    [InlineData("Matroska", new byte[] { 0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x86, 0x81, 0x01 })]
+    [InlineData("gzip archive", new byte[] { 0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0, 3 })]
+    [InlineData("7-Zip archive", new byte[] { 0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C, 0, 4 })]
+    [InlineData("TrueType font", new byte[] { 0, 1, 0, 0, 0, 0x10, 0, 0x80, 0, 3 })]
+    [InlineData("WOFF2 font", new byte[] { 0x77, 0x4F, 0x46, 0x32, 0, 1, 0, 0 })]
+    [InlineData("Microsoft Office document", new byte[] { 0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0 })]
+    [InlineData("Fujifilm RAF", new byte[] { 0x46, 0x55, 0x4A, 0x49, 0x46, 0x49, 0x4C, 0x4D, 0x43, 0x43, 0x44, 0x2D, 0x52, 0x41, 0x57, 0x20, 0x30, 0x32, 0x30, 0x31 })]
+    [InlineData("Canon CR2", new byte[] { 0x49, 0x49, 0x2A, 0, 0x10, 0, 0, 0, 0x43, 0x52, 2, 0, 0, 0, 0, 0, 0, 0 })]
+    [InlineData("Photoshop", new byte[] { 0x38, 0x42, 0x50, 0x53, 0, 1, 0, 0, 0, 0, 0, 0 })]
+    [InlineData("JPEG XL", new byte[] { 0xFF, 0x0A, 0xFA, 0x7F })]
+    public void Non_images_and_formats_not_read_yet_are_unsupported_and_named_by_what_they_are(string name, byte[] head)
+    {
+        byte[] content = [.. head, .. new byte[300]];
+
+        var failure = _inspector.Inspect(content).Failure;
+
+        Assert.Equal(FailureClass.Unsupported, failure?.Class);
+        Assert.Contains(name, failure?.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Random_bytes_are_unsupported()
     {
         var random = new byte[4096];
@@ -110,6 +145,54 @@ public sealed class BadInputTests
         var cut = whole.AsSpan(0, Math.Max(8, (int)(whole.Length * keep))).ToArray();
 
         Assert.Equal(FailureClass.Corrupt, ClassOf(cut));
+    }
+
+    [Theory]
+    [InlineData(10000, 10000, 0.0)]
+    [InlineData(200, 150, 0.5)]
+    [InlineData(200, 150, 0.99)]
+    public async Task A_bmp_with_less_pixel_data_than_its_header_declares_is_corrupt_in_every_mode(int width, int height, double keep)
+    {
+        // A BMP says how many bytes its rows take: a short file shows without decoding, as a missing end marker does.
+        var whole = width * height > 1_000_000 ? ImageWriters.Bmp(1, 1) : ImageWriters.Bmp(width, height);
+        if (width * height > 1_000_000)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(whole.AsSpan(18), width);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(whole.AsSpan(22), height);
+        }
+
+        var cut = whole.AsSpan(0, 54 + (int)((whole.Length - 54) * keep)).ToArray();
+
+        Assert.Equal(FailureClass.Corrupt, ClassOf(cut));
+        Assert.Equal(FailureClass.Corrupt, (await _inspector.ScanAsync(new MemoryStream(cut), hash: false)).Failure?.Class);
+        Assert.True(_inspector.Inspect(whole.Length < 100 ? ImageWriters.Bmp(3, 2) : whole).Succeeded);
+    }
+
+    [Fact]
+    public void A_jpeg_cut_short_with_an_end_marker_appended_is_not_verified()
+    {
+        var whole = ImageWriters.Jpeg(400, 300);
+        var cut = whole.AsSpan(0, (int)(whole.Length * 0.3)).ToArray().Concat(new byte[] { 0xFF, 0xD9 }).ToArray();
+
+        Assert.Equal(FailureClass.Corrupt, ClassOf(cut, verify: true));
+        Assert.True(_inspector.Inspect(whole, verify: true).Value?.Verified);
+    }
+
+    [Fact]
+    public void Verifying_an_animated_webp_is_linear_in_its_frames_and_has_a_time_limit()
+    {
+        // 100,000 frames took 25–52 s through Skia's frame lookup, which is quadratic; one small decode per frame is not.
+        var many = ImageWriters.AnimatedWebp(1, 1, 100_000);
+        var clock = Stopwatch.StartNew();
+
+        var verified = _inspector.Inspect(many, verify: true);
+
+        Assert.True(verified.Succeeded, verified.Failure?.Message);
+        Assert.Equal((100_000, true), (verified.Value.FrameCount, verified.Value.Verified));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+
+        var limited = new ImageInspector(new ExtractionOptions { MaxDecodeTime = TimeSpan.FromMilliseconds(1) }).Inspect(many, verify: true);
+        Assert.Equal(FailureClass.TooLarge, limited.Failure?.Class);
     }
 
     [Fact]

@@ -25,8 +25,18 @@ public sealed class LocalStorageInvokerFake : IBindingInvoker
     /// <summary>Binding names whose calls fail as if the storage behind them were down.</summary>
     public HashSet<string> Failing { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>How many <c>get</c> calls reached the <c>images</c> binding.</summary>
+    public int ImageReads => _imageReads;
+
+    private int _imageReads;
+
     public Task<BindingResponse> InvokeAsync(BindingRequest request, CancellationToken cancellationToken)
     {
+        if (request.BindingName == "images" && request.Operation == "get")
+        {
+            Interlocked.Increment(ref _imageReads);
+        }
+
         if (Unreachable)
         {
             throw new BlobBindingUnavailableException("connection refused");

@@ -44,10 +44,11 @@ public sealed class ThumbnailRendererTests
     }
 
     [Theory]
-    [InlineData(4000, 3000, 500, 375)]  // 1/8 of a 12 MP photo already covers 320×240
-    [InlineData(2048, 1536, 512, 384)]  // 2/8: 1/8 (256×192) would have to be enlarged
-    [InlineData(1152, 864, 432, 324)]   // 3/8: 2/8 (288×216) is too small
-    public void A_large_jpeg_is_decoded_at_the_smallest_dct_scale_that_still_covers_the_thumbnail(int width, int height, int decodedWidth, int decodedHeight)
+    [InlineData(6000, 4000, 2250, 1500)] // 3/8 of a 24 MP photo already covers the 1600 px preview
+    [InlineData(4000, 3000, 2000, 1500)] // 4/8: 3/8 (1500×1125) would have to be enlarged
+    [InlineData(2048, 1536, 1792, 1344)] // 7/8
+    [InlineData(1152, 864, 1152, 864)]   // smaller than the preview: decoded whole, never enlarged
+    public void A_large_jpeg_is_decoded_at_the_smallest_dct_scale_that_still_covers_the_preview(int width, int height, int decodedWidth, int decodedHeight)
     {
         var thumbnail = Rendered(PhotoLikeImages.Encoded(4, width, height, SKEncodedImageFormat.Jpeg, 85));
 
@@ -56,12 +57,13 @@ public sealed class ThumbnailRendererTests
     }
 
     [Fact]
-    public void A_webp_is_decoded_at_the_thumbnail_size_and_a_png_whole()
+    public void A_webp_is_decoded_at_the_preview_size_and_a_png_whole()
     {
-        var webp = Rendered(PhotoLikeImages.Encoded(5, 1600, 1200, SKEncodedImageFormat.Webp, 80));
+        var webp = Rendered(PhotoLikeImages.Encoded(5, 3200, 2400, SKEncodedImageFormat.Webp, 80));
         var png = Rendered(PhotoLikeImages.Encoded(5, 1000, 750, SKEncodedImageFormat.Png, 100));
 
-        Assert.Equal(new SKSizeI(320, 240), webp.DecodedSize);
+        Assert.Equal(new SKSizeI(1600, 1200), webp.DecodedSize);
+        Assert.Equal((320, 240, 640, 480, 1600, 1200), (webp.Width, webp.Height, webp.Large!.Width, webp.Large.Height, webp.Preview!.Width, webp.Preview.Height));
         Assert.Equal(new SKSizeI(1000, 750), png.DecodedSize);
         Assert.Equal((320, 240), (png.Width, png.Height));
     }

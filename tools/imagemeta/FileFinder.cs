@@ -9,8 +9,37 @@ namespace ImageMeta.Cli;
 /// </summary>
 public sealed class FileFinder(Action<string> notice, Action<string> failure)
 {
-    /// <summary>One file to scan: where it is, and how to name it in the output.</summary>
-    public sealed record Target(FilePath Path, FilePath Display);
+    /// <summary>
+    /// One file to scan: where it is, and how to name it in the output. A scan of a folder holds one of these per file
+    /// until the file's line is written, so it keeps only the path's bytes (the name shown is the path's tail when the
+    /// file was found in a folder): 100,000 files cost a few MB rather than the 40 MB two <see cref="FilePath"/>s
+    /// each (bytes and text twice) would hold. The paths are made when the file is scanned and when its line is written.
+    /// </summary>
+    public sealed class Target
+    {
+        private readonly byte[] _path;
+        private readonly byte[]? _display;
+        private readonly int _displayStart;
+
+        public Target(FilePath path, FilePath display)
+        {
+            ArgumentNullException.ThrowIfNull(path);
+            ArgumentNullException.ThrowIfNull(display);
+            _path = path.Bytes;
+            if (path.Bytes.AsSpan().EndsWith(display.Bytes))
+            {
+                _displayStart = path.Bytes.Length - display.Bytes.Length;
+            }
+            else
+            {
+                _display = display.Bytes;
+            }
+        }
+
+        public FilePath Path => FilePath.FromBytes(_path);
+
+        public FilePath Display => FilePath.FromBytes(_display ?? _path[_displayStart..]);
+    }
 
     public Action<string> Notice { get; } = notice;
 

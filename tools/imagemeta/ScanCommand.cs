@@ -151,8 +151,8 @@ public sealed class ScanCommand(TextWriter output, TextWriter error, bool errorI
         });
         var targets = finder.Find(arguments.Paths.Select(pathOf ?? FilePath.FromText), cancellationToken);
         var inspector = new ImageInspector(arguments.Options);
-        var results = new Outcome[targets.Count];
-        var done = new bool[targets.Count];
+        // Only files finished out of order wait here for their line, so memory follows the parallelism, not the file count.
+        var results = new Dictionary<int, Outcome>();
         var next = 0;
         var summary = new ScanSummary();
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -169,29 +169,29 @@ public sealed class ScanCommand(TextWriter output, TextWriter error, bool errorI
             new ParallelOptions { MaxDegreeOfParallelism = arguments.Parallel, CancellationToken = cancellationToken },
             async (index, token) =>
             {
+                Outcome finished;
                 try
                 {
-                    results[index] = await InspectAsync(inspector, targets[index].Path, arguments, Notice, token);
+                    finished = await InspectAsync(inspector, targets[index].Path, arguments, Notice, token);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    results[index] = new Outcome(null, e.Message);
+                    finished = new Outcome(null, e.Message);
                 }
 
                 lock (gate)
                 {
-                    done[index] = true;
+                    results[index] = finished;
                     // Emit in order: everything finished up to the first gap.
-                    while (next < targets.Count && done[next])
+                    while (next < targets.Count && results.Remove(next, out var outcome))
                     {
-                        var outcome = results[next];
                         if (!outcome.Skipped)
                         {
                             summary.Add(outcome.Result, outcome.Size, outcome.Read);
                             output.WriteLine(arguments.Jsonl ? JsonLine(targets[next].Display, outcome.Result, outcome.IoError) : TableLine(targets[next].Display.Text, outcome.Result, outcome.IoError));
                         }
 
-                        results[next] = default;
+                        targets[next] = null!; // written: its path is no longer needed
                         next++;
                     }
 

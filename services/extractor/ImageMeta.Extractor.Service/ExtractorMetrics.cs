@@ -64,6 +64,41 @@ public sealed class ExtractorMetrics : IDisposable
         }
     }
 
+    /// <summary>
+    /// Records one analysis answer as an extraction (duration, format and size, or the failure class) and a thumbnail
+    /// (the same duration, with the thumbnail's failure class when it has one).
+    /// </summary>
+    public void RecordAnalysis(object? result, TimeSpan elapsed)
+    {
+        if (((result as INestedHttpResult)?.Result ?? result) is not Ok<ImageAnalysis> { Value: { } analysis })
+        {
+            RecordExtraction(result, elapsed);
+            RecordThumbnail(result, elapsed);
+            return;
+        }
+
+        if (analysis.Metadata is { } metadata)
+        {
+            Duration.Record(elapsed.TotalSeconds);
+            BytesRead.Add(metadata.ByteSize);
+            Extracted.Add(1, new KeyValuePair<string, object?>(MetricConventions.Format, metadata.Format));
+        }
+        else if (analysis.Failure is { } failure)
+        {
+            Duration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>(MetricConventions.ErrorType, failure.Class));
+            Failures.Add(1, new KeyValuePair<string, object?>(MetricConventions.ErrorType, failure.Class));
+        }
+
+        if (analysis.ThumbnailFailure is { } thumbnailFailure)
+        {
+            ThumbnailDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>(MetricConventions.ErrorType, thumbnailFailure.Class));
+        }
+        else
+        {
+            ThumbnailDuration.Record(elapsed.TotalSeconds);
+        }
+    }
+
     /// <summary>Records one thumbnail answer: its duration, with the failure class when it failed.</summary>
     public void RecordThumbnail(object? result, TimeSpan elapsed)
     {

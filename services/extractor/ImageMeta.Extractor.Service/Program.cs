@@ -7,6 +7,7 @@ builder.AddExtractor();
 
 var app = builder.Build();
 app.UseServiceDefaults();
+app.MapAnalyzeApi();
 app.MapExtractApi();
 app.MapThumbnailApi();
 app.Run();

@@ -33,6 +33,50 @@ internal static class ContainerLayout
         _ => 0,
     };
 
+    /// <summary>
+    /// The least length the header says the content has, where the format declares it (null elsewhere): a BMP's
+    /// uncompressed rows (row size × height after the pixel-data offset) or its compressed size. Shorter content is
+    /// truncated, which shows without decoding, as a missing end marker does for JPEG, PNG and GIF.
+    /// </summary>
+    public static long? DeclaredLength(string format, ReadOnlySpan<byte> head)
+    {
+        if (format != ImageFormats.Bmp || head.Length < 26)
+        {
+            return null;
+        }
+
+        var offset = BinaryPrimitives.ReadUInt32LittleEndian(head[10..]);
+        var infoSize = BinaryPrimitives.ReadUInt32LittleEndian(head[14..]);
+        long width, height, bitsPerPixel;
+        uint compression = 0, dataSize = 0;
+        if (infoSize == 12)
+        {
+            // OS/2 1.x BITMAPCOREHEADER: 16-bit sizes, never compressed.
+            width = BinaryPrimitives.ReadUInt16LittleEndian(head[18..]);
+            height = BinaryPrimitives.ReadUInt16LittleEndian(head[20..]);
+            bitsPerPixel = BinaryPrimitives.ReadUInt16LittleEndian(head[24..]);
+        }
+        else if (infoSize >= 40 && head.Length >= 38)
+        {
+            width = Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(head[18..]));
+            height = Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(head[22..]));
+            bitsPerPixel = BinaryPrimitives.ReadUInt16LittleEndian(head[28..]);
+            compression = BinaryPrimitives.ReadUInt32LittleEndian(head[30..]);
+            dataSize = BinaryPrimitives.ReadUInt32LittleEndian(head[34..]);
+        }
+        else
+        {
+            return null;
+        }
+
+        // BI_RGB, BI_BITFIELDS and BI_ALPHABITFIELDS store whole rows padded to 4 bytes; RLE, JPEG and PNG payloads
+        // declare their size (0 means "not stated", so nothing can be said).
+        var rows = compression is 0 or 3 or 6
+            ? ((width * bitsPerPixel + 31) / 32 * 4) * height
+            : dataSize;
+        return rows == 0 ? null : offset + rows;
+    }
+
     /// <summary>Walks what the header does not hold: every GIF frame, an animated WebP's frames and a WebP's EXIF chunk.</summary>
     public static Walk WalkBeyondHeader(string? format, ContentPass pass) => format switch
     {
@@ -212,7 +256,11 @@ internal static class ContainerLayout
                     break;
                 }
 
-                frames++;
+                if (++frames % 1024 == 0)
+                {
+                    pass.Clock.Check();
+                }
+
                 at += 10 + ColorTableLength(descriptor[9]) + 1; // descriptor, local color table, LZW code size
             }
             else if (block == 0x21)
@@ -225,8 +273,14 @@ internal static class ContainerLayout
             }
 
             // Data sub-blocks, each led by its length, up to the empty one.
+            var steps = 0;
             while (true)
             {
+                if (++steps % 4096 == 0)
+                {
+                    pass.Clock.Check();
+                }
+
                 var n = pass.ByteAt(at);
                 if (n < 0)
                 {
@@ -288,8 +342,14 @@ internal static class ContainerLayout
         var frames = 0;
         ReadOnlyMemory<byte>? exif = null;
         Span<byte> header = stackalloc byte[8];
+        var chunks = 0;
         while (at + 8 <= end && pass.ReadAt(at, header) == 8)
         {
+            if (++chunks % 4096 == 0)
+            {
+                pass.Clock.Check();
+            }
+
             var size = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
             if (header[..4].SequenceEqual("ANMF"u8))
             {

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 using ImageMeta.Contracts;
 
@@ -42,9 +43,14 @@ public static class ContainerSignature
             return new("BMP", ImageFormats.Bmp);
         }
 
-        if (head.Length >= 6 && head[0] == 0 && head[1] == 0 && (head[2] == 1 || head[2] == 2) && head[3] == 0 && head[4] != 0)
+        if (head.Length >= 6 && head[0] == 0 && head[1] == 0 && head[2] == 1 && head[3] == 0 && head[4] != 0)
         {
             return new("ICO", ImageFormats.Ico);
+        }
+
+        if (head.Length >= 6 && head[0] == 0 && head[1] == 0 && head[2] == 2 && head[3] == 0 && head[4] != 0)
+        {
+            return new("CUR (a Windows cursor)", ImageFormats.Cur);
         }
 
         if (head.Length >= 12 && head[4..8].SequenceEqual("ftyp"u8))
@@ -53,40 +59,66 @@ public static class ContainerSignature
             return brand switch
             {
                 "avif" or "avis" => new("AVIF", ImageFormats.Avif),
-                "heic" or "heix" or "hevc" or "hevx" or "heim" or "heis" or "mif1" or "msf1" => new("HEIF", ImageFormats.Heif),
+                "heic" or "heix" or "hevc" or "hevx" or "heim" or "heis" or "mif1" or "msf1" or "mif2" => new("HEIF", ImageFormats.Heif),
+                "crx " => new("Canon CR3 (camera RAW)", ImageFormats.Cr3),
+                "qt  " => new("QuickTime video", null),
+                "M4A " or "M4B " or "F4A " => new("MPEG-4 audio", null),
+                "3gp4" or "3gp5" or "3gp6" or "3g2a" or "isom" or "iso2" or "iso4" or "iso5" or "iso6" or "mp41" or "mp42" or "avc1" or "M4V " or "MSNV" or "dash"
+                    => new("MPEG-4 video", null),
                 _ => new($"ISO media ('{Printable(brand)}' brand, e.g. a video)", null),
             };
         }
 
-        if (head.StartsWith("II*\0"u8) || head.StartsWith("MM\0*"u8))
+        // QuickTime files that start with another atom than ftyp.
+        if (head.Length >= 8 && (head[4..8].SequenceEqual("moov"u8) || head[4..8].SequenceEqual("mdat"u8) || head[4..8].SequenceEqual("wide"u8)
+            || head[4..8].SequenceEqual("pnot"u8) || head[4..8].SequenceEqual("free"u8) || head[4..8].SequenceEqual("skip"u8)))
         {
-            // DNG is TIFF-shaped; plain TIFF is not something Skia decodes.
-            return new("TIFF or DNG", ImageFormats.Dng);
+            return new("QuickTime video", null);
         }
 
-        if (head.StartsWith("%PDF"u8))
+        if (head.StartsWith("FUJIFILMCCD-RAW"u8))
         {
-            return new("PDF document", null);
+            return new("Fujifilm RAF (camera RAW)", ImageFormats.Raf);
         }
 
-        if (head.StartsWith("PK\u0003\u0004"u8))
+        if (head.StartsWith("IIRO"u8) || head.StartsWith("IIRS"u8) || head.StartsWith("MMOR"u8))
         {
-            return new("ZIP archive", null);
+            return new("Olympus ORF (camera RAW)", ImageFormats.Orf);
+        }
+
+        if (head.StartsWith("IIU\0"u8))
+        {
+            return new("Panasonic RW2 (camera RAW)", ImageFormats.Rw2);
+        }
+
+        if (head.Length >= 8 && (head.StartsWith("II*\0"u8) || head.StartsWith("MM\0*"u8) || head.StartsWith("II+\0"u8) || head.StartsWith("MM\0+"u8)))
+        {
+            return TiffKind(head);
         }
 
         if (head.StartsWith("8BPS"u8))
         {
-            return new("Photoshop document", null);
+            return new("Photoshop document (PSD)", ImageFormats.Psd);
         }
 
-        if (head.StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50]) || head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0x4F, 0xFF, 0x51]))
+        if (head.StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20]) || head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0x4F, 0xFF, 0x51]))
         {
-            return new("JPEG 2000", null);
+            return new("JPEG 2000", ImageFormats.Jpeg2000);
         }
 
         if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0x0A]) || head.StartsWith((ReadOnlySpan<byte>)[0, 0, 0, 0x0C, (byte)'J', (byte)'X', (byte)'L', (byte)' ']))
         {
-            return new("JPEG XL", null);
+            return new("JPEG XL", ImageFormats.JpegXl);
+        }
+
+        if (head.Length >= 3 && head[0] == (byte)'P' && head[1] is >= (byte)'1' and <= (byte)'7' && head[2] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
+        {
+            return new("Netpbm", ImageFormats.Netpbm);
+        }
+
+        if (NonImage(head) is { } other)
+        {
+            return new(other, null);
         }
 
         var trimmed = TrimStart(head);
@@ -101,6 +133,163 @@ public static class ContainerSignature
         }
 
         return LooksLikeText(head) ? new("text", null) : new("unrecognised binary data", null);
+    }
+
+    /// <summary>
+    /// What kind of TIFF-shaped file this is: DNG (IFD0 has DNGVersion), a camera's RAW (Canon CR2 has "CR" at byte 8;
+    /// Nikon, Sony, Pentax and Samsung by IFD0's Make), or plain TIFF. Reads IFD0's entries in the head only.
+    /// </summary>
+    private static Sniffed TiffKind(ReadOnlySpan<byte> head)
+    {
+        if (head.Length >= 10 && head[8] == (byte)'C' && head[9] == (byte)'R')
+        {
+            return new("Canon CR2 (camera RAW)", ImageFormats.Cr2);
+        }
+
+        var little = head[0] == (byte)'I';
+        if ((little ? head[2] : head[3]) == 43)
+        {
+            return new("BigTIFF", ImageFormats.Tiff);
+        }
+
+        uint U32(ReadOnlySpan<byte> bytes, long at) => little ? BinaryPrimitives.ReadUInt32LittleEndian(bytes[(int)at..]) : BinaryPrimitives.ReadUInt32BigEndian(bytes[(int)at..]);
+        ushort U16(ReadOnlySpan<byte> bytes, long at) => little ? BinaryPrimitives.ReadUInt16LittleEndian(bytes[(int)at..]) : BinaryPrimitives.ReadUInt16BigEndian(bytes[(int)at..]);
+        long ifd = U32(head, 4);
+        if (ifd + 2 > head.Length)
+        {
+            return new("TIFF", ImageFormats.Tiff);
+        }
+
+        var count = U16(head, ifd);
+        string? make = null;
+        for (var i = 0; i < count && ifd + 2 + ((i + 1) * 12) <= head.Length; i++)
+        {
+            var entry = ifd + 2 + (i * 12);
+            var tag = U16(head, entry);
+            if (tag == 0xC612)
+            {
+                return new("DNG (camera RAW)", ImageFormats.Dng);
+            }
+
+            if (tag == 0x010F)
+            {
+                long length = U32(head, entry + 4);
+                var at = length <= 4 ? entry + 8 : U32(head, entry + 8);
+                if (length is > 0 and < 64 && at + length <= head.Length)
+                {
+                    make = Encoding.ASCII.GetString(head.Slice((int)at, (int)length)).TrimEnd('\0', ' ').ToUpperInvariant();
+                }
+            }
+        }
+
+        return make switch
+        {
+            not null when make.StartsWith("NIKON", StringComparison.Ordinal) => new("Nikon NEF (camera RAW)", ImageFormats.Nef),
+            not null when make.StartsWith("SONY", StringComparison.Ordinal) => new("Sony ARW (camera RAW)", ImageFormats.Arw),
+            not null when make.StartsWith("PENTAX", StringComparison.Ordinal) || make.StartsWith("RICOH", StringComparison.Ordinal) => new("Pentax PEF (camera RAW)", ImageFormats.Pef),
+            not null when make.StartsWith("SAMSUNG", StringComparison.Ordinal) => new("Samsung SRW (camera RAW)", ImageFormats.Srw),
+            _ => new("TIFF", ImageFormats.Tiff),
+        };
+    }
+
+    /// <summary>Video, audio, documents, archives, fonts and programs, named by what they are.</summary>
+    private static string? NonImage(ReadOnlySpan<byte> head)
+    {
+        if (head.StartsWith("%PDF"u8))
+        {
+            return "PDF document";
+        }
+
+        if (head.StartsWith("PK\u0003\u0004"u8))
+        {
+            return Contains(head, "word/"u8) ? "Word document (DOCX)"
+                : Contains(head, "xl/"u8) ? "Excel workbook (XLSX)"
+                : Contains(head, "ppt/"u8) ? "PowerPoint presentation (PPTX)"
+                : Contains(head, "mimetypeapplication/vnd.oasis.opendocument"u8) ? "OpenDocument file"
+                : Contains(head, "mimetypeapplication/epub+zip"u8) ? "EPUB book"
+                : "ZIP archive";
+        }
+
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]))
+        {
+            return "Microsoft Office document (OLE)";
+        }
+
+        if (head.Length >= 12 && head.StartsWith("RIFF"u8))
+        {
+            return head[8..12].SequenceEqual("AVI "u8) ? "AVI video" : head[8..12].SequenceEqual("WAVE"u8) ? "WAV audio" : "RIFF file";
+        }
+
+        foreach (var (magic, name) in KnownNonImages)
+        {
+            if (head.StartsWith(magic))
+            {
+                return name;
+            }
+        }
+
+        return head.Length > 262 && head[257..262].SequenceEqual("ustar"u8) ? "tar archive" : null;
+    }
+
+    private static readonly (byte[] Magic, string Name)[] KnownNonImages =
+    [
+        ([0x1A, 0x45, 0xDF, 0xA3], "Matroska or WebM video"),
+        ("FLV"u8.ToArray(), "Flash video"),
+        ([0x00, 0x00, 0x01, 0xBA], "MPEG video"),
+        ([0x00, 0x00, 0x01, 0xB3], "MPEG video"),
+        ("ID3"u8.ToArray(), "MP3 audio"),
+        ("fLaC"u8.ToArray(), "FLAC audio"),
+        ("OggS"u8.ToArray(), "Ogg media"),
+        ([0x1F, 0x8B], "gzip archive"),
+        ("BZh"u8.ToArray(), "bzip2 archive"),
+        ([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00], "xz archive"),
+        ([0x28, 0xB5, 0x2F, 0xFD], "Zstandard archive"),
+        ([0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C], "7-Zip archive"),
+        ("Rar!"u8.ToArray(), "RAR archive"),
+        ([0x00, 0x01, 0x00, 0x00, 0x00], "TrueType font"),
+        ("OTTO"u8.ToArray(), "OpenType font"),
+        ("ttcf"u8.ToArray(), "TrueType font collection"),
+        ("wOFF"u8.ToArray(), "WOFF font"),
+        ("wOF2"u8.ToArray(), "WOFF2 font"),
+        ([0x7F, (byte)'E', (byte)'L', (byte)'F'], "ELF executable"),
+        ("SQLite format 3"u8.ToArray(), "SQLite database"),
+    ];
+
+    /// <summary>
+    /// Whether content that Skia's WBMP codec accepts really is a WBMP: type 0, fixed header 0, width and height as
+    /// multi-byte integers, then exactly ⌈width / 8⌉ × height bytes of rows. WBMP has no magic number, so without this
+    /// any content starting <c>00 00</c> and two small bytes (a QuickTime movie, for one) passes as a tiny WBMP.
+    /// </summary>
+    public static bool IsWbmp(ReadOnlySpan<byte> head, long length)
+    {
+        if (head.Length < 4 || head[0] != 0 || head[1] != 0)
+        {
+            return false;
+        }
+
+        var at = 2;
+        if (!MultiByte(head, ref at, out var width) || !MultiByte(head, ref at, out var height) || width == 0 || height == 0)
+        {
+            return false;
+        }
+
+        return length == at + ((width + 7) / 8 * height);
+    }
+
+    private static bool MultiByte(ReadOnlySpan<byte> head, ref int at, out long value)
+    {
+        value = 0;
+        for (var i = 0; i < 4 && at < head.Length; i++)
+        {
+            var b = head[at++];
+            value = (value << 7) | (b & 0x7Fu);
+            if ((b & 0x80) == 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

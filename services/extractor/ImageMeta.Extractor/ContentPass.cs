@@ -34,12 +34,16 @@ internal sealed class ContentPass : IDisposable
     private bool _ended;
     private bool _skipped;
 
-    public ContentPass(Stream stream, bool hash, long maxBytes)
+    public ContentPass(Stream stream, bool hash, long maxBytes, TimeSpan decodeTime)
     {
+        Clock = new DecodeClock(decodeTime);
         _stream = stream;
         _maxBytes = maxBytes;
         _sha256 = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
     }
+
+    /// <summary>The time this inspection's CPU-bound steps have used (the walks over block headers check it).</summary>
+    public DecodeClock Clock { get; }
 
     /// <summary>Bytes read from the stream so far (seeked-over bytes not counted).</summary>
     public long BytesRead { get; private set; }
@@ -135,9 +139,10 @@ internal sealed class ContentPass : IDisposable
             return (length, Convert.ToHexStringLower(_sha256.GetHashAndReset()), tail);
         }
 
-        if (_stream.CanSeek)
+        // A stream that has ended gives its exact length; the reported one can be wrong (0 for Linux's /proc files).
+        if (_stream.CanSeek && !_ended)
         {
-            return (_stream.Length, null, []);
+            return (Math.Max(_stream.Length, _streamPosition), null, []);
         }
 
         // A stream without a length: count the rest, reading it in the window (never keeping it).

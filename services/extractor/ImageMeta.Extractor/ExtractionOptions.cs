@@ -41,11 +41,31 @@ public sealed class ExtractionOptions : IValidatableObject
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 2;
 
+    /// <summary>
+    /// How long the CPU-bound steps of one inspection may take (default 30 s): the walk over block and chunk headers
+    /// beyond the header (GIF, animated WebP), and a verification decode (checked between batches of rows and between
+    /// frames). Past it the image fails <c>too-large</c>: it costs more than one image is granted. Between
+    /// <see cref="MinDecodeTime"/> and <see cref="MaxDecodeTimeBound"/>, checked in <see cref="Validate"/> (not by a TimeSpan
+    /// [Range], whose type conversion breaks the trimmed NativeAOT build of the CLI).
+    /// </summary>
+    public TimeSpan MaxDecodeTime { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The smallest <see cref="MaxDecodeTime"/> accepted.</summary>
+    public static TimeSpan MinDecodeTime { get; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>The largest <see cref="MaxDecodeTime"/> accepted.</summary>
+    public static TimeSpan MaxDecodeTimeBound { get; } = TimeSpan.FromMinutes(10);
+
     /// <summary>The bytes one request at the limits can hold: its content and one decoded frame.</summary>
     public long LargestSingleHold => MaxBytes + (MaxPixels * DecodedBytesPerPixel);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (MaxDecodeTime < MinDecodeTime || MaxDecodeTime > MaxDecodeTimeBound)
+        {
+            yield return new ValidationResult($"MaxDecodeTime must be between {MinDecodeTime} and {MaxDecodeTimeBound}.", [nameof(MaxDecodeTime)]);
+        }
+
         if (MaxBytesInFlight < LargestSingleHold)
         {
             yield return new ValidationResult(

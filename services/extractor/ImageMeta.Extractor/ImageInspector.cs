@@ -16,7 +16,6 @@ namespace ImageMeta.Extractor;
 public sealed class ImageInspector(ExtractionOptions options)
 {
     private const int SniffLength = 64;
-    private const int MaxVerifiedFrames = 1000;
 
     // libjpeg keeps 16-bit coefficients of every component for a progressive image: up to 3 × 2 bytes a pixel (4:4:4).
     private const int ProgressiveJpegBytesPerPixel = 6;
@@ -113,9 +112,11 @@ public sealed class ImageInspector(ExtractionOptions options)
             return await InspectAsync(stream, verify: true, cancellationToken: cancellationToken);
         }
 
-        if (stream.CanSeek && Refusal(stream.Length - start) is { } refused)
+        // Only a length over the limit is taken on trust: a length of 0 (as Linux reports for /proc files) may still
+        // have bytes behind it, so emptiness is decided by what the read finds.
+        if (stream.CanSeek && stream.Length - start > Options.MaxBytes)
         {
-            return refused;
+            return TooManyBytes(stream.Length - start);
         }
 
         Outcome<ImageMetadata>? result;
@@ -128,7 +129,7 @@ public sealed class ImageInspector(ExtractionOptions options)
 
             try
             {
-                using var pass = new ContentPass(stream, hash, Options.MaxBytes);
+                using var pass = new ContentPass(stream, hash, Options.MaxBytes, Options.MaxDecodeTime);
                 var header = ReadHeader(pass);
                 if (pass.Head.Length > ContentPass.ChunkSize && !hold.TryGrow(pass.Head.Length - ContentPass.ChunkSize, Waits))
                 {
@@ -146,6 +147,10 @@ public sealed class ImageInspector(ExtractionOptions options)
             catch (ContentTooLargeException e)
             {
                 return TooManyBytes(e.BytesSoFar, atLeast: true);
+            }
+            catch (DecodeTimeExceededException e)
+            {
+                return Outcome.Fail<ImageMetadata>(DecodeClock.Failure(e.Limit));
             }
             catch (Exception e) when (e is OutOfMemoryException or InsufficientExecutionStackException)
             {
@@ -195,6 +200,10 @@ public sealed class ImageInspector(ExtractionOptions options)
             // A decoder that cannot get memory is a property of this input under our limits, not a crash.
             return Outcome.Fail<ImageMetadata>(FailureClass.TooLarge, $"Decoding needs more memory than is available: {e.Message}");
         }
+        catch (DecodeTimeExceededException e)
+        {
+            return Outcome.Fail<ImageMetadata>(DecodeClock.Failure(e.Limit));
+        }
     }
 
     private Outcome<ImageMetadata> TooManyBytes(long length, bool atLeast = false) =>
@@ -209,14 +218,14 @@ public sealed class ImageInspector(ExtractionOptions options)
         // The same single pass as a stream's (header, walk, hash, end marker), over the bytes already held;
         // a decode, when one is due, reads the same memory.
         using var stream = new ReadOnlyMemoryStream(content);
-        using var pass = new ContentPass(stream, hash: true, Options.MaxBytes);
+        using var pass = new ContentPass(stream, hash: true, Options.MaxBytes, Options.MaxDecodeTime);
         var header = ReadHeader(pass);
         var (length, sha256, tail) = pass.Finish();
         return Describe(header, length, sha256, tail, content, verify, hold)!;
     }
 
     /// <summary>What the first bytes and the walk beyond them say, before any codec has looked.</summary>
-    private sealed record Header(ReadOnlyMemory<byte> Head, ContainerSignature.Sniffed Sniffed, ContainerLayout.Walk Walk);
+    private sealed record Header(ReadOnlyMemory<byte> Head, ContainerSignature.Sniffed Sniffed, ContainerLayout.Walk Walk, DecodeClock Clock);
 
     private static Header ReadHeader(ContentPass pass)
     {
@@ -233,7 +242,7 @@ public sealed class ImageInspector(ExtractionOptions options)
             pass.FillHead((int)Math.Min(extent, ContentPass.HeadLimit));
         }
 
-        return new Header(pass.Head, sniffed, ContainerLayout.WalkBeyondHeader(sniffed.ImageFormat, pass));
+        return new Header(pass.Head, sniffed, ContainerLayout.WalkBeyondHeader(sniffed.ImageFormat, pass), pass.Clock);
     }
 
     /// <summary>
@@ -245,10 +254,20 @@ public sealed class ImageInspector(ExtractionOptions options)
         var sniffed = header.Sniffed;
         using var pin = header.Head.Pin();
         using var data = SKData.Create((IntPtr)pin.Pointer, header.Head.Length);
+        if (NotReadHere(sniffed) is { } notRead)
+        {
+            return notRead;
+        }
+
         using var codec = SKCodec.Create(data);
         if (codec is null)
         {
             return CodecRefused(sniffed);
+        }
+
+        if (Unrecognised(sniffed, codec.EncodedFormat, header.Head.Span, length) is { } unrecognised)
+        {
+            return unrecognised;
         }
 
         var info = codec.Info;
@@ -269,6 +288,12 @@ public sealed class ImageInspector(ExtractionOptions options)
             return Outcome.Fail<ImageMetadata>(FailureClass.Unsupported, $"The codec opened the content but reports a format we do not handle ({codec.EncodedFormat}).");
         }
 
+        if (ContainerLayout.DeclaredLength(format, header.Head.Span) is { } declared && length < declared)
+        {
+            return Outcome.Fail<ImageMetadata>(FailureClass.Corrupt,
+                $"The {sniffed.Name} data is truncated: its header declares {declared} bytes, the content has {length}.");
+        }
+
         var frames = header.Walk.Frames ?? Math.Max(1, codec.FrameCount);
         var mustDecode = verify || (sha256 is not null && !ContainerSignature.HasEndMarker(format, tail));
         if (mustDecode)
@@ -281,7 +306,7 @@ public sealed class ImageInspector(ExtractionOptions options)
             using var wholePin = content.Pin();
             using var wholeData = SKData.Create((IntPtr)wholePin.Pointer, content.Length);
             using var wholeCodec = SKCodec.Create(wholeData);
-            var failure = wholeCodec is null ? Corrupt("the codec cannot open the whole content") : Verify(wholeCodec, frames, format, content, hold);
+            var failure = wholeCodec is null ? Corrupt("the codec cannot open the whole content") : Verify(wholeCodec, frames, format, content, hold, header.Clock);
             if (failure is not null)
             {
                 return failure.Class == FailureClass.Corrupt
@@ -315,16 +340,30 @@ public sealed class ImageInspector(ExtractionOptions options)
         });
     }
 
+    /// <summary>
+    /// Formats recognised by their signature whose reader is not in this build (camera RAW, TIFF, HEIF, AVIF, JPEG XL,
+    /// JPEG 2000, PSD, Netpbm, CUR): <c>unsupported</c>, named, even where Skia's codec would open something inside them
+    /// (it takes a RAF's 8×8 embedded JPEG preview for the image, and labels a CR2 as DNG).
+    /// </summary>
+    internal static Outcome<ImageMetadata>? NotReadHere(ContainerSignature.Sniffed sniffed) =>
+        sniffed.ImageFormat is { } format && ImageFormats.Find(format)?.Decoder == ThumbnailDecoder.Fallback
+            ? Outcome.Fail<ImageMetadata>(FailureClass.Unsupported, $"The content is {sniffed.Name}, which this build does not read yet.")
+            : null;
+
+    /// <summary>
+    /// Content no signature recognised is taken from the codec only as a WBMP (the one format without a magic number), and
+    /// only when its header and length agree (<see cref="ContainerSignature.IsWbmp"/>); anything else is what the sniff named.
+    /// </summary>
+    internal static Outcome<ImageMetadata>? Unrecognised(ContainerSignature.Sniffed sniffed, SKEncodedImageFormat codecFormat, ReadOnlySpan<byte> head, long length) =>
+        sniffed.ImageFormat is null && (codecFormat != SKEncodedImageFormat.Wbmp || !ContainerSignature.IsWbmp(head, length))
+            ? Outcome.Fail<ImageMetadata>(FailureClass.Unsupported, $"The content is {sniffed.Name}, not an image format the extractor decodes.")
+            : null;
+
     internal static Outcome<ImageMetadata> CodecRefused(ContainerSignature.Sniffed sniffed)
     {
         if (sniffed.ImageFormat is null)
         {
             return Outcome.Fail<ImageMetadata>(FailureClass.Unsupported, $"The content is {sniffed.Name}, not an image format the extractor decodes.");
-        }
-
-        if (sniffed.ImageFormat is ImageFormats.Heif or ImageFormats.Avif or ImageFormats.Dng)
-        {
-            return Outcome.Fail<ImageMetadata>(FailureClass.Unsupported, $"The content is {sniffed.Name}, which this build's decoder (SkiaSharp on this platform) does not decode.");
         }
 
         return Outcome.Fail<ImageMetadata>(FailureClass.Corrupt, $"The content starts like {sniffed.Name} but its header cannot be read.");
@@ -338,11 +377,17 @@ public sealed class ImageInspector(ExtractionOptions options)
     /// scanline decoder here and cannot scale, so it would need the whole image), and a whole frame (scaled
     /// where possible) only for codecs that decode nothing smaller. Each buffer is held in the budget before it is allocated.
     /// </summary>
-    private unsafe ProcessingFailure? Verify(SKCodec codec, int frames, string format, ReadOnlyMemory<byte> content, InFlightBudget.Hold hold)
+    private unsafe ProcessingFailure? Verify(SKCodec codec, int frames, string format, ReadOnlyMemory<byte> content, InFlightBudget.Hold hold, DecodeClock clock)
     {
         if (format == ImageFormats.Png && PngImageData.ReadHeader(content.Span) is { } png)
         {
             return PngImageData.Problem(content, png) is { } problem ? Corrupt(problem) : null;
+        }
+
+        // libjpeg pads a scan that ends early and only warns: count the blocks first.
+        if (format == ImageFormats.Jpeg && JpegScanData.Problem(content.Span) is { } jpegProblem)
+        {
+            return Corrupt(jpegProblem);
         }
 
         var size = codec.GetScaledDimensions(1f / 8);
@@ -372,6 +417,11 @@ public sealed class ImageInspector(ExtractionOptions options)
                         {
                             return Corrupt($"row {y} of {info.Height} could not be decoded");
                         }
+
+                        if (y % 32 == 31)
+                        {
+                            clock.Check();
+                        }
                     }
 
                     return null;
@@ -391,11 +441,26 @@ public sealed class ImageInspector(ExtractionOptions options)
             return BusyFailure(target.BytesSize64);
         }
 
-        var buffer = new byte[target.BytesSize64];
-        fixed (byte* pixels = buffer)
+        if (format == ImageFormats.Webp && frames > 1)
         {
-            var frameInfo = codec.FrameInfo;
-            for (var i = 0; i < Math.Min(frames, MaxVerifiedFrames); i++)
+            // Skia's WebP codec finds frame i by walking libwebp's frame list from the start, so decoding every frame
+            // through it is quadratic in the frames; each ANMF frame is a complete bitstream, decoded alone here.
+            return WebpFrames.Problem(content, target, clock);
+        }
+
+        // Native, like the content: a whole frame can be hundreds of MB, which the managed heap is not sized for.
+        if (target.BytesSize64 > int.MaxValue)
+        {
+            return new ProcessingFailure(FailureClass.TooLarge, $"A decoded frame of {target.Width}×{target.Height} does not fit one buffer.");
+        }
+
+        using var buffer = new NativeContentBuffer((int)target.BytesSize64);
+        var pixels = (byte*)buffer.Pin().Pointer;
+        {
+            // Frames are decoded in order into one buffer; naming the frame each one builds on as already there is what
+            // Skia accepts (the pixels drawn on are not the point, every frame's data is).
+            var frameInfo = frames > 1 ? codec.FrameInfo : [];
+            for (var i = 0; i < frames; i++)
             {
                 var required = i < frameInfo.Length ? frameInfo[i].RequiredFrame : -1;
                 var result = codec.GetPixels(target, (IntPtr)pixels, new SKCodecOptions(i, required));
@@ -403,6 +468,8 @@ public sealed class ImageInspector(ExtractionOptions options)
                 {
                     return Corrupt(frames > 1 ? $"frame {i} of {frames}: {result}" : result.ToString());
                 }
+
+                clock.Check();
             }
         }
 

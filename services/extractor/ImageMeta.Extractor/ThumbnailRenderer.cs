@@ -64,11 +64,11 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
     /// The size the codec will decode at for a thumbnail of <paramref name="codec"/>'s image: the smallest size it
     /// can scale to whose long side still reaches the thumbnail's, or the full size when it cannot scale.
     /// </summary>
-    public static SKSizeI DecodeSize(SKCodec codec)
+    public static SKSizeI DecodeSize(SKCodec codec, int edge = ImageThumbnail.PreviewEdge)
     {
         ArgumentNullException.ThrowIfNull(codec);
         var full = codec.Info.Size;
-        var target = TargetSize(full);
+        var target = TargetSize(full, edge);
         var best = full;
         var exact = (float)Math.Max(target.Width, target.Height) / Math.Max(full.Width, full.Height);
 
@@ -85,20 +85,23 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
         return best;
     }
 
-    /// <summary>The thumbnail's size before orientation: the image scaled so its long side is at most <see cref="ImageThumbnail.MaxEdge"/>.</summary>
-    public static SKSizeI TargetSize(SKSizeI size)
+    /// <summary>A rendition's size before orientation: the image scaled so its long side is at most <paramref name="edge"/>, never enlarged.</summary>
+    public static SKSizeI TargetSize(SKSizeI size, int edge = ImageThumbnail.MaxEdge)
     {
         var longSide = Math.Max(size.Width, size.Height);
-        if (longSide <= ImageThumbnail.MaxEdge)
+        if (longSide <= edge)
         {
             return size;
         }
 
-        var scale = (double)ImageThumbnail.MaxEdge / longSide;
+        var scale = (double)edge / longSide;
         return new SKSizeI(
-            Math.Clamp((int)Math.Round(size.Width * scale), 1, ImageThumbnail.MaxEdge),
-            Math.Clamp((int)Math.Round(size.Height * scale), 1, ImageThumbnail.MaxEdge));
+            Math.Clamp((int)Math.Round(size.Width * scale), 1, edge),
+            Math.Clamp((int)Math.Round(size.Height * scale), 1, edge));
     }
+
+    /// <summary>The long sides of what one render makes from one decode: the thumbnail, the 2× thumbnail and the preview.</summary>
+    private static readonly int[] Edges = [ImageThumbnail.MaxEdge, ImageThumbnail.LargeEdge, ImageThumbnail.PreviewEdge];
 
     private bool Waits => Limits.WhenBusy == BusyPolicy.Wait;
 
@@ -114,10 +117,20 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
 
         using var pin = content.Pin();
         using var data = SKData.Create((IntPtr)pin.Pointer, content.Length);
+        if (ImageInspector.NotReadHere(sniffed) is { } notRead)
+        {
+            return notRead.FailureAs<RenderedThumbnail>();
+        }
+
         using var codec = SKCodec.Create(data);
         if (codec is null)
         {
             return ImageInspector.CodecRefused(sniffed).FailureAs<RenderedThumbnail>();
+        }
+
+        if (ImageInspector.Unrecognised(sniffed, codec.EncodedFormat, span, content.Length) is { } unrecognised)
+        {
+            return unrecognised.FailureAs<RenderedThumbnail>();
         }
 
         var info = codec.Info;
@@ -138,17 +151,17 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
             return Outcome.Fail<RenderedThumbnail>(FailureClass.Unsupported, $"The codec opened the content but reports a format we do not handle ({codec.EncodedFormat}).");
         }
 
-        var decodeSize = DecodeSize(codec);
-        var target = TargetSize(info.Size);
+        // One decode, large enough for the largest rendition (the preview), serves all three.
+        var decodeSize = DecodeSize(codec, ImageThumbnail.PreviewEdge);
+        var targets = Edges.Select(edge => TargetSize(info.Size, edge)).ToArray();
         var opaque = info.AlphaType == SKAlphaType.Opaque;
         var decodeInfo = new SKImageInfo(decodeSize.Width, decodeSize.Height, SKColorType.Rgba8888, opaque ? SKAlphaType.Opaque : SKAlphaType.Premul);
 
         // Everything this render allocates, held before it exists: the decoded frame, libjpeg's coefficients of a
-        // progressive JPEG (whatever the scale), the mipmaps of a large reduction, and the thumbnail.
+        // progressive JPEG (whatever the scale), the mipmaps of a large reduction, and each rendition (pixels and encoding).
         var coefficients = format == ImageFormats.Jpeg && ContainerSignature.IsProgressiveJpeg(span) ? pixels * ProgressiveJpegBytesPerPixel : 0;
-        var reduction = (double)decodeSize.Width / target.Width;
-        var mipmaps = reduction > 2 ? decodeInfo.BytesSize64 / 3 : 0;
-        var buffers = decodeInfo.BytesSize64 + coefficients + mipmaps + ((long)target.Width * target.Height * 4 * 2);
+        var mipmaps = decodeSize.Width > 2 * targets[0].Width ? decodeInfo.BytesSize64 / 3 : 0;
+        var buffers = decodeInfo.BytesSize64 + coefficients + mipmaps + targets.Sum(t => (long)t.Width * t.Height * 4 * 2);
         if (!hold.TryGrow(buffers, Waits))
         {
             return Busy(buffers);
@@ -165,20 +178,32 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
         var origin = codec.EncodedOrigin != SKEncodedOrigin.TopLeft
             ? codec.EncodedOrigin
             : (SKEncodedOrigin)ExifReader.Read(content, format).Orientation;
-        using var thumbnail = Draw(decoded, target, origin, reduction);
-        if (OverTime(clock) is { } late)
+        var renditions = new RenderedRendition[targets.Length];
+        ulong hash = 0;
+        for (var i = 0; i < targets.Length; i++)
         {
-            return Outcome.Fail<RenderedThumbnail>(late.Class, late.Message);
-        }
+            using var drawn = Draw(decoded, targets[i], origin, (double)decodeSize.Width / targets[i].Width);
+            if (OverTime(clock) is { } late)
+            {
+                return Outcome.Fail<RenderedThumbnail>(late.Class, late.Message);
+            }
 
-        using var encoded = thumbnail.PeekPixels().Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossy, Options.Quality));
-        if (encoded is null)
-        {
-            throw new InvalidOperationException("Skia's WebP encoder returned nothing.");
+            if (i == 0)
+            {
+                hash = PerceptualHasher.Hash(drawn); // on the thumbnail's pixels, oriented as shown
+            }
+
+            using var encoded = drawn.PeekPixels().Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossy, Options.Quality))
+                ?? throw new InvalidOperationException("Skia's WebP encoder returned nothing.");
+            renditions[i] = new RenderedRendition(encoded.ToArray(), drawn.Width, drawn.Height);
         }
 
         return Outcome.Success(new RenderedThumbnail(
-            encoded.ToArray(), thumbnail.Width, thumbnail.Height, PerceptualHasher.Hash(thumbnail), info.Size, decodeSize));
+            renditions[0].Webp, renditions[0].Width, renditions[0].Height, hash, info.Size, decodeSize)
+        {
+            Large = renditions[1],
+            Preview = renditions[2],
+        });
     }
 
     /// <summary>
@@ -276,7 +301,28 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
 /// <param name="DecodedSize">The size the codec decoded at (smaller than <paramref name="SourceSize"/> when it could scale).</param>
 public sealed record RenderedThumbnail(byte[] Webp, int Width, int Height, ulong PerceptualHash, SKSizeI SourceSize, SKSizeI DecodedSize)
 {
-    /// <summary>The contract's view of it, under the blob name of <paramref name="id"/>.</summary>
+    /// <summary>The 2× thumbnail (long side <see cref="ImageThumbnail.LargeEdge"/>, never enlarged).</summary>
+    public RenderedRendition? Large { get; init; }
+
+    /// <summary>The preview (long side <see cref="ImageThumbnail.PreviewEdge"/>, never enlarged).</summary>
+    public RenderedRendition? Preview { get; init; }
+
+    /// <summary>Every WebP to write through the thumbnails binding for <paramref name="id"/>: blob name and bytes.</summary>
+    public IEnumerable<(string Name, byte[] Webp)> Blobs(ImageId id)
+    {
+        yield return (ImageThumbnail.NameFor(id), Webp);
+        if (Large is not null)
+        {
+            yield return (ImageThumbnail.LargeNameFor(id), Large.Webp);
+        }
+
+        if (Preview is not null)
+        {
+            yield return (ImageThumbnail.PreviewNameFor(id), Preview.Webp);
+        }
+    }
+
+    /// <summary>The contract's view of it, under the blob names of <paramref name="id"/>.</summary>
     public ImageThumbnail ToContract(ImageId id) => new()
     {
         Name = ImageThumbnail.NameFor(id),
@@ -284,5 +330,10 @@ public sealed record RenderedThumbnail(byte[] Webp, int Width, int Height, ulong
         Height = Height,
         Bytes = Webp.Length,
         PerceptualHash = Contracts.PerceptualHash.Format(PerceptualHash),
+        Large = Large is null ? null : new ImageRendition(ImageThumbnail.LargeNameFor(id), Large.Width, Large.Height, Large.Webp.Length),
+        Preview = Preview is null ? null : new ImageRendition(ImageThumbnail.PreviewNameFor(id), Preview.Width, Preview.Height, Preview.Webp.Length),
     };
 }
+
+/// <summary>One larger rendition beside the thumbnail: the WebP and its shown size.</summary>
+public sealed record RenderedRendition(byte[] Webp, int Width, int Height);

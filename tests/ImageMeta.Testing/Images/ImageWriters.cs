@@ -204,15 +204,16 @@ public static class ImageWriters
         WriteUInt24(vp8x.AsSpan(7), height - 1);
         WriteChunk(body, "VP8X", vp8x);
         WriteChunk(body, "ANIM", [0, 0, 0, 0, 0, 0]);
+        // Every frame is the same picture: the encoder is deterministic, so one encode serves them all.
+        var bitstream = Encode(SKEncodedImageFormat.Webp, width, height, alpha: true, quality: 100).AsSpan(12).ToArray(); // the chunks after "RIFF....WEBP"
+        var header = new byte[16];
+        WriteUInt24(header.AsSpan(6), width - 1);
+        WriteUInt24(header.AsSpan(9), height - 1);
+        WriteUInt24(header.AsSpan(12), 100);
+        byte[] frame = [.. header, .. bitstream];
         for (var f = 0; f < frames; f++)
         {
-            var still = Encode(SKEncodedImageFormat.Webp, width, height, alpha: true, quality: 100);
-            var bitstream = still.AsSpan(12).ToArray(); // the chunks after "RIFF....WEBP"
-            var header = new byte[16];
-            WriteUInt24(header.AsSpan(6), width - 1);
-            WriteUInt24(header.AsSpan(9), height - 1);
-            WriteUInt24(header.AsSpan(12), 100);
-            WriteChunk(body, "ANMF", [.. header, .. bitstream]);
+            WriteChunk(body, "ANMF", frame);
         }
 
         var riff = new MemoryStream();
