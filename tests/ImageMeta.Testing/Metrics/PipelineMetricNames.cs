@@ -16,6 +16,9 @@ public static class PipelineMetricNames
     public const string SweepDuration = "imagemeta_ingest_sweep_duration_seconds";
     public const string WorkflowOutcomes = "imagemeta_ingest_workflow_outcomes_total";
     public const string BlobToRecord = "imagemeta_ingest_blob_to_record_duration_seconds";
+
+    /// <summary>A gauge: blob versions the repair loop gave up on (past the operator's limit) that still have no record.</summary>
+    public const string ImagesUnrecorded = "imagemeta_ingest_images_unrecorded";
     public const string ExtractionDuration = "imagemeta_extractor_extraction_duration_seconds";
     public const string BytesRead = "imagemeta_extractor_read_size_bytes_total";
     public const string ExtractorFailures = "imagemeta_extractor_failures_total";
@@ -35,7 +38,7 @@ public static class PipelineMetricNames
 
     /// <summary>Every series name our meters can produce.</summary>
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(
-        new[] { WorkflowsStarted, DuplicatesSkipped, PoisonMessages, UploadsRefused, WorkflowOutcomes, BytesRead, ExtractorFailures, Extracted, Upserts, DatabaseUnavailable }
+        new[] { WorkflowsStarted, DuplicatesSkipped, PoisonMessages, UploadsRefused, WorkflowOutcomes, ImagesUnrecorded, BytesRead, ExtractorFailures, Extracted, Upserts, DatabaseUnavailable }
             .Concat(Histograms.SelectMany(h => new[] { h + "_bucket", h + "_sum", h + "_count" })),
         StringComparer.Ordinal);
 }
