@@ -58,7 +58,7 @@ public sealed class LocalClusterTests
         Skip.If(objects is null, "kubectl is not installed (CI installs it).");
 
         // Dapr's annotations and the components name the secrets literally: a hash suffix would break them.
-        Assert.Equal(["imagemeta-app-api-token", "imagemeta-dapr-api-token", "imagemeta-postgres", "imagemeta-storage", "imagemeta-web-oidc"], objects!.OfKind("Secret").Select(Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["imagemeta-app-api-token", "imagemeta-dapr-api-token", "imagemeta-postgres", "imagemeta-storage", "imagemeta-web-keyring", "imagemeta-web-oidc"], objects!.OfKind("Secret").Select(Name).Order(StringComparer.Ordinal));
 
         var other = Directory.CreateTempSubdirectory("imagemeta-secrets-");
         try
@@ -80,6 +80,11 @@ public sealed class LocalClusterTests
             }
 
             Assert.True(first["app-api-token.env"]["token"].Length >= 64);
+            // The key-ring certificate is made per folder, and its password opens it.
+            var pfx = Path.Combine(LocalClusterSecrets, "web-keyring.pfx");
+            Assert.NotEqual(File.ReadAllBytes(pfx), File.ReadAllBytes(Path.Combine(other.FullName, "web-keyring.pfx")));
+            var (opened, _, openError) = Run("openssl", ["pkcs12", "-in", pfx, "-passin", "pass:" + first["web-keyring.env"]["password"], "-nokeys", "-noout"], stdin: null);
+            Assert.True(opened == 0, $"web-keyring.pfx does not open with its password: {openError}");
             Assert.NotEqual("devstoreaccount1", first["storage.env"]["account-name"]);
         }
         finally

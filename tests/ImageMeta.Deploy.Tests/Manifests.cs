@@ -132,7 +132,8 @@ public static class Manifests
         _ = kustomization;
         lock (LocalClusterSecretsLock)
         {
-            if (File.Exists(Path.Combine(LocalClusterSecrets, "web-oidc.env")))
+            // The newest of the files the script writes: an older .secrets/ folder lacks it, and the script adds it.
+            if (File.Exists(Path.Combine(LocalClusterSecrets, "web-keyring.env")))
             {
                 return;
             }

@@ -110,14 +110,14 @@ public sealed partial class StateStoreMetadataTests
         Skip.If(PostgresDatabase.ServerConnectionString is null, $"{PostgresDatabase.Variable} is not set (scripts/test.sh starts a PostgreSQL when the server is installed).");
     }
 
-    /// <summary>The postgres overlay's two state components: (state table, metadata table), with upstream's defaults.</summary>
+    /// <summary>The postgres overlay's state components (workflows, the sweep, the web app's): (state table, metadata table), with upstream's defaults.</summary>
     private static List<(string Table, string MetadataTable)> PostgresComponents()
     {
         var components = Folder(Path.Combine("deploy", "k8s", "overlays", "postgres")).OfKind("Component")
             .Where(c => Text(c, "spec", "type") == "state.postgresql")
             .Select(c => (Table: Metadata(c, "tableName") ?? "state", MetadataTable: Metadata(c, "metadataTableName") ?? "dapr_metadata"))
             .ToList();
-        Assert.Equal(2, components.Count);
+        Assert.True(components.Count >= 2, "the postgres overlay has fewer than two state components");
         Assert.All(components, c => Assert.Matches(Identifier(), c.Table + " " + c.MetadataTable));
         return components;
     }
