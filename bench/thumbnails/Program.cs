@@ -21,7 +21,7 @@ Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = workers }
     var result = renderer.Render(File.ReadAllBytes(file));
     if (result.Succeeded)
     {
-        File.WriteAllBytes(Path.Combine(output, Path.GetFileName(file) + ".webp"), result.Thumbnail.Webp);
+        File.WriteAllBytes(Path.Combine(output, Path.GetFileName(file) + ".webp"), result.Value.Webp);
         Interlocked.Increment(ref ok);
     }
     else

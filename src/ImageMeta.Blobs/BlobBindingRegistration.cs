@@ -1,5 +1,4 @@
-using Dapr;
-using ImageMeta.ServiceDefaults;
+using ImageMeta.Dapr;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -19,10 +18,9 @@ public static class BlobBindingRegistration
         var maxBytes = configuration.GetSection(BlobBindingOptions.SectionName).Get<BlobBindingOptions>()?.MaxBlobBytes ?? new BlobBindingOptions().MaxBlobBytes;
         // Create requests carry base64 (4/3 of the bytes) plus framing; leave room for both.
         var maxMessageBytes = (int)Math.Min(int.MaxValue, maxBytes * 4 / 3 + (1 << 20));
-        services.AddPipelineDaprClient(configuration, maxMessageBytes);
         services.TryAddSingleton<IBindingInvoker>(provider => new DaprBindingInvoker(
-            ServiceDefaultsExtensions.SidecarEndpoint(configuration, "GRPC") ?? DaprDefaults.GetDefaultGrpcEndpoint(configuration),
-            ServiceDefaultsExtensions.DaprApiToken(configuration),
+            DaprSidecar.GrpcEndpoint(configuration),
+            DaprSidecar.ApiToken(configuration),
             maxMessageBytes,
             provider.GetRequiredService<IOptions<BlobBindingOptions>>()));
         services.TryAddSingleton<IBlobBinding>(provider =>

@@ -2,6 +2,7 @@ using Dapr.Client;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
+using ImageMeta.Dapr;
 using Microsoft.Extensions.Options;
 using Autogen = Dapr.Client.Autogen.Grpc.v1;
 
@@ -33,9 +34,6 @@ public sealed class BindingOperationException(string message, Exception? inner =
 /// </summary>
 public sealed class DaprBindingInvoker : IBindingInvoker, IDisposable
 {
-    /// <summary>The header daprd reads the API token from (docs.dapr.io "Enable API token authentication in Dapr").</summary>
-    private const string ApiTokenHeader = "dapr-api-token";
-
     private readonly GrpcChannel _channel;
     private readonly Autogen.Dapr.DaprClient _sidecar;
     private readonly Metadata? _headers;
@@ -54,7 +52,7 @@ public sealed class DaprBindingInvoker : IBindingInvoker, IDisposable
             MaxSendMessageSize = maxMessageBytes,
         });
         _sidecar = new Autogen.Dapr.DaprClient(_channel);
-        _headers = apiToken is { Length: > 0 } ? new Metadata { { ApiTokenHeader, apiToken } } : null;
+        _headers = apiToken is { Length: > 0 } ? new Metadata { { DaprSidecar.ApiTokenHeader, apiToken } } : null;
         _timeout = options?.Value.CallTimeout ?? BlobBindingOptions.DefaultCallTimeout;
         _attempts = Math.Max(1, options?.Value.CallAttempts ?? BlobBindingOptions.DefaultCallAttempts);
     }

@@ -1,4 +1,4 @@
-using ImageMeta.ServiceDefaults;
+using ImageMeta.Dapr;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -48,15 +48,14 @@ public static class KeyedBlobBindingRegistration
 
         var limit = section.GetValue<long?>(nameof(BlobBindingOptions.MaxBlobBytes)) ?? maxBlobBytes ?? new BlobBindingOptions().MaxBlobBytes;
         var maxMessageBytes = (int)Math.Min(int.MaxValue, limit + (1 << 20));
-        services.AddPipelineDaprClient(configuration, maxMessageBytes);
         services.AddKeyedSingleton<IBlobBinding>(componentName, (provider, _) =>
         {
             var named = Options.Create(provider.GetRequiredService<IOptionsMonitor<BlobBindingOptions>>().Get(componentName));
             var invoker = provider.GetKeyedService<IBindingInvoker>(componentName)
                 ?? provider.GetService<IBindingInvoker>()
                 ?? new DaprBindingInvoker(
-                    ServiceDefaultsExtensions.SidecarEndpoint(configuration, "GRPC") ?? Dapr.DaprDefaults.GetDefaultGrpcEndpoint(configuration),
-                    ServiceDefaultsExtensions.DaprApiToken(configuration),
+                    DaprSidecar.GrpcEndpoint(configuration),
+                    DaprSidecar.ApiToken(configuration),
                     maxMessageBytes,
                     named);
             return named.Value.BindingType == BlobBindingOptions.AzureBlobStorage

@@ -14,6 +14,9 @@ namespace ImageMeta.Contracts;
 [JsonSerializable(typeof(ImageMetadata))]
 [JsonSerializable(typeof(ImageRecord))]
 [JsonSerializable(typeof(BlobReference))]
-[JsonSerializable(typeof(ExtractionFailure))]
+[JsonSerializable(typeof(ProcessingFailure))]
 [JsonSerializable(typeof(ImageThumbnail))]
+[JsonSerializable(typeof(ImageAnalysis))]
+[JsonSerializable(typeof(UploadAccepted))]
+[JsonSerializable(typeof(ImageStatusView))]
 public sealed partial class ContractJsonContext : JsonSerializerContext;

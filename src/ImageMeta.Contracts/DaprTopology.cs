@@ -71,6 +71,13 @@ public static class DaprTopology
     /// <summary>Methods one app invokes on another through Dapr service invocation.</summary>
     public static class Methods
     {
+        /// <summary>
+        /// Extractor: POST a <see cref="BlobReference"/>, get <see cref="ImageAnalysis"/>: one read of the blob gives its
+        /// metadata and its thumbnail with renditions (written through the thumbnails binding). A permanent failure of
+        /// either is a value in the answer; 503 problem (<c>unavailable</c>) means try again.
+        /// </summary>
+        public const string Analyze = "analyze";
+
         /// <summary>Extractor: POST a <see cref="BlobReference"/>, get <see cref="ImageMetadata"/>.</summary>
         public const string Extract = "extract";
 
@@ -85,6 +92,8 @@ public static class DaprTopology
     public static class Workflows
     {
         public const string ImageMetadata = "ImageMetadataWorkflow";
+        /// <summary>The one extractor step: metadata, thumbnail and renditions from one blob read (<see cref="Methods.Analyze"/>).</summary>
+        public const string AnalyzeImageActivity = "AnalyzeImage";
         public const string ExtractMetadataActivity = "ExtractMetadata";
         public const string MakeThumbnailActivity = "MakeThumbnail";
         public const string SaveMetadataActivity = "SaveMetadata";

@@ -19,7 +19,7 @@ public sealed record ImageRecord
     public ImageMetadata? Metadata { get; init; }
 
     /// <summary>Present when <see cref="Status"/> is failed.</summary>
-    public ExtractionFailure? Failure { get; init; }
+    public ProcessingFailure? Failure { get; init; }
 
     /// <summary>The preview and perceptual hash; null when there is none (see <see cref="ThumbnailFailure"/>).</summary>
     public ImageThumbnail? Thumbnail { get; init; }
@@ -29,7 +29,17 @@ public sealed record ImageRecord
     /// the retries). A thumbnail failure never fails the image: <see cref="Status"/> follows the metadata alone.
     /// Null when <see cref="Thumbnail"/> is present, and on records written before thumbnails existed.
     /// </summary>
-    public ExtractionFailure? ThumbnailFailure { get; init; }
+    public ProcessingFailure? ThumbnailFailure { get; init; }
+
+    /// <summary>
+    /// The extractor's output version that made <see cref="Metadata"/> and <see cref="Thumbnail"/> (the extractor's answer
+    /// carries it); 0 when the extractor never answered (an <c>unavailable</c> outcome) or the name was refused before
+    /// any extraction (<c>invalid-name</c>). A reprocessing job selects records below the current version.
+    /// </summary>
+    public int ExtractorVersion { get; init; }
+
+    /// <summary>The build of the extractor that answered (its <c>/healthz</c> version), when it said.</summary>
+    public string? ExtractorBuild { get; init; }
 
     /// <summary>When the pipeline finished with this image (set by the workflow).</summary>
     public required DateTimeOffset ProcessedAt { get; init; }

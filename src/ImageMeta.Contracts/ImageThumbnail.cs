@@ -3,10 +3,11 @@ using System.Globalization;
 namespace ImageMeta.Contracts;
 
 /// <summary>
-/// The preview of one image version: a WebP of at most <see cref="MaxEdge"/> pixels on the long side, written
+/// The thumbnail of one image version: a WebP of at most <see cref="MaxEdge"/> pixels on the long side, written
 /// through the <c>thumbnails</c> binding (never into <c>images</c>, so it cannot start a workflow), plus the
-/// perceptual hash of the decoded pixels that the store's "similar images" search compares. The extractor's
-/// <c>POST /thumbnail</c> answers it, the workflow carries it and the store keeps it; this is its only definition.
+/// perceptual hash of the decoded pixels that the store's "similar images" search compares, and the larger
+/// renditions made from the same decode (<see cref="Large"/> for 2× screens, <see cref="Preview"/> for a viewer).
+/// The extractor's <c>POST /analyze</c> answers it, the workflow carries it and the store keeps it; this is its only definition.
 /// </summary>
 public sealed record ImageThumbnail
 {
@@ -28,9 +29,43 @@ public sealed record ImageThumbnail
     /// <summary>The 64-bit perceptual hash as 16 lowercase hexadecimal digits (see <see cref="PerceptualHash"/>).</summary>
     public required string PerceptualHash { get; init; }
 
+    /// <summary>
+    /// The thumbnail for 2× screens: long side <see cref="LargeEdge"/> (never enlarged), blob <see cref="LargeNameFor"/>.
+    /// Null on records made before renditions existed, and when it could not be made.
+    /// </summary>
+    public ImageRendition? Large { get; init; }
+
+    /// <summary>
+    /// The display-size preview for a viewer: long side <see cref="PreviewEdge"/> (never enlarged), blob
+    /// <see cref="PreviewNameFor"/>. Null on records made before renditions existed, and when it could not be made.
+    /// </summary>
+    public ImageRendition? Preview { get; init; }
+
+    /// <summary>The long side's bound of <see cref="Large"/>, in pixels: twice the thumbnail's.</summary>
+    public const int LargeEdge = 2 * MaxEdge;
+
+    /// <summary>The long side's bound of <see cref="Preview"/>, in pixels.</summary>
+    public const int PreviewEdge = 1600;
+
     /// <summary>The thumbnail blob name of an image version: its id and the WebP extension.</summary>
     public static string NameFor(ImageId id) => id.Value + ".webp";
+
+    /// <summary>The blob name of an image version's <see cref="Large"/> rendition: <c>&lt;id&gt;@2x.webp</c>.</summary>
+    public static string LargeNameFor(ImageId id) => id.Value + "@2x.webp";
+
+    /// <summary>The blob name of an image version's <see cref="Preview"/> rendition: <c>&lt;id&gt;.preview.webp</c>.</summary>
+    public static string PreviewNameFor(ImageId id) => id.Value + ".preview.webp";
+
+    /// <summary>Every blob the extractor may write into the thumbnails container for an image version (what a delete removes).</summary>
+    public static IReadOnlyList<string> BlobNamesFor(ImageId id) => [NameFor(id), LargeNameFor(id), PreviewNameFor(id)];
 }
+
+/// <summary>One larger rendition of an image version (a WebP through the <c>thumbnails</c> binding), beside its thumbnail.</summary>
+/// <param name="Name">Blob name in the thumbnails container (<see cref="ImageThumbnail.LargeNameFor"/>, <see cref="ImageThumbnail.PreviewNameFor"/>).</param>
+/// <param name="Width">Width as shown (orientation applied).</param>
+/// <param name="Height">Height as shown (orientation applied).</param>
+/// <param name="Bytes">Length of the WebP in bytes.</param>
+public sealed record ImageRendition(string Name, int Width, int Height, long Bytes);
 
 /// <summary>
 /// The text form of a 64-bit perceptual hash: exactly 16 lowercase hexadecimal digits, most significant first.

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using ImageMeta.Dapr;
 using Microsoft.AspNetCore.Http;
 
 namespace ImageMeta.ServiceDefaults;
@@ -13,7 +14,7 @@ namespace ImageMeta.ServiceDefaults;
 public sealed class ApiTokenMiddleware(RequestDelegate next, string token)
 {
     /// <summary>The header Dapr uses for both the app token and the Dapr API token.</summary>
-    public const string HeaderName = "dapr-api-token";
+    public const string HeaderName = DaprSidecar.ApiTokenHeader;
 
     private readonly byte[] _expected = Encoding.UTF8.GetBytes(token);
 

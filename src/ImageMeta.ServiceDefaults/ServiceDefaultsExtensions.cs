@@ -1,8 +1,7 @@
-using Dapr.Client;
-using Grpc.Net.Client;
 using ImageMeta.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,13 +34,6 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>The variable Dapr uses to hand the app its expected token.</summary>
     public const string AppApiTokenVariable = "APP_API_TOKEN";
-
-    /// <summary>The variable that holds the token the sidecar demands on every call to its API.</summary>
-    public const string DaprApiTokenVariable = "DAPR_API_TOKEN";
-
-    /// <summary>The sidecar API token from configuration (environment included), or null when none is set.</summary>
-    public static string? DaprApiToken(IConfiguration configuration) =>
-        configuration[DaprApiTokenVariable] is { Length: > 0 } token ? token : null;
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -97,7 +89,8 @@ public static class ServiceDefaultsExtensions
             });
 
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy());
-        builder.Services.AddProblemDetails();
+        // Every problem carries a failure class, those the framework writes itself included.
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = FailureProblems.AddMissingClass);
         builder.Services.AddExceptionHandler<RequestRefusalHandler>();
         // Malformed requests are the caller's fault in every environment: answer 400, not an exception page or a 500.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
@@ -106,52 +99,18 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// Registers <see cref="DaprClient"/> with the contract JSON options, the sidecar endpoints and token
-    /// taken from configuration (environment variables included), and gRPC message limits large enough
-    /// for <paramref name="maxMessageBytes"/> (binding payloads carry whole blobs).
+    /// Listens on the app's port from <c>DaprTopology.AppPorts</c> (Dapr's <c>app-port</c>) unless <c>ASPNETCORE_URLS</c> or
+    /// <c>urls</c> says otherwise: the run files and manifests rely on the fixed port, tests and hosts pick their own.
     /// </summary>
-    public static IServiceCollection AddPipelineDaprClient(this IServiceCollection services, IConfiguration configuration, int maxMessageBytes)
+    public static WebApplicationBuilder ListenOnAppPort(this WebApplicationBuilder builder, int port)
     {
-        services.AddDaprClient(client =>
+        ArgumentNullException.ThrowIfNull(builder);
+        if (string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
-            client.UseJsonSerializationOptions(new(ContractJson.Options));
-            client.UseGrpcChannelOptions(new GrpcChannelOptions
-            {
-                MaxReceiveMessageSize = maxMessageBytes,
-                MaxSendMessageSize = maxMessageBytes,
-            });
-            if (SidecarEndpoint(configuration, "HTTP") is { } http)
-            {
-                client.UseHttpEndpoint(http);
-            }
-
-            if (SidecarEndpoint(configuration, "GRPC") is { } grpc)
-            {
-                client.UseGrpcEndpoint(grpc);
-            }
-
-            if (DaprApiToken(configuration) is { } token)
-            {
-                client.UseDaprApiToken(token);
-            }
-        });
-        return services;
-    }
-
-    /// <summary>
-    /// The sidecar endpoint as daprd's conventions give it: <c>DAPR_{kind}_ENDPOINT</c>, else
-    /// <c>http://127.0.0.1:DAPR_{kind}_PORT</c>; null when neither is configured (the client's own defaults apply).
-    /// </summary>
-    public static string? SidecarEndpoint(IConfiguration configuration, string kind)
-    {
-        if (configuration[$"DAPR_{kind}_ENDPOINT"] is { Length: > 0 } endpoint)
-        {
-            return endpoint;
+            builder.WebHost.UseUrls($"http://0.0.0.0:{port}");
         }
 
-        return configuration[$"DAPR_{kind}_PORT"] is { Length: > 0 } port
-            ? $"http://127.0.0.1:{port}"
-            : null;
+        return builder;
     }
 
     /// <param name="app">The app.</param>

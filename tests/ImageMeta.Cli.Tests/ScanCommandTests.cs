@@ -59,7 +59,7 @@ public sealed class ScanCommandTests : IDisposable
 
         var (_, lines, _) = await Scan(path, "--jsonl", "--verify");
 
-        var expected = new ImageInspector(new ExtractionOptions()).Inspect(bytes, verify: true).Metadata;
+        var expected = new ImageInspector(new ExtractionOptions()).Inspect(bytes, verify: true).Value;
         var actual = lines.Single().Deserialize<ImageMetadata>(ContractJson.Options);
         Assert.Equal(path, lines.Single().GetProperty("file").GetString());
         Assert.Equal(expected, actual);

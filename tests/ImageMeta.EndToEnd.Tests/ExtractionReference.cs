@@ -11,9 +11,9 @@ public static class ExtractionReference
 {
     private static readonly ImageInspector Inspector = new(new ExtractionOptions());
 
-    public static (ImageMetadata? Metadata, ExtractionFailure? Failure) Extract(byte[] content)
+    public static (ImageMetadata? Metadata, ProcessingFailure? Failure) Extract(byte[] content)
     {
         var result = Inspector.Inspect(content);
-        return (result.Metadata, result.Failure);
+        return (result.Value, result.Failure);
     }
 }

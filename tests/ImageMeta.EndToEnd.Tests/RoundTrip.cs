@@ -5,7 +5,7 @@ namespace ImageMeta.EndToEnd.Tests;
 
 /// <summary>
 /// The README's round trip, shared by the smoke test (doubles) and the real-Dapr test:
-/// <c>POST /images</c> → <c>GET /images/{id}/status</c> until done → store <c>GET /images?...</c> lists it.
+/// <c>POST /images</c> → <c>GET /images/{id}/status</c> until the workflow completed → store <c>GET /images/{id}</c> and <c>GET /images?...</c> list it.
 /// </summary>
 public static class RoundTrip
 {
@@ -15,14 +15,14 @@ public static class RoundTrip
         Assert.NotNull(upload.StatusLocation);
         Assert.EndsWith($"/images/{upload.Id}/status", upload.StatusLocation!.AbsolutePath, StringComparison.Ordinal);
 
-        // Status until the record is there: bounded, not timed.
+        // Status until the workflow has completed: bounded, not timed.
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
         string? last = null;
         while (DateTime.UtcNow < deadline)
         {
             using var status = await client.GetStatusAsync(upload.Id);
             last = status.RootElement.GetRawText();
-            if (TestEnvironment.StatusSaysSucceeded(status.RootElement))
+            if (TestEnvironment.StatusSaysCompleted(status.RootElement))
             {
                 break;
             }
@@ -30,8 +30,8 @@ public static class RoundTrip
             await Task.Delay(250);
         }
 
-        Assert.True(last is not null && TestEnvironment.StatusSaysSucceeded(System.Text.Json.JsonDocument.Parse(last).RootElement),
-            $"status never reported success; last: {last}\n{recentOutputOnFailure}");
+        Assert.True(last is not null && TestEnvironment.StatusSaysCompleted(System.Text.Json.JsonDocument.Parse(last).RootElement),
+            $"status never reported completion; last: {last}\n{recentOutputOnFailure}");
 
         var record = await client.GetRecordAsync(upload.Id);
         Assert.NotNull(record);

@@ -35,8 +35,8 @@ public static class TestEnvironment
     /// <summary>Lowercase hex SHA-256, as records carry it and the store's <c>sha256</c> filter takes it.</summary>
     public static string Sha256(byte[] content) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
 
-    /// <summary>Whether ingest's status answer says the image is done and stored as succeeded.</summary>
-    public static bool StatusSaysSucceeded(JsonElement status) =>
-        status.TryGetProperty("record", out var record) && record.ValueKind == JsonValueKind.Object &&
-        record.TryGetProperty("status", out var s) && s.GetString() == "succeeded";
+    /// <summary>Whether ingest's status answer says the image's workflow has completed (its record is then the store's to answer).</summary>
+    public static bool StatusSaysCompleted(JsonElement status) =>
+        status.TryGetProperty("workflow", out var workflow) && workflow.ValueKind == JsonValueKind.Object &&
+        workflow.TryGetProperty("runtimeStatus", out var s) && s.GetString() == "COMPLETED";
 }

@@ -141,8 +141,8 @@ public sealed class BadInputTests
         var result = _inspector.Inspect(bomb);
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        Assert.Equal((9000, 9000), (result.Metadata.Width, result.Metadata.Height));
-        Assert.False(result.Metadata.Verified);
+        Assert.Equal((9000, 9000), (result.Value.Width, result.Value.Height));
+        Assert.False(result.Value.Verified);
     }
 
     [Fact]
@@ -156,7 +156,7 @@ public sealed class BadInputTests
 
         var grown = Process.GetCurrentProcess().WorkingSet64 - before;
         Assert.True(result.Succeeded, result.Failure?.Message);
-        Assert.True(result.Metadata.Verified);
+        Assert.True(result.Value.Verified);
         Assert.True(grown < 64L << 20, $"working set grew by {grown} bytes: not row by row (a frame is {4L * 6000 * 6000})");
     }
 

@@ -20,7 +20,7 @@ public sealed class ExifTests
     {
         var jpeg = ImageWriters.WithExif(ImageWriters.Jpeg(60, 20), new ImageWriters.ExifTags(Orientation: orientation));
 
-        var m = _inspector.Inspect(jpeg).Metadata;
+        var m = _inspector.Inspect(jpeg).Value;
 
         Assert.NotNull(m);
         Assert.Equal(orientation, m.Orientation);
@@ -42,7 +42,7 @@ public sealed class ExifTests
             Iso: 400,
             FocalLength: (50, 1)));
 
-        var exif = _inspector.Inspect(jpeg).Metadata?.Exif;
+        var exif = _inspector.Inspect(jpeg).Value?.Exif;
 
         Assert.NotNull(exif);
         Assert.Equal("Canon", exif.CameraMake);
@@ -61,7 +61,7 @@ public sealed class ExifTests
     {
         var jpeg = ImageWriters.WithExif(ImageWriters.Jpeg(), new ImageWriters.ExifTags(DateTimeOriginal: "2023:12:31 23:59:58"));
 
-        Assert.Equal("2023-12-31T23:59:58", _inspector.Inspect(jpeg).Metadata?.Exif?.TakenAt);
+        Assert.Equal("2023-12-31T23:59:58", _inspector.Inspect(jpeg).Value?.Exif?.TakenAt);
     }
 
     [Theory]
@@ -72,7 +72,7 @@ public sealed class ExifTests
     {
         var jpeg = ImageWriters.WithExif(ImageWriters.Jpeg(), new ImageWriters.ExifTags(Gps: (latitude, longitude, altitude)));
 
-        var gps = _inspector.Inspect(jpeg).Metadata?.Exif?.Gps;
+        var gps = _inspector.Inspect(jpeg).Value?.Exif?.Gps;
 
         Assert.NotNull(gps);
         Assert.Equal(latitude, gps.Latitude, 5);
@@ -90,7 +90,7 @@ public sealed class ExifTests
     [Fact]
     public void An_image_without_exif_has_no_exif_block()
     {
-        Assert.Null(_inspector.Inspect(ImageWriters.Png()).Metadata?.Exif);
+        Assert.Null(_inspector.Inspect(ImageWriters.Png()).Value?.Exif);
     }
 
     [Fact]
@@ -103,6 +103,6 @@ public sealed class ExifTests
         var result = _inspector.Inspect(damaged);
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        Assert.Equal(ImageFormats.Jpeg, result.Metadata.Format);
+        Assert.Equal(ImageFormats.Jpeg, result.Value.Format);
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using ImageMeta.Blobs;
 using ImageMeta.Contracts;
+using ImageMeta.Testing.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,18 +13,12 @@ namespace ImageMeta.Extractor.Tests;
 internal static class ExtractorServiceHost
 {
     public static WebApplicationFactory<Program> Create(IBindingInvoker storage, long maxBytes, IReadOnlyDictionary<string, string?> settings) =>
-        new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
-        {
-            host.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
-            host.UseSetting("Blobs:LocalRootPath", LocalStorageInvokerFake.Root);
-            host.UseSetting("Extraction:MaxBytes", maxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            foreach (var (key, value) in settings)
-            {
-                host.UseSetting(key, value);
-            }
-
-            host.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<IBindingInvoker>(storage)));
-        });
+        new ServiceHost<Program>()
+            .With("Blobs:LocalRootPath", LocalStorageInvokerFake.Root)
+            .With("Extraction:MaxBytes", maxBytes)
+            .With(settings)
+            .WithServices(services => services.Replace(ServiceDescriptor.Singleton<IBindingInvoker>(storage)))
+            .WithLogs();
 
     /// <summary>The status and failure class of a problem answer, which must be problem+json.</summary>
     public static async Task<(HttpStatusCode Status, string? FailureClass)> FailureAsync(HttpResponseMessage response)

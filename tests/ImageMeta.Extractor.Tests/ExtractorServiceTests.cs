@@ -35,7 +35,7 @@ public sealed class ExtractorServiceTests : IDisposable
 
         response.EnsureSuccessStatusCode();
         var metadata = await response.Content.ReadFromJsonAsync<ImageMetadata>(ContractJson.Options);
-        Assert.Equal(new ImageInspector(new ExtractionOptions()).Inspect(jpeg).Metadata, metadata);
+        Assert.Equal(new ImageInspector(new ExtractionOptions()).Inspect(jpeg).Value, metadata);
         Assert.Equal((30, 40), (metadata!.DisplayWidth, metadata.DisplayHeight));
     }
 

@@ -44,9 +44,9 @@ public sealed class FormatTests
         var result = _inspector.Inspect(bytes);
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        var m = result.Metadata;
+        var m = result.Value;
         Assert.Equal(format, m.Format);
-        Assert.Equal(ImageInspector.MimeType(format), m.MimeType);
+        Assert.Equal(ImageFormats.MediaType(format), m.MimeType);
         Assert.Equal((width, height), (m.Width, m.Height));
         Assert.Equal((width, height), (m.DisplayWidth, m.DisplayHeight));
         Assert.Equal(frames, m.FrameCount);
@@ -63,8 +63,8 @@ public sealed class FormatTests
         var result = _inspector.Inspect(Make(kind, width, height, frames), verify: true);
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        Assert.Equal(format, result.Metadata.Format);
-        Assert.True(result.Metadata.Verified);
+        Assert.Equal(format, result.Value.Format);
+        Assert.True(result.Value.Verified);
     }
 
     [Fact]
@@ -74,14 +74,14 @@ public sealed class FormatTests
 
         var result = _inspector.Inspect(png);
 
-        Assert.Equal(ImageFormats.Png, result.Metadata?.Format);
+        Assert.Equal(ImageFormats.Png, result.Value?.Format);
     }
 
     [Fact]
     public void Alpha_is_reported_when_the_image_has_transparency()
     {
-        Assert.True(_inspector.Inspect(ImageWriters.Png(8, 8, alpha: true)).Metadata?.HasAlpha);
-        Assert.False(_inspector.Inspect(ImageWriters.Jpeg(8, 8)).Metadata?.HasAlpha);
+        Assert.True(_inspector.Inspect(ImageWriters.Png(8, 8, alpha: true)).Value?.HasAlpha);
+        Assert.False(_inspector.Inspect(ImageWriters.Jpeg(8, 8)).Value?.HasAlpha);
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class FormatTests
 
         var result = _inspector.Inspect(data.ToArray());
 
-        Assert.Equal("gray8", result.Metadata?.ColorType);
+        Assert.Equal("gray8", result.Value?.ColorType);
     }
 
     [Fact]
@@ -106,9 +106,9 @@ public sealed class FormatTests
         try
         {
             await File.WriteAllBytesAsync(path, bytes);
-            var fromMemory = _inspector.Inspect(bytes).Metadata;
-            var fromFile = (await _inspector.InspectFileAsync(path)).Metadata;
-            var fromStream = (await _inspector.InspectAsync(new NonSeekableStream(bytes))).Metadata;
+            var fromMemory = _inspector.Inspect(bytes).Value;
+            var fromFile = (await _inspector.InspectFileAsync(path)).Value;
+            var fromStream = (await _inspector.InspectAsync(new NonSeekableStream(bytes))).Value;
 
             Assert.NotNull(fromMemory);
             Assert.Equal(fromMemory, fromFile);

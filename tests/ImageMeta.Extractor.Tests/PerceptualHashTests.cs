@@ -116,7 +116,7 @@ public sealed class PerceptualHashTests(ITestOutputHelper output)
     {
         var result = Renderer.Render(content);
         Assert.True(result.Succeeded, result.Failure?.Message);
-        return result.Thumbnail.PerceptualHash;
+        return result.Value.PerceptualHash;
     }
 
     private static byte[] Reencode(byte[] content, Func<SKBitmap, byte[]> encode)

@@ -21,7 +21,7 @@ public sealed class PngVerificationTests
         var result = _inspector.Inspect(png, verify: true);
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        Assert.Equal((301, 203, true), (result.Metadata.Width, result.Metadata.Height, result.Metadata.Verified));
+        Assert.Equal((301, 203, true), (result.Value.Width, result.Value.Height, result.Value.Verified));
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using ImageMeta.Testing.Hosting;
 using ImageMeta.Testing.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,13 +17,10 @@ public sealed class RequestRefusalTests : IDisposable
 
     public RequestRefusalTests()
     {
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
-        {
-            host.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
-            host.UseSetting("Blobs:LocalRootPath", LocalStorageInvokerFake.Root);
-            host.UseSetting("urls", "http://127.0.0.1:0");
-            host.ConfigureServices(services => services.AddLogging(logging => logging.AddProvider(_logs)));
-        });
+        _factory = new ServiceHost<Program>()
+            .With("Blobs:LocalRootPath", LocalStorageInvokerFake.Root)
+            .With("urls", "http://127.0.0.1:0")
+            .WithServices(services => services.AddLogging(logging => logging.AddProvider(_logs)));
         _factory.UseKestrel(0);
         _factory.StartServer();
     }

@@ -55,9 +55,9 @@ public sealed class ScanModeTests
         var headerOnly = await _inspector.ScanAsync(new MemoryStream(bytes), hash: false);
 
         Assert.True(inMemory.Succeeded, inMemory.Failure?.Message);
-        Assert.Equal(inMemory.Metadata, hashed.Metadata);
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), hashed.Metadata?.Sha256);
-        Assert.Equal(inMemory.Metadata with { Sha256 = null, Verified = false }, headerOnly.Metadata);
+        Assert.Equal(inMemory.Value, hashed.Value);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), hashed.Value?.Sha256);
+        Assert.Equal(inMemory.Value with { Sha256 = null, Verified = false }, headerOnly.Value);
     }
 
     [Theory]
@@ -69,14 +69,14 @@ public sealed class ScanModeTests
     {
         var bytes = Make(kind);
         Assert.True(bytes.Length > 512 * 1024, $"{kind} is {bytes.Length} bytes: too small to show anything");
-        var expected = _inspector.Inspect(bytes).Metadata! with { Sha256 = null };
+        var expected = _inspector.Inspect(bytes).Value! with { Sha256 = null };
 
         var headerOnly = await _inspector.ScanAsync(new UnreadableTailStream(bytes, readable: 64 * 1024), hash: false);
 
-        Assert.Equal(expected, headerOnly.Metadata);
-        Assert.Null(headerOnly.Metadata!.Sha256);
-        Assert.False(headerOnly.Metadata.Verified);
-        Assert.Equal(bytes.Length, headerOnly.Metadata.ByteSize);
+        Assert.Equal(expected, headerOnly.Value);
+        Assert.Null(headerOnly.Value!.Sha256);
+        Assert.False(headerOnly.Value.Verified);
+        Assert.Equal(bytes.Length, headerOnly.Value.ByteSize);
         // The hashed pass must read every byte, so the same stream fails it: proof the tail is really unreadable.
         await Assert.ThrowsAsync<IOException>(() => _inspector.ScanAsync(new UnreadableTailStream(bytes, readable: 64 * 1024)));
     }
@@ -89,7 +89,7 @@ public sealed class ScanModeTests
 
         var result = await _inspector.ScanAsync(stream);
 
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), result.Metadata?.Sha256);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), result.Value?.Sha256);
         Assert.Equal(bytes.Length, stream.BytesRead);
         Assert.True(stream.LargestRead <= 128 * 1024, $"a read of {stream.LargestRead} bytes");
     }
@@ -105,7 +105,7 @@ public sealed class ScanModeTests
 
         Assert.Equal(FailureClass.Corrupt, result.Failure?.Class);
         Assert.True(headerOnly.Succeeded, "header facts do not look past the header");
-        Assert.False(headerOnly.Metadata.Verified);
+        Assert.False(headerOnly.Value.Verified);
     }
 
     private static byte[] Gray()

@@ -16,7 +16,7 @@ public sealed class ThumbnailRendererTests
     {
         var result = (renderer ?? Renderer()).Render(content);
         Assert.True(result.Succeeded, result.Failure?.Message);
-        return result.Thumbnail;
+        return result.Value;
     }
 
     private static SKBitmap DecodeWebp(byte[] webp)

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Reflection;
 using System.Text.Json;
-using Microsoft.AspNetCore.Mvc.Testing;
+using ImageMeta.Testing.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
@@ -24,11 +24,7 @@ public sealed class HealthVersionTests : IDisposable
     [Fact]
     public async Task Healthz_reports_the_service_assemblys_informational_version()
     {
-        using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
-        {
-            host.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
-            host.UseSetting("Store:DataDirectory", _folder);
-        });
+        using var factory = new ServiceHost<Program>().With("Store:DataDirectory", _folder).WithLogs();
         using var client = factory.CreateClient();
 
         using var response = await client.GetAsync("/healthz");
@@ -46,11 +42,7 @@ public sealed class HealthVersionTests : IDisposable
     [Fact]
     public void Traces_and_metrics_carry_the_same_version_as_service_version()
     {
-        using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
-        {
-            host.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
-            host.UseSetting("Store:DataDirectory", _folder);
-        });
+        using var factory = new ServiceHost<Program>().With("Store:DataDirectory", _folder).WithLogs();
 
         var expected = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
         foreach (var resource in new[] { factory.Services.GetRequiredService<TracerProvider>().GetResource(), factory.Services.GetRequiredService<MeterProvider>().GetResource() })

@@ -19,8 +19,8 @@ public sealed class ImageRecordValidatorTests
         ["metadata.exif.cameraMake"] = v => Good with { Metadata = Good.Metadata! with { Exif = Good.Metadata.Exif! with { CameraMake = v } } },
         ["metadata.exif.cameraModel"] = v => Good with { Metadata = Good.Metadata! with { Exif = Good.Metadata.Exif! with { CameraModel = v } } },
         ["metadata.exif.lensModel"] = v => Good with { Metadata = Good.Metadata! with { Exif = Good.Metadata.Exif! with { LensModel = v } } },
-        ["failure.class"] = v => SampleRecords.Failed("v/f.jpg") with { Failure = new ExtractionFailure(v, "damaged") },
-        ["failure.message"] = v => SampleRecords.Failed("v/f.jpg") with { Failure = new ExtractionFailure(FailureClass.Corrupt, v) },
+        ["failure.class"] = v => SampleRecords.Failed("v/f.jpg") with { Failure = new ProcessingFailure(v, "damaged") },
+        ["failure.message"] = v => SampleRecords.Failed("v/f.jpg") with { Failure = new ProcessingFailure(FailureClass.Corrupt, v) },
     };
 
     private static ImageRecord Reidentified(BlobReference blob) => Good with { Blob = blob, Id = blob.ImageId };
@@ -52,7 +52,7 @@ public sealed class ImageRecordValidatorTests
     public void Plain_text_with_emoji_and_a_multi_line_failure_message_is_accepted()
     {
         var named = Reidentified(Good.Blob with { Name = "fotos/Zürich 🌄 ‮x.jpg" });
-        var failed = SampleRecords.Failed("v/f.jpg") with { Failure = new ExtractionFailure(FailureClass.Corrupt, "line one\r\n\tline two") };
+        var failed = SampleRecords.Failed("v/f.jpg") with { Failure = new ProcessingFailure(FailureClass.Corrupt, "line one\r\n\tline two") };
 
         Assert.Empty(ImageRecordValidator.Validate(named.Id.Value, named));
         Assert.Empty(ImageRecordValidator.Validate(failed.Id.Value, failed));
@@ -113,10 +113,10 @@ public sealed class ImageRecordValidatorTests
             { "thumbnail.perceptualHash", t with { Thumbnail = thumb with { PerceptualHash = "fffffffffffffff" } } },
             { "thumbnail.perceptualHash", t with { Thumbnail = thumb with { PerceptualHash = "FFFFFFFFFFFFFFFF" } } },
             { "thumbnail.perceptualHash", t with { Thumbnail = thumb with { PerceptualHash = "-fffffffffffffff" } } },
-            { "thumbnailFailure", t with { ThumbnailFailure = new ExtractionFailure(FailureClass.Corrupt, "both at once") } },
-            { "thumbnailFailure.class", Good with { ThumbnailFailure = new ExtractionFailure("mystery", "unknown class") } },
-            { "thumbnailFailure.class", Good with { ThumbnailFailure = new ExtractionFailure(string.Empty, "no class") } },
-            { "thumbnailFailure.message", Good with { ThumbnailFailure = new ExtractionFailure(FailureClass.Corrupt, "a\0b") } },
+            { "thumbnailFailure", t with { ThumbnailFailure = new ProcessingFailure(FailureClass.Corrupt, "both at once") } },
+            { "thumbnailFailure.class", Good with { ThumbnailFailure = new ProcessingFailure("mystery", "unknown class") } },
+            { "thumbnailFailure.class", Good with { ThumbnailFailure = new ProcessingFailure(string.Empty, "no class") } },
+            { "thumbnailFailure.message", Good with { ThumbnailFailure = new ProcessingFailure(FailureClass.Corrupt, "a\0b") } },
         };
     }
 
@@ -135,7 +135,7 @@ public sealed class ImageRecordValidatorTests
         Assert.Empty(ImageRecordValidator.Validate(failedImage.Id.Value, failedImage));
         foreach (var failureClass in new[] { FailureClass.Empty, FailureClass.Unsupported, FailureClass.Corrupt, FailureClass.TooLarge, FailureClass.NotFound, FailureClass.Unavailable })
         {
-            var record = Good with { ThumbnailFailure = new ExtractionFailure(failureClass, "why") };
+            var record = Good with { ThumbnailFailure = new ProcessingFailure(failureClass, "why") };
             Assert.Empty(ImageRecordValidator.Validate(record.Id.Value, record));
         }
     }

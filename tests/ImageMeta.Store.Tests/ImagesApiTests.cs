@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using ImageMeta.Contracts;
+using ImageMeta.Testing.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,11 +20,7 @@ public sealed class ImagesApiTests : IDisposable
 
     public ImagesApiTests()
     {
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
-        {
-            host.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
-            host.UseSetting("Store:DataDirectory", _folder);
-        });
+        _factory = new ServiceHost<Program>().With("Store:DataDirectory", _folder).WithLogs();
         _client = _factory.CreateClient();
     }
 
@@ -60,7 +57,7 @@ public sealed class ImagesApiTests : IDisposable
         var good = SampleRecords.Succeeded("api/b.jpg");
         var other = SampleRecords.Succeeded("api/c.jpg");
         var negative = good with { Metadata = good.Metadata! with { Width = -5 } };
-        var inconsistent = good with { Failure = new ExtractionFailure(FailureClass.Corrupt, "x") };
+        var inconsistent = good with { Failure = new ProcessingFailure(FailureClass.Corrupt, "x") };
         var forged = good with { Blob = good.Blob with { Name = "api/elsewhere.jpg" } };
 
         var responses = new[]

@@ -413,8 +413,8 @@ public abstract class MetadataStoreSuite
     {
         var store = await Store();
         var withThumbnail = SampleRecords.Succeeded("t/with.jpg").WithThumbnail(0x8000_0000_0000_0001);
-        var withFailure = SampleRecords.Succeeded("t/failed.jpg") with { ThumbnailFailure = new ExtractionFailure(FailureClass.Unsupported, "No decoder for this format.") };
-        var failedBoth = SampleRecords.Failed("t/bad.jpg") with { ThumbnailFailure = new ExtractionFailure(FailureClass.Corrupt, "truncated") };
+        var withFailure = SampleRecords.Succeeded("t/failed.jpg") with { ThumbnailFailure = new ProcessingFailure(FailureClass.Unsupported, "No decoder for this format.") };
+        var failedBoth = SampleRecords.Failed("t/bad.jpg") with { ThumbnailFailure = new ProcessingFailure(FailureClass.Corrupt, "truncated") };
 
         foreach (var record in new[] { withThumbnail, withFailure, failedBoth })
         {

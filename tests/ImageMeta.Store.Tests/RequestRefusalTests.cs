@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ImageMeta.Contracts;
+using ImageMeta.Testing.Hosting;
 using ImageMeta.Testing.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
@@ -17,12 +18,7 @@ public sealed class RequestRefusalTests : IDisposable
 
     public RequestRefusalTests()
     {
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
-        {
-            host.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
-            host.UseSetting("Store:DataDirectory", _folder);
-            host.UseSetting("urls", "http://127.0.0.1:0");
-        });
+        _factory = new ServiceHost<Program>().With("Store:DataDirectory", _folder).With("urls", "http://127.0.0.1:0").WithLogs();
         _factory.UseKestrel(0);
         _factory.StartServer();
     }

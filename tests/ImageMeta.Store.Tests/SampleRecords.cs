@@ -61,7 +61,7 @@ public static class SampleRecords
             Id = blob.ImageId,
             Blob = blob,
             Status = ImageStatus.Failed,
-            Failure = new ExtractionFailure(failureClass, "The JPEG data is damaged or truncated."),
+            Failure = new ProcessingFailure(failureClass, "The JPEG data is damaged or truncated."),
             ProcessedAt = processedAt ?? Epoch.AddHours(1),
         };
     }

@@ -1,5 +1,6 @@
 using ImageMeta.Contracts;
 using ImageMeta.Testing.Dapr;
+using ImageMeta.Testing.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 
@@ -40,16 +41,11 @@ public sealed class StoreOnSidecar : IAsyncDisposable
         var folder = Directory.CreateTempSubdirectory($"imagemeta-store-{name}-").FullName;
         var network = new SidecarNetwork(Path.Combine(folder, "blobs"));
         var sidecar = await network.StartSidecarAsync(new SidecarOptions { AppId = DaprTopology.AppIds.Store, AppPort = LoopbackPorts.Free() });
-        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
-        {
-            foreach (var (key, value) in sidecar.AppEnvironment().Concat(settings))
-            {
-                host.UseSetting(key, value);
-            }
-
-            host.UseSetting("Telemetry:ZipkinEndpoint", string.Empty);
-            host.UseSetting("Store:DataDirectory", Path.Combine(folder, "data"));
-        });
+        var factory = new ServiceHost<Program>()
+            .OnSidecar(sidecar)
+            .With(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
+            .With("Store:DataDirectory", Path.Combine(folder, "data"))
+            .WithLogs();
         return new StoreOnSidecar(folder, network, sidecar, factory);
     }
 

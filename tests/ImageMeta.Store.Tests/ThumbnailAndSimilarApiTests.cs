@@ -85,7 +85,7 @@ public sealed class ThumbnailAndSimilarApiTests : IAsyncLifetime
     [Fact]
     public async Task A_missing_thumbnail_answers_404_saying_which_part_is_missing()
     {
-        var unsupported = await Put(SampleRecords.Succeeded("thumbs/none.jpg") with { ThumbnailFailure = new ExtractionFailure(FailureClass.Unsupported, "No decoder for HEIC.") });
+        var unsupported = await Put(SampleRecords.Succeeded("thumbs/none.jpg") with { ThumbnailFailure = new ProcessingFailure(FailureClass.Unsupported, "No decoder for HEIC.") });
         var old = await Put(SampleRecords.Succeeded("thumbs/old.jpg"));
         var lost = await Put(SampleRecords.Succeeded("thumbs/lost.jpg").WithThumbnail(1));
 
@@ -182,8 +182,8 @@ public sealed class ThumbnailAndSimilarApiTests : IAsyncLifetime
             ("thumbnail.name", good with { Thumbnail = good.Thumbnail! with { Name = "../images/other.webp" } }),
             ("thumbnail.width", good with { Thumbnail = good.Thumbnail! with { Width = ImageThumbnail.MaxEdge + 1 } }),
             ("thumbnail.perceptualHash", good with { Thumbnail = good.Thumbnail! with { PerceptualHash = "ABCDEF0123456789" } }),
-            ("thumbnailFailure", good with { ThumbnailFailure = new ExtractionFailure(FailureClass.Corrupt, "both") }),
-            ("thumbnailFailure.class", SampleRecords.Succeeded("refuse/b.jpg") with { ThumbnailFailure = new ExtractionFailure("cosmic-rays", "?") }),
+            ("thumbnailFailure", good with { ThumbnailFailure = new ProcessingFailure(FailureClass.Corrupt, "both") }),
+            ("thumbnailFailure.class", SampleRecords.Succeeded("refuse/b.jpg") with { ThumbnailFailure = new ProcessingFailure("cosmic-rays", "?") }),
         };
 
         foreach (var (field, record) in cases)

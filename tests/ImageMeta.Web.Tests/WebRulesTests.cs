@@ -31,7 +31,7 @@ public sealed class WebRulesTests
     {
         var id = ImageId.For("images", "a.png", "v1");
         var blob = new BlobReference("images", "a.png", "v1", null, 10);
-        var failed = new ImageRecord { Id = id, Blob = blob, Status = ImageStatus.Failed, Failure = new ExtractionFailure(FailureClass.Corrupt, "Truncated."), ProcessedAt = DateTimeOffset.UnixEpoch };
+        var failed = new ImageRecord { Id = id, Blob = blob, Status = ImageStatus.Failed, Failure = new ProcessingFailure(FailureClass.Corrupt, "Truncated."), ProcessedAt = DateTimeOffset.UnixEpoch };
         var running = new IngestWorkflowState("RUNNING", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, null);
 
         Assert.Equal(UploadStage.Queued, UploadStage.From(null).Stage);

@@ -210,7 +210,7 @@ public sealed class ScanCommand(TextWriter output, TextWriter error, bool errorI
     }
 
     /// <summary>What scanning one file gave: a result, an I/O error, or nothing when it was skipped; its size and the bytes read.</summary>
-    private readonly record struct Outcome(ExtractionResult? Result, string? IoError, bool Skipped = false, long Size = 0, long Read = 0);
+    private readonly record struct Outcome(Outcome<ImageMetadata>? Result, string? IoError, bool Skipped = false, long Size = 0, long Read = 0);
 
     /// <summary>
     /// On Linux the file is opened by its raw name and without blocking, and scanned only if the opened
@@ -253,7 +253,7 @@ public sealed class ScanCommand(TextWriter output, TextWriter error, bool errorI
     /// <c>\xHH</c> and <c>fileBytes</c> carries the exact name in base64, so a consumer can always get the
     /// bytes back: base64-decode <c>fileBytes</c> when present, else UTF-8-encode <c>file</c>.
     /// </remarks>
-    public static string JsonLine(FilePath file, ExtractionResult? result, string? ioError)
+    public static string JsonLine(FilePath file, Outcome<ImageMetadata>? result, string? ioError)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -266,7 +266,7 @@ public sealed class ScanCommand(TextWriter output, TextWriter error, bool errorI
             }
 
             writer.WriteBoolean("ok", result?.Succeeded == true);
-            if (result?.Metadata is { } metadata)
+            if (result?.Value is { } metadata)
             {
                 foreach (var property in JsonSerializer.SerializeToElement(metadata, ContractJsonContext.Default.ImageMetadata).EnumerateObject())
                 {
@@ -287,9 +287,9 @@ public sealed class ScanCommand(TextWriter output, TextWriter error, bool errorI
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    private static string TableLine(string file, ExtractionResult? result, string? ioError)
+    private static string TableLine(string file, Outcome<ImageMetadata>? result, string? ioError)
     {
-        if (result?.Metadata is not { } m)
+        if (result?.Value is not { } m)
         {
             return TableRow(file, result?.Failure?.Class ?? "unreadable", "-", "-", "-", "-", "-", result?.Failure?.Message ?? ioError ?? string.Empty);
         }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using ImageMeta.Extractor;
+using ImageMeta.Contracts;
 
 namespace ImageMeta.Cli;
 
@@ -26,7 +26,7 @@ public sealed class ScanSummary
 
     private const string UnreadableClass = "unreadable";
 
-    public void Add(ExtractionResult? result, long size, long read)
+    public void Add(Outcome<ImageMetadata>? result, long size, long read)
     {
         Files++;
         Bytes += size;

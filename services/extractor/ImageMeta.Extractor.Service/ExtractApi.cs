@@ -39,30 +39,12 @@ public static class ExtractApi
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return Problem(StatusCodes.Status413PayloadTooLarge, FailureClass.TooLarge, $"The body is larger than the limit of {inspector.Options.MaxBytes} bytes.");
+            return FailureProblems.Problem(FailureClass.TooLarge, $"The body is larger than the limit of {inspector.Options.MaxBytes} bytes.", Title(FailureClass.TooLarge));
         }
     }
 
-    private static Results<Ok<ImageMetadata>, ProblemHttpResult> Answer(Extractor.ExtractionResult result, ImageInspector inspector, HttpResponse response)
-    {
-        if (result.Succeeded)
-        {
-            return TypedResults.Ok(result.Metadata);
-        }
-
-        if (result.Failure.Class == FailureClass.Unavailable)
-        {
-            // Too much in flight right now: the same request will succeed later, and the caller is told when to retry.
-            response.Headers.RetryAfter = inspector.Options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Problem(StatusCodes.Status503ServiceUnavailable, result.Failure.Class, result.Failure.Message);
-        }
-
-        return Problem(result.Failure.Class == FailureClass.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status422UnprocessableEntity,
-            result.Failure.Class, result.Failure.Message);
-    }
-
-    private static ProblemHttpResult Problem(int status, string failureClass, string detail) =>
-        FailureProblems.Problem(status, failureClass, detail, Title(failureClass));
+    private static Results<Ok<ImageMetadata>, ProblemHttpResult> Answer(Outcome<ImageMetadata> result, ImageInspector inspector, HttpResponse response) =>
+        result.Succeeded ? TypedResults.Ok(result.Value) : ExtractorProblems.For(result.Failure, Title, inspector.Options, response);
 
     private static string Title(string failureClass) => $"Extraction failed: {failureClass}";
 }

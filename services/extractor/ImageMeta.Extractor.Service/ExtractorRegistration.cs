@@ -1,4 +1,5 @@
 using ImageMeta.Blobs;
+using ImageMeta.ServiceDefaults;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -9,10 +10,7 @@ public static class ExtractorRegistration
 {
     public static WebApplicationBuilder AddExtractor(this WebApplicationBuilder builder)
     {
-        if (string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["urls"]))
-        {
-            builder.WebHost.UseUrls($"http://0.0.0.0:{ImageMeta.Contracts.DaprTopology.AppPorts.Extractor}");
-        }
+        builder.ListenOnAppPort(ImageMeta.Contracts.DaprTopology.AppPorts.Extractor);
 
         builder.Services.AddOptions<ExtractionOptions>()
             // A service refuses work it has no memory for (503, Retry-After) rather than queueing requests that hold their bodies.

@@ -22,12 +22,12 @@ public static class RequestedBlob
     {
         if (blob is null || string.IsNullOrWhiteSpace(blob.Name) || string.IsNullOrWhiteSpace(blob.Container))
         {
-            return Refused(StatusCodes.Status400BadRequest, "invalid-request", "The body must be a blob reference with a container and a name.");
+            return Refused(FailureClass.InvalidRequest, "The body must be a blob reference with a container and a name.");
         }
 
         if (!string.Equals(blob.Container, images.Container, StringComparison.Ordinal))
         {
-            return Refused(StatusCodes.Status404NotFound, FailureClass.NotFound, $"Container '{blob.Container}' is not served by this extractor (it reads '{images.Container}').");
+            return Refused(FailureClass.NotFound, $"Container '{blob.Container}' is not served by this extractor (it reads '{images.Container}').");
         }
 
         BlobContent content;
@@ -37,27 +37,27 @@ public static class RequestedBlob
         }
         catch (BlobNotFoundException e)
         {
-            return Refused(StatusCodes.Status404NotFound, FailureClass.NotFound, e.Message);
+            return Refused(FailureClass.NotFound, e.Message);
         }
         catch (BlobTooLargeException e)
         {
-            return Refused(StatusCodes.Status413PayloadTooLarge, FailureClass.TooLarge, e.Message);
+            return Refused(FailureClass.TooLarge, e.Message);
         }
         catch (BlobBindingUnavailableException e)
         {
-            return Refused(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, e.Message);
+            return Refused(FailureClass.Unavailable, e.Message);
         }
 
         // The binding reads the newest version; an older one the workflow was started for is gone for good.
         if (blob.Version is not null && content.Blob.Version is not null && blob.Version != content.Blob.Version)
         {
-            return Refused(StatusCodes.Status404NotFound, FailureClass.NotFound,
+            return Refused(FailureClass.NotFound,
                 $"Blob '{blob.Name}' has been replaced: version '{blob.Version}' no longer exists (now '{content.Blob.Version}').");
         }
 
         return (content, null);
 
-        (BlobContent?, ProblemHttpResult?) Refused(int status, string failureClass, string detail) =>
-            (null, FailureProblems.Problem(status, failureClass, detail, titleFor(failureClass)));
+        (BlobContent?, ProblemHttpResult?) Refused(string failureClass, string detail) =>
+            (null, FailureProblems.Problem(failureClass, detail, titleFor(failureClass)));
     }
 }

@@ -41,38 +41,22 @@ public static class ThumbnailApi
         var result = renderer.Render(content.Content);
         if (!result.Succeeded)
         {
-            return Failed(result.Failure, renderer, response);
+            return ExtractorProblems.For(result.Failure, Title, renderer.Limits, response);
         }
 
         // The id of the version asked for (the one the workflow is keyed by), which the read just confirmed.
-        var thumbnail = result.Thumbnail.ToContract(blob!.ImageId);
+        var thumbnail = result.Value.ToContract(blob!.ImageId);
         try
         {
-            await thumbnails.CreateAsync(thumbnail.Name, result.Thumbnail.Webp, "image/webp", cancellationToken);
+            await thumbnails.CreateAsync(thumbnail.Name, result.Value.Webp, "image/webp", cancellationToken);
         }
         catch (BlobBindingUnavailableException e)
         {
-            return Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, e.Message);
+            return FailureProblems.Problem(FailureClass.Unavailable, e.Message, Title(FailureClass.Unavailable));
         }
 
         return TypedResults.Ok(thumbnail);
     }
-
-    private static ProblemHttpResult Failed(ExtractionFailure failure, ThumbnailRenderer renderer, HttpResponse response)
-    {
-        if (failure.Class == FailureClass.Unavailable)
-        {
-            // Too much in flight right now: the same request will succeed later, and the caller is told when to retry.
-            response.Headers.RetryAfter = renderer.Limits.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Problem(StatusCodes.Status503ServiceUnavailable, failure.Class, failure.Message);
-        }
-
-        return Problem(failure.Class == FailureClass.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status422UnprocessableEntity,
-            failure.Class, failure.Message);
-    }
-
-    private static ProblemHttpResult Problem(int status, string failureClass, string detail) =>
-        FailureProblems.Problem(status, failureClass, detail, Title(failureClass));
 
     private static string Title(string failureClass) => $"Thumbnail failed: {failureClass}";
 }

@@ -4,7 +4,7 @@ using SkiaSharp;
 namespace ImageMeta.Extractor;
 
 /// <summary>
-/// Turns image bytes into <see cref="ImageMetadata"/> or a typed <see cref="ExtractionFailure"/>.
+/// Turns image bytes into <see cref="ImageMetadata"/> or a typed <see cref="ProcessingFailure"/>.
 /// Header first: the codec reports size, frames, alpha and orientation without decoding pixels, and
 /// the pixel limit is enforced from that header before any pixel buffer exists. Pixels are decoded
 /// only to verify (on request, or when a missing end marker suggests truncation), row by row where
@@ -27,7 +27,7 @@ public sealed class ImageInspector(ExtractionOptions options)
     public InFlightBudget Budget { get; } = new(options.MaxBytesInFlight);
 
     /// <summary>Inspects content already in memory.</summary>
-    public ExtractionResult Inspect(ReadOnlyMemory<byte> content, bool? verify = null)
+    public Outcome<ImageMetadata> Inspect(ReadOnlyMemory<byte> content, bool? verify = null)
     {
         if (Refusal(content.Length) is { } refused)
         {
@@ -43,7 +43,7 @@ public sealed class ImageInspector(ExtractionOptions options)
     /// inspects. <paramref name="declaredLength"/> (an HTTP Content-Length) sizes the buffer once; the bytes
     /// read are held in the in-flight budget as they arrive.
     /// </summary>
-    public async Task<ExtractionResult> InspectAsync(Stream stream, bool? verify = null, long? declaredLength = null, CancellationToken cancellationToken = default)
+    public async Task<Outcome<ImageMetadata>> InspectAsync(Stream stream, bool? verify = null, long? declaredLength = null, CancellationToken cancellationToken = default)
     {
         var declared = stream.CanSeek ? stream.Length - stream.Position : declaredLength;
         if (declared > Options.MaxBytes)
@@ -105,7 +105,7 @@ public sealed class ImageInspector(ExtractionOptions options)
     /// <paramref name="verify"/>, or when a hashed pass finds the end marker missing, the pixels must be
     /// decoded: the content is then read again from its start (a seekable stream only) and inspected in memory.
     /// </summary>
-    public async Task<ExtractionResult> ScanAsync(Stream stream, bool hash = true, bool? verify = null, CancellationToken cancellationToken = default)
+    public async Task<Outcome<ImageMetadata>> ScanAsync(Stream stream, bool hash = true, bool? verify = null, CancellationToken cancellationToken = default)
     {
         var start = stream.CanSeek ? stream.Position : 0;
         if (verify ?? Options.Verify)
@@ -118,7 +118,7 @@ public sealed class ImageInspector(ExtractionOptions options)
             return refused;
         }
 
-        ExtractionResult? result;
+        Outcome<ImageMetadata>? result;
         using (var hold = Budget.TryHold(2L * ContentPass.ChunkSize, Waits))
         {
             if (hold is null)
@@ -149,7 +149,7 @@ public sealed class ImageInspector(ExtractionOptions options)
             }
             catch (Exception e) when (e is OutOfMemoryException or InsufficientExecutionStackException)
             {
-                return ExtractionResult.Fail(FailureClass.TooLarge, $"Decoding needs more memory than is available: {e.Message}");
+                return Outcome.Fail<ImageMetadata>(FailureClass.TooLarge, $"Decoding needs more memory than is available: {e.Message}");
             }
         }
 
@@ -161,7 +161,7 @@ public sealed class ImageInspector(ExtractionOptions options)
         // The end marker is missing: only decoding tells a damaged image from one that merely lacks it.
         if (!stream.CanSeek)
         {
-            return ExtractionResult.Fail(FailureClass.Corrupt, "The content ends without its end marker, and this stream cannot be read again to decode it.");
+            return Outcome.Fail<ImageMetadata>(FailureClass.Corrupt, "The content ends without its end marker, and this stream cannot be read again to decode it.");
         }
 
         stream.Position = start;
@@ -169,7 +169,7 @@ public sealed class ImageInspector(ExtractionOptions options)
     }
 
     /// <summary>Scans a file (see <see cref="ScanAsync"/>); the size limit is checked from the file system before reading.</summary>
-    public async Task<ExtractionResult> InspectFileAsync(string path, bool? verify = null, bool hash = true, CancellationToken cancellationToken = default)
+    public async Task<Outcome<ImageMetadata>> InspectFileAsync(string path, bool? verify = null, bool hash = true, CancellationToken cancellationToken = default)
     {
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
         return await ScanAsync(file, hash, verify, cancellationToken);
@@ -177,14 +177,14 @@ public sealed class ImageInspector(ExtractionOptions options)
 
     private bool Waits => Options.WhenBusy == BusyPolicy.Wait;
 
-    private ExtractionResult? Refusal(long length) => length switch
+    private Outcome<ImageMetadata>? Refusal(long length) => length switch
     {
-        0 => ExtractionResult.Fail(FailureClass.Empty, "The content has no bytes."),
+        0 => Outcome.Fail<ImageMetadata>(FailureClass.Empty, "The content has no bytes."),
         _ when length > Options.MaxBytes => TooManyBytes(length),
         _ => null,
     };
 
-    private ExtractionResult InspectHeld(ReadOnlyMemory<byte> content, bool verify, InFlightBudget.Hold hold)
+    private Outcome<ImageMetadata> InspectHeld(ReadOnlyMemory<byte> content, bool verify, InFlightBudget.Hold hold)
     {
         try
         {
@@ -193,18 +193,18 @@ public sealed class ImageInspector(ExtractionOptions options)
         catch (Exception e) when (e is OutOfMemoryException or InsufficientExecutionStackException)
         {
             // A decoder that cannot get memory is a property of this input under our limits, not a crash.
-            return ExtractionResult.Fail(FailureClass.TooLarge, $"Decoding needs more memory than is available: {e.Message}");
+            return Outcome.Fail<ImageMetadata>(FailureClass.TooLarge, $"Decoding needs more memory than is available: {e.Message}");
         }
     }
 
-    private ExtractionResult TooManyBytes(long length, bool atLeast = false) =>
-        ExtractionResult.Fail(FailureClass.TooLarge, $"The content has {(atLeast ? "more than " : string.Empty)}{length} bytes; the limit is {Options.MaxBytes}.");
+    private Outcome<ImageMetadata> TooManyBytes(long length, bool atLeast = false) =>
+        Outcome.Fail<ImageMetadata>(FailureClass.TooLarge, $"The content has {(atLeast ? "more than " : string.Empty)}{length} bytes; the limit is {Options.MaxBytes}.");
 
-    private ExtractionResult Busy(long bytes) =>
-        ExtractionResult.Fail(FailureClass.Unavailable,
+    private Outcome<ImageMetadata> Busy(long bytes) =>
+        Outcome.Fail<ImageMetadata>(FailureClass.Unavailable,
             $"The extractor is busy: {bytes} more bytes do not fit the {Budget.Capacity} bytes that inspections in flight may hold ({Budget.Held} held); try again shortly.");
 
-    private ExtractionResult InspectBounded(ReadOnlyMemory<byte> content, bool verify, InFlightBudget.Hold hold)
+    private Outcome<ImageMetadata> InspectBounded(ReadOnlyMemory<byte> content, bool verify, InFlightBudget.Hold hold)
     {
         // The same single pass as a stream's (header, walk, hash, end marker), over the bytes already held;
         // a decode, when one is due, reads the same memory.
@@ -240,7 +240,7 @@ public sealed class ImageInspector(ExtractionOptions options)
     /// The metadata from the header (a codec over the head only), the walk, and the pass's length and hash;
     /// null when pixels must be decoded and <paramref name="whole"/> content is not at hand.
     /// </summary>
-    private unsafe ExtractionResult? Describe(Header header, long length, string? sha256, byte[] tail, ReadOnlyMemory<byte>? whole, bool verify, InFlightBudget.Hold hold)
+    private unsafe Outcome<ImageMetadata>? Describe(Header header, long length, string? sha256, byte[] tail, ReadOnlyMemory<byte>? whole, bool verify, InFlightBudget.Hold hold)
     {
         var sniffed = header.Sniffed;
         using var pin = header.Head.Pin();
@@ -254,19 +254,19 @@ public sealed class ImageInspector(ExtractionOptions options)
         var info = codec.Info;
         if (info.Width <= 0 || info.Height <= 0)
         {
-            return ExtractionResult.Fail(FailureClass.Corrupt, $"The {sniffed.Name} header declares an empty canvas ({info.Width}×{info.Height}).");
+            return Outcome.Fail<ImageMetadata>(FailureClass.Corrupt, $"The {sniffed.Name} header declares an empty canvas ({info.Width}×{info.Height}).");
         }
 
         var pixels = (long)info.Width * info.Height;
         if (pixels > Options.MaxPixels)
         {
-            return ExtractionResult.Fail(FailureClass.TooLarge, $"The image is {info.Width}×{info.Height} ({pixels} pixels); the limit is {Options.MaxPixels} pixels.");
+            return Outcome.Fail<ImageMetadata>(FailureClass.TooLarge, $"The image is {info.Width}×{info.Height} ({pixels} pixels); the limit is {Options.MaxPixels} pixels.");
         }
 
         var format = FormatName(codec.EncodedFormat) ?? sniffed.ImageFormat;
         if (format is null)
         {
-            return ExtractionResult.Fail(FailureClass.Unsupported, $"The codec opened the content but reports a format we do not handle ({codec.EncodedFormat}).");
+            return Outcome.Fail<ImageMetadata>(FailureClass.Unsupported, $"The codec opened the content but reports a format we do not handle ({codec.EncodedFormat}).");
         }
 
         var frames = header.Walk.Frames ?? Math.Max(1, codec.FrameCount);
@@ -285,8 +285,8 @@ public sealed class ImageInspector(ExtractionOptions options)
             if (failure is not null)
             {
                 return failure.Class == FailureClass.Corrupt
-                    ? ExtractionResult.Fail(FailureClass.Corrupt, $"The {sniffed.Name} data is damaged or truncated: {failure.Message}.")
-                    : ExtractionResult.Fail(failure.Class, failure.Message);
+                    ? Outcome.Fail<ImageMetadata>(FailureClass.Corrupt, $"The {sniffed.Name} data is damaged or truncated: {failure.Message}.")
+                    : Outcome.Fail<ImageMetadata>(failure.Class, failure.Message);
             }
         }
 
@@ -296,10 +296,10 @@ public sealed class ImageInspector(ExtractionOptions options)
         var orientation = codec.EncodedOrigin is var origin && origin != SKEncodedOrigin.TopLeft ? (int)origin : exif.Orientation;
         var rotated = orientation is >= 5 and <= 8;
 
-        return ExtractionResult.Success(new ImageMetadata
+        return Outcome.Success(new ImageMetadata
         {
             Format = format,
-            MimeType = MimeType(format),
+            MimeType = ImageFormats.MediaType(format),
             Width = info.Width,
             Height = info.Height,
             DisplayWidth = rotated ? info.Height : info.Width,
@@ -315,19 +315,19 @@ public sealed class ImageInspector(ExtractionOptions options)
         });
     }
 
-    internal static ExtractionResult CodecRefused(ContainerSignature.Sniffed sniffed)
+    internal static Outcome<ImageMetadata> CodecRefused(ContainerSignature.Sniffed sniffed)
     {
         if (sniffed.ImageFormat is null)
         {
-            return ExtractionResult.Fail(FailureClass.Unsupported, $"The content is {sniffed.Name}, not an image format the extractor decodes.");
+            return Outcome.Fail<ImageMetadata>(FailureClass.Unsupported, $"The content is {sniffed.Name}, not an image format the extractor decodes.");
         }
 
         if (sniffed.ImageFormat is ImageFormats.Heif or ImageFormats.Avif or ImageFormats.Dng)
         {
-            return ExtractionResult.Fail(FailureClass.Unsupported, $"The content is {sniffed.Name}, which this build's decoder (SkiaSharp on this platform) does not decode.");
+            return Outcome.Fail<ImageMetadata>(FailureClass.Unsupported, $"The content is {sniffed.Name}, which this build's decoder (SkiaSharp on this platform) does not decode.");
         }
 
-        return ExtractionResult.Fail(FailureClass.Corrupt, $"The content starts like {sniffed.Name} but its header cannot be read.");
+        return Outcome.Fail<ImageMetadata>(FailureClass.Corrupt, $"The content starts like {sniffed.Name} but its header cannot be read.");
     }
 
     /// <summary>
@@ -338,7 +338,7 @@ public sealed class ImageInspector(ExtractionOptions options)
     /// scanline decoder here and cannot scale, so it would need the whole image), and a whole frame (scaled
     /// where possible) only for codecs that decode nothing smaller. Each buffer is held in the budget before it is allocated.
     /// </summary>
-    private unsafe ExtractionFailure? Verify(SKCodec codec, int frames, string format, ReadOnlyMemory<byte> content, InFlightBudget.Hold hold)
+    private unsafe ProcessingFailure? Verify(SKCodec codec, int frames, string format, ReadOnlyMemory<byte> content, InFlightBudget.Hold hold)
     {
         if (format == ImageFormats.Png && PngImageData.ReadHeader(content.Span) is { } png)
         {
@@ -409,9 +409,9 @@ public sealed class ImageInspector(ExtractionOptions options)
         return null;
     }
 
-    private static ExtractionFailure Corrupt(string problem) => new(FailureClass.Corrupt, problem);
+    private static ProcessingFailure Corrupt(string problem) => new(FailureClass.Corrupt, problem);
 
-    private ExtractionFailure BusyFailure(long bytes) => Busy(bytes).Failure!;
+    private ProcessingFailure BusyFailure(long bytes) => Busy(bytes).Failure!;
 
     internal static string? FormatName(SKEncodedImageFormat format) => format switch
     {
@@ -426,21 +426,5 @@ public sealed class ImageInspector(ExtractionOptions options)
         SKEncodedImageFormat.Avif => ImageFormats.Avif,
         SKEncodedImageFormat.Dng => ImageFormats.Dng,
         _ => null,
-    };
-
-    /// <summary>The IANA media type for a format name from <see cref="ImageFormats"/>.</summary>
-    public static string MimeType(string format) => format switch
-    {
-        ImageFormats.Jpeg => "image/jpeg",
-        ImageFormats.Png => "image/png",
-        ImageFormats.Gif => "image/gif",
-        ImageFormats.Webp => "image/webp",
-        ImageFormats.Bmp => "image/bmp",
-        ImageFormats.Ico => "image/vnd.microsoft.icon",
-        ImageFormats.Wbmp => "image/vnd.wap.wbmp",
-        ImageFormats.Heif => "image/heif",
-        ImageFormats.Avif => "image/avif",
-        ImageFormats.Dng => "image/x-adobe-dng",
-        _ => "application/octet-stream",
     };
 }

@@ -31,16 +31,16 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
     public InFlightBudget Budget { get; } = budget;
 
     /// <summary>Renders the thumbnail of content already in memory.</summary>
-    public ThumbnailResult Render(ReadOnlyMemory<byte> content)
+    public Outcome<RenderedThumbnail> Render(ReadOnlyMemory<byte> content)
     {
         if (content.Length == 0)
         {
-            return ThumbnailResult.Fail(FailureClass.Empty, "The content has no bytes.");
+            return Outcome.Fail<RenderedThumbnail>(FailureClass.Empty, "The content has no bytes.");
         }
 
         if (content.Length > Limits.MaxBytes)
         {
-            return ThumbnailResult.Fail(FailureClass.TooLarge, $"The content has {content.Length} bytes; the limit is {Limits.MaxBytes}.");
+            return Outcome.Fail<RenderedThumbnail>(FailureClass.TooLarge, $"The content has {content.Length} bytes; the limit is {Limits.MaxBytes}.");
         }
 
         using var hold = Budget.TryHold(content.Length, Waits);
@@ -56,7 +56,7 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
         catch (Exception e) when (e is OutOfMemoryException or InsufficientExecutionStackException)
         {
             // A decoder that cannot get memory is a property of this input under our limits, not a crash.
-            return ThumbnailResult.Fail(FailureClass.TooLarge, $"Decoding needs more memory than is available: {e.Message}");
+            return Outcome.Fail<RenderedThumbnail>(FailureClass.TooLarge, $"Decoding needs more memory than is available: {e.Message}");
         }
     }
 
@@ -102,11 +102,11 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
 
     private bool Waits => Limits.WhenBusy == BusyPolicy.Wait;
 
-    private ThumbnailResult Busy(long bytes) =>
-        ThumbnailResult.Fail(FailureClass.Unavailable,
+    private Outcome<RenderedThumbnail> Busy(long bytes) =>
+        Outcome.Fail<RenderedThumbnail>(FailureClass.Unavailable,
             $"The extractor is busy: {bytes} more bytes do not fit the {Budget.Capacity} bytes that work in flight may hold ({Budget.Held} held); try again shortly.");
 
-    private unsafe ThumbnailResult RenderHeld(ReadOnlyMemory<byte> content, InFlightBudget.Hold hold)
+    private unsafe Outcome<RenderedThumbnail> RenderHeld(ReadOnlyMemory<byte> content, InFlightBudget.Hold hold)
     {
         var clock = Stopwatch.StartNew();
         var span = content.Span;
@@ -117,26 +117,25 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
         using var codec = SKCodec.Create(data);
         if (codec is null)
         {
-            var refused = ImageInspector.CodecRefused(sniffed).Failure!;
-            return ThumbnailResult.Fail(refused.Class, refused.Message);
+            return ImageInspector.CodecRefused(sniffed).FailureAs<RenderedThumbnail>();
         }
 
         var info = codec.Info;
         if (info.Width <= 0 || info.Height <= 0)
         {
-            return ThumbnailResult.Fail(FailureClass.Corrupt, $"The {sniffed.Name} header declares an empty canvas ({info.Width}×{info.Height}).");
+            return Outcome.Fail<RenderedThumbnail>(FailureClass.Corrupt, $"The {sniffed.Name} header declares an empty canvas ({info.Width}×{info.Height}).");
         }
 
         var pixels = (long)info.Width * info.Height;
         if (pixels > Limits.MaxPixels)
         {
-            return ThumbnailResult.Fail(FailureClass.TooLarge, $"The image is {info.Width}×{info.Height} ({pixels} pixels); the limit is {Limits.MaxPixels} pixels.");
+            return Outcome.Fail<RenderedThumbnail>(FailureClass.TooLarge, $"The image is {info.Width}×{info.Height} ({pixels} pixels); the limit is {Limits.MaxPixels} pixels.");
         }
 
         var format = ImageInspector.FormatName(codec.EncodedFormat) ?? sniffed.ImageFormat;
         if (format is null)
         {
-            return ThumbnailResult.Fail(FailureClass.Unsupported, $"The codec opened the content but reports a format we do not handle ({codec.EncodedFormat}).");
+            return Outcome.Fail<RenderedThumbnail>(FailureClass.Unsupported, $"The codec opened the content but reports a format we do not handle ({codec.EncodedFormat}).");
         }
 
         var decodeSize = DecodeSize(codec);
@@ -159,8 +158,8 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
         if (Decode(codec, decoded, clock) is { } failed)
         {
             return failed.Class == FailureClass.Corrupt
-                ? ThumbnailResult.Fail(FailureClass.Corrupt, $"The {sniffed.Name} data is damaged or truncated: {failed.Message}.")
-                : ThumbnailResult.Fail(failed.Class, failed.Message);
+                ? Outcome.Fail<RenderedThumbnail>(FailureClass.Corrupt, $"The {sniffed.Name} data is damaged or truncated: {failed.Message}.")
+                : Outcome.Fail<RenderedThumbnail>(failed.Class, failed.Message);
         }
 
         var origin = codec.EncodedOrigin != SKEncodedOrigin.TopLeft
@@ -169,7 +168,7 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
         using var thumbnail = Draw(decoded, target, origin, reduction);
         if (OverTime(clock) is { } late)
         {
-            return ThumbnailResult.Fail(late.Class, late.Message);
+            return Outcome.Fail<RenderedThumbnail>(late.Class, late.Message);
         }
 
         using var encoded = thumbnail.PeekPixels().Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossy, Options.Quality));
@@ -178,7 +177,7 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
             throw new InvalidOperationException("Skia's WebP encoder returned nothing.");
         }
 
-        return ThumbnailResult.Success(new RenderedThumbnail(
+        return Outcome.Success(new RenderedThumbnail(
             encoded.ToArray(), thumbnail.Width, thumbnail.Height, PerceptualHasher.Hash(thumbnail), info.Size, decodeSize));
     }
 
@@ -186,7 +185,7 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
     /// Decodes the first frame into <paramref name="target"/> (already sized to the chosen scale): row by row where
     /// the codec has a scanline decoder, so the clock is read as it goes; in one call where it has not.
     /// </summary>
-    private ExtractionFailure? Decode(SKCodec codec, SKBitmap target, Stopwatch clock)
+    private ProcessingFailure? Decode(SKCodec codec, SKBitmap target, Stopwatch clock)
     {
         var info = target.Info;
         var start = codec.StartScanlineDecode(info);
@@ -198,7 +197,7 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
                 var decoded = codec.GetScanlines(target.GetPixels() + (y * target.RowBytes), rows, target.RowBytes);
                 if (decoded != rows)
                 {
-                    return new ExtractionFailure(FailureClass.Corrupt, $"row {y + decoded} of {info.Height} could not be decoded");
+                    return new ProcessingFailure(FailureClass.Corrupt, $"row {y + decoded} of {info.Height} could not be decoded");
                 }
 
                 if (OverTime(clock) is { } late)
@@ -212,19 +211,19 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
 
         if (start is not (SKCodecResult.Unimplemented or SKCodecResult.InvalidScale or SKCodecResult.InvalidConversion))
         {
-            return new ExtractionFailure(FailureClass.Corrupt, $"decoding failed to start ({start})");
+            return new ProcessingFailure(FailureClass.Corrupt, $"decoding failed to start ({start})");
         }
 
         // Frame 0 of an animation is self-contained: it needs no earlier frame.
         var result = codec.GetPixels(info, target.GetPixels(), new SKCodecOptions(0));
         return result == SKCodecResult.Success
             ? OverTime(clock)
-            : new ExtractionFailure(FailureClass.Corrupt, result.ToString());
+            : new ProcessingFailure(FailureClass.Corrupt, result.ToString());
     }
 
-    private ExtractionFailure? OverTime(Stopwatch clock) =>
+    private ProcessingFailure? OverTime(Stopwatch clock) =>
         clock.Elapsed > Options.MaxRenderTime
-            ? new ExtractionFailure(FailureClass.TooLarge, $"Rendering the thumbnail took longer than the limit of {Options.MaxRenderTime.TotalSeconds:0.###} s.")
+            ? new ProcessingFailure(FailureClass.TooLarge, $"Rendering the thumbnail took longer than the limit of {Options.MaxRenderTime.TotalSeconds:0.###} s.")
             : null;
 
     /// <summary>
@@ -286,26 +285,4 @@ public sealed record RenderedThumbnail(byte[] Webp, int Width, int Height, ulong
         Bytes = Webp.Length,
         PerceptualHash = Contracts.PerceptualHash.Format(PerceptualHash),
     };
-}
-
-/// <summary>Either a thumbnail or the reason there is none; never both, never neither.</summary>
-public sealed record ThumbnailResult
-{
-    private ThumbnailResult(RenderedThumbnail? thumbnail, ExtractionFailure? failure)
-    {
-        Thumbnail = thumbnail;
-        Failure = failure;
-    }
-
-    public RenderedThumbnail? Thumbnail { get; }
-
-    public ExtractionFailure? Failure { get; }
-
-    [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(true, nameof(Thumbnail))]
-    [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(false, nameof(Failure))]
-    public bool Succeeded => Thumbnail is not null;
-
-    public static ThumbnailResult Success(RenderedThumbnail thumbnail) => new(thumbnail, null);
-
-    public static ThumbnailResult Fail(string failureClass, string message) => new(null, new ExtractionFailure(failureClass, message));
 }

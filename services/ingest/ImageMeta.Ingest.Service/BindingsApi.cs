@@ -58,7 +58,7 @@ public static partial class BindingsApi
                     continue;
                 }
 
-                switch (await starter.StartCurrentAsync(notice.Name, "event", cancellationToken))
+                switch (await starter.StartCurrentAsync(notice.Name, ImageTrigger.Event, cancellationToken))
                 {
                     case StartOutcome.Started:
                         started++;
@@ -72,16 +72,18 @@ public static partial class BindingsApi
                 }
             }
         }
-        catch (Exception e) when (e is BlobBindingUnavailableException or RpcException or HttpRequestException or TimeoutException)
+        catch (Exception e) when (e is BlobBindingUnavailableException or RpcException or TimeoutException)
         {
-            // Redelivery is safe: starts already made are recognised as known next time.
-            return FailureProblems.Problem(StatusCodes.Status500InternalServerError, FailureClass.Unavailable, $"Events not processed, deliver again: {e.Message}");
+            // Redelivery is safe: starts already made are recognised as known next time. The sidecar's or the storage's
+            // text goes to the log, not into the answer.
+            LogRedeliver(logger, e);
+            return FailureProblems.Problem(StatusCodes.Status500InternalServerError, FailureClass.Unavailable, "Events not processed (storage or workflow engine unavailable); deliver again.");
         }
 
         return TypedResults.Ok(new EventsHandled(started, known, batch.Ignored, other, vanished, null));
     }
 
-    private static async Task<Results<Ok<SweepReport>, Ok<string>, ProblemHttpResult>> SweepAsync(SweepRunner sweep, IngestMetrics metrics, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SweepReport>, Ok<string>, ProblemHttpResult>> SweepAsync(SweepRunner sweep, IngestMetrics metrics, ILogger<SweepRunner> logger, CancellationToken cancellationToken)
     {
         try
         {
@@ -95,10 +97,11 @@ public static partial class BindingsApi
             metrics.SweepListed.Record(report.Examined);
             return TypedResults.Ok(report);
         }
-        catch (Exception e) when (e is BlobBindingUnavailableException or RpcException or HttpRequestException or TimeoutException or Dapr.DaprException)
+        catch (Exception e) when (e is BlobBindingUnavailableException or RpcException or TimeoutException or global::Dapr.DaprException)
         {
             // DaprException: the sweep state store did not answer; the next tick tries again from the recorded position.
-            return FailureProblems.Problem(StatusCodes.Status500InternalServerError, FailureClass.Unavailable, $"Sweep stopped: {e.Message}");
+            LogSweepStopped(logger, e);
+            return FailureProblems.Problem(StatusCodes.Status500InternalServerError, FailureClass.Unavailable, "Sweep stopped (storage, state store or workflow engine unavailable); the next run continues from the recorded position.");
         }
     }
 
@@ -120,6 +123,12 @@ public static partial class BindingsApi
 
         return buffer.ToArray();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue message not processed; the queue delivers it again")]
+    private static partial void LogRedeliver(ILogger logger, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sweep stopped; the next run continues from the recorded position")]
+    private static partial void LogSweepStopped(ILogger logger, Exception e);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Poison message on image-events acknowledged and dropped ({Reason}; {Bytes} bytes)")]
     private static partial void LogPoison(ILogger logger, string reason, int bytes);

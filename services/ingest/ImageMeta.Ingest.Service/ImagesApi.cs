@@ -11,15 +11,6 @@ using Microsoft.Net.Http.Headers;
 
 namespace ImageMeta.Ingest.Service;
 
-/// <summary>The answer to an accepted upload: the image id, the blob version written, and what happened to its workflow.</summary>
-public sealed record UploadAccepted(ImageId Id, BlobReference Blob, string Workflow);
-
-/// <summary>An image's processing state: the workflow's runtime status joined with the store's record.</summary>
-public sealed record ImageStatusView(ImageId Id, WorkflowStatusView? Workflow, ImageRecord? Record);
-
-/// <summary>The workflow part of <see cref="ImageStatusView"/>.</summary>
-public sealed record WorkflowStatusView(string RuntimeStatus, DateTimeOffset CreatedAt, DateTimeOffset LastUpdatedAt, string? FailureType, string? FailureMessage);
-
 /// <summary><c>POST /images</c> (upload) and <c>GET /images/{id}/status</c>.</summary>
 public static partial class ImagesApi
 {
@@ -107,23 +98,23 @@ public static partial class ImagesApi
             reservation.Dispose();
         }
 
-        string workflow;
+        UploadWorkflow workflow;
         try
         {
-            workflow = await starter.StartAsync(blob, "upload", cancellationToken) == StartOutcome.Started ? "started" : "already-known";
+            workflow = await starter.StartAsync(blob, ImageTrigger.Upload, cancellationToken) == StartOutcome.Started ? UploadWorkflow.Started : UploadWorkflow.AlreadyKnown;
         }
-        catch (Exception e) when (e is RpcException or HttpRequestException or TimeoutException)
+        catch (Exception e) when (e is RpcException or TimeoutException)
         {
             // The blob is stored; the next sweep starts its workflow. Nothing is lost, so the upload stands.
             LogStartDeferred(logger, blob.Name, e.Message);
-            workflow = "deferred-to-sweep";
+            workflow = UploadWorkflow.DeferredToSweep;
         }
 
         return TypedResults.Accepted($"/images/{blob.ImageId}/status", new UploadAccepted(blob.ImageId, blob, workflow));
     }
 
     private static async Task<Results<Ok<ImageStatusView>, ProblemHttpResult>> StatusAsync(
-        string id, IDaprWorkflowClient workflows, PipelineCalls calls, CancellationToken cancellationToken)
+        string id, IDaprWorkflowClient workflows, CancellationToken cancellationToken)
     {
         if (!ImageId.TryParse(id, out var imageId))
         {
@@ -131,27 +122,19 @@ public static partial class ImagesApi
         }
 
         WorkflowState? state;
-        ImageRecord? record;
         try
         {
             // Failure details come only with payloads (durabletask-go returns them with inputs and outputs); both are small here.
-            var found = await workflows.GetWorkflowStateAsync(imageId.Value, getInputsAndOutputs: true, cancellationToken);
-            state = found is { Exists: true } ? found : null;
-            record = await calls.FindRecordAsync(imageId, cancellationToken);
+            state = await workflows.GetWorkflowStateAsync(imageId.Value, getInputsAndOutputs: true, cancellationToken);
         }
-        catch (Exception e) when (e is RpcException or HttpRequestException or TimeoutException)
+        catch (Exception e) when (e is RpcException or TimeoutException)
         {
-            return FailureProblems.Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, $"The status could not be read: {e.Message}");
+            return FailureProblems.Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, "The workflow engine could not be asked for the image's status; ask again shortly.");
         }
 
-        if (state is null && record is null)
-        {
-            return FailureProblems.Problem(StatusCodes.Status404NotFound, FailureClass.NotFound, $"No workflow and no record for image '{imageId}'.");
-        }
-
-        var workflow = state is null ? null : new WorkflowStatusView(
-            RuntimeStatusName(state.RuntimeStatus), state.CreatedAt, state.LastUpdatedAt, state.FailureDetails?.ErrorType, state.FailureDetails?.ErrorMessage);
-        return TypedResults.Ok(new ImageStatusView(imageId, workflow, record));
+        return state is { Exists: true }
+            ? TypedResults.Ok(new ImageStatusView(imageId, WorkflowStates.View(state)))
+            : FailureProblems.Problem(StatusCodes.Status404NotFound, FailureClass.NotFound, $"No workflow for image '{imageId}' (its record, if any, is the store's to answer).");
     }
 
     /// <summary>Records the size of each accepted upload, as the blob binding reported it after the write.</summary>
@@ -165,13 +148,6 @@ public static partial class ImagesApi
 
         return result;
     }
-
-    /// <summary>The status name daprd's workflow API reports (<c>RUNNING</c>, <c>CONTINUED_AS_NEW</c>, …), so callers see one vocabulary.</summary>
-    internal static string RuntimeStatusName(WorkflowRuntimeStatus status) => status switch
-    {
-        WorkflowRuntimeStatus.ContinuedAsNew => "CONTINUED_AS_NEW",
-        _ => status.ToString().ToUpperInvariant(),
-    };
 
     private static ProblemHttpResult TooLarge(UploadBudget budget, long limit)
     {

@@ -8,11 +8,11 @@ namespace ImageMeta.Ingest;
 /// official SDK's retry policy retries every failed activity, so a bad image comes back as a value, and only
 /// transient faults (the extractor or the sidecar unreachable) are thrown for the policy to retry.
 /// </summary>
-public sealed record ExtractionOutcome(ImageMetadata? Metadata, ExtractionFailure? Failure)
+public sealed record ExtractionOutcome(ImageMetadata? Metadata, ProcessingFailure? Failure)
 {
     public static ExtractionOutcome Extracted(ImageMetadata metadata) => new(metadata, null);
 
-    public static ExtractionOutcome Failed(ExtractionFailure failure) => new(null, failure);
+    public static ExtractionOutcome Failed(ProcessingFailure failure) => new(null, failure);
 }
 
 /// <summary>
@@ -20,11 +20,11 @@ public sealed record ExtractionOutcome(ImageMetadata? Metadata, ExtractionFailur
 /// permanent failure that says why there is none. Like <see cref="ExtractionOutcome"/>, only transient faults are
 /// thrown for the retry policy.
 /// </summary>
-public sealed record ThumbnailOutcome(ImageThumbnail? Thumbnail, ExtractionFailure? Failure)
+public sealed record ThumbnailOutcome(ImageThumbnail? Thumbnail, ProcessingFailure? Failure)
 {
     public static ThumbnailOutcome Made(ImageThumbnail thumbnail) => new(thumbnail, null);
 
-    public static ThumbnailOutcome Failed(ExtractionFailure failure) => new(null, failure);
+    public static ThumbnailOutcome Failed(ProcessingFailure failure) => new(null, failure);
 }
 
 /// <summary>
@@ -37,29 +37,29 @@ public sealed record SaveOutcome(string? Rejection)
 }
 
 /// <summary>Activity <c>ExtractMetadata</c>: the extractor's metadata for a blob version.</summary>
-public sealed class ExtractMetadataActivity(PipelineCalls calls) : WorkflowActivity<BlobReference, ExtractionOutcome>
+public sealed class ExtractMetadataActivity(ExtractorCalls extractor) : WorkflowActivity<BlobReference, ExtractionOutcome>
 {
     public override Task<ExtractionOutcome> RunAsync(WorkflowActivityContext context, BlobReference input) =>
         // The SDK's activity context carries no cancellation token; each call is bounded by Ingest:InvocationTimeout.
-        calls.ExtractAsync(input, CancellationToken.None);
+        extractor.ExtractAsync(input, CancellationToken.None);
 }
 
 /// <summary>
 /// Activity <c>MakeThumbnail</c>: the extractor renders the blob version's thumbnail and writes it under a name
 /// derived from the image id, so a repeated run overwrites the same blob.
 /// </summary>
-public sealed class MakeThumbnailActivity(PipelineCalls calls) : WorkflowActivity<BlobReference, ThumbnailOutcome>
+public sealed class MakeThumbnailActivity(ExtractorCalls extractor) : WorkflowActivity<BlobReference, ThumbnailOutcome>
 {
     public override Task<ThumbnailOutcome> RunAsync(WorkflowActivityContext context, BlobReference input) =>
-        calls.MakeThumbnailAsync(input, CancellationToken.None);
+        extractor.MakeThumbnailAsync(input, CancellationToken.None);
 }
 
 /// <summary>Activity <c>SaveMetadata</c>: upserts the record in the store (idempotent, so a repeated run is harmless).</summary>
-public sealed class SaveMetadataActivity(PipelineCalls calls, OutcomeRecorder outcomes) : WorkflowActivity<ImageRecord, SaveOutcome>
+public sealed class SaveMetadataActivity(StoreCalls store, OutcomeRecorder outcomes) : WorkflowActivity<ImageRecord, SaveOutcome>
 {
     public override async Task<SaveOutcome> RunAsync(WorkflowActivityContext context, ImageRecord input)
     {
-        var outcome = await calls.SaveAsync(input, CancellationToken.None);
+        var outcome = await store.SaveAsync(input, CancellationToken.None);
         await outcomes.RecordAsync(context.InstanceId, input, outcome);
         return outcome;
     }

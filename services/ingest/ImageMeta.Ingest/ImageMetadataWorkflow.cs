@@ -93,7 +93,7 @@ public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWo
 
     /// <summary>One activity with the retry policy; a transient fault that outlasts the retries becomes the outcome <paramref name="unavailable"/> makes.</summary>
     private static async Task<TOutcome> CallAsync<TOutcome>(
-        WorkflowContext context, string activity, BlobReference blob, WorkflowTaskOptions retry, Func<ExtractionFailure, TOutcome> unavailable)
+        WorkflowContext context, string activity, BlobReference blob, WorkflowTaskOptions retry, Func<ProcessingFailure, TOutcome> unavailable)
     {
         try
         {
@@ -101,7 +101,7 @@ public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWo
         }
         catch (WorkflowTaskFailedException e)
         {
-            return unavailable(new ExtractionFailure(FailureClass.Unavailable, e.FailureDetails.ErrorMessage));
+            return unavailable(new ProcessingFailure(FailureClass.Unavailable, e.FailureDetails.ErrorMessage));
         }
     }
 }

@@ -2,6 +2,7 @@ using Dapr.Workflow;
 using Grpc.Core;
 using ImageMeta.Blobs;
 using ImageMeta.Contracts;
+using ImageMeta.Dapr;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -27,13 +28,13 @@ public enum StartOutcome
 /// store's record) and a conflict answer counts as "already running". The race left (two triggers between
 /// check and start) is harmless: the store's upsert is idempotent.
 /// </summary>
-public sealed partial class ImageWorkflowStarter(IBlobBinding blobs, IDaprWorkflowClient workflows, PipelineCalls calls, IOptions<IngestOptions> options, IngestMetrics metrics, ILogger<ImageWorkflowStarter> logger)
+public sealed partial class ImageWorkflowStarter(IBlobBinding blobs, IDaprWorkflowClient workflows, StoreCalls store, IOptions<IngestOptions> options, IngestMetrics metrics, ILogger<ImageWorkflowStarter> logger)
 {
     /// <summary>
     /// Starts the blob named <paramref name="name"/> at its current version, which the blob adapter reports: it is
     /// the authority on versions, so an event and a sweep that name the same blob derive the same id.
     /// </summary>
-    public async Task<StartOutcome> StartCurrentAsync(string name, string trigger, CancellationToken cancellationToken)
+    public async Task<StartOutcome> StartCurrentAsync(string name, ImageTrigger trigger, CancellationToken cancellationToken)
     {
         BlobReference blob;
         try
@@ -48,7 +49,7 @@ public sealed partial class ImageWorkflowStarter(IBlobBinding blobs, IDaprWorkfl
         return await StartAsync(blob, trigger, cancellationToken);
     }
 
-    public async Task<StartOutcome> StartAsync(BlobReference blob, string trigger, CancellationToken cancellationToken)
+    public async Task<StartOutcome> StartAsync(BlobReference blob, ImageTrigger trigger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
         var id = blob.ImageId;
@@ -104,9 +105,9 @@ public sealed partial class ImageWorkflowStarter(IBlobBinding blobs, IDaprWorkfl
     {
         try
         {
-            return await calls.FindRecordAsync(id, cancellationToken) is not null;
+            return await store.FindRecordAsync(id, cancellationToken) is not null;
         }
-        catch (Exception e) when (e is HttpRequestException or TimeoutException)
+        catch (AppUnavailableException e)
         {
             LogStoreUnavailable(logger, id.Value, e.Message);
             return false;
@@ -117,5 +118,5 @@ public sealed partial class ImageWorkflowStarter(IBlobBinding blobs, IDaprWorkfl
     private static partial void LogStoreUnavailable(ILogger logger, string instanceId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Started workflow {InstanceId} for {Container}/{Name} ({Trigger})")]
-    private static partial void LogStarted(ILogger logger, string instanceId, string container, string name, string trigger);
+    private static partial void LogStarted(ILogger logger, string instanceId, string container, string name, ImageTrigger trigger);
 }

@@ -43,7 +43,7 @@ public sealed class IngestMetrics : IDisposable
 
     public Histogram<long> UploadSize { get; }
 
-    /// <summary>Counted where the upload path refuses for its memory budget (issue 17); one definition, here.</summary>
+    /// <summary>Counted where the upload path refuses (memory budget, size); one definition, here.</summary>
     public Counter<long> UploadsRefused { get; }
 
     public Histogram<long> SweepListed { get; }
@@ -54,7 +54,7 @@ public sealed class IngestMetrics : IDisposable
 
     public Histogram<double> BlobToRecord { get; }
 
-    public static KeyValuePair<string, object?> TriggerTag(string trigger) => new(MetricConventions.Trigger, trigger);
+    public static KeyValuePair<string, object?> TriggerTag(ImageTrigger trigger) => new(MetricConventions.Trigger, trigger.WireName());
 
     /// <summary>
     /// Records how an image ended, once SaveMetadata has an answer: the outcome by status (and failure class), and,

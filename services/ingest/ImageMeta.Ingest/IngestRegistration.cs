@@ -1,9 +1,11 @@
 using Dapr.Workflow;
 using ImageMeta.Blobs;
 using ImageMeta.Contracts;
+using ImageMeta.Dapr;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Trace;
 
 namespace ImageMeta.Ingest;
@@ -25,7 +27,15 @@ public static class IngestRegistration
             .Validate(o => o.UploadMemoryBudgetBytes >= o.MaxUploadBytes, "Ingest:UploadMemoryBudgetBytes must be at least Ingest:MaxUploadBytes, or a maximum-size upload could never be taken.")
             .ValidateOnStart();
         services.AddBlobBinding(configuration);
-        services.AddSingleton<PipelineCalls>();
+        // The sweep's position lives in a Dapr state store: the one DaprClient ingest resolves.
+        services.AddSidecarDaprClient();
+        foreach (var app in new[] { DaprTopology.AppIds.Extractor, DaprTopology.AppIds.Store })
+        {
+            services.AddAppCalls(app, o => o.Configure<IOptions<IngestOptions>>((call, ingest) => call.Deadline = ingest.Value.InvocationTimeout));
+        }
+
+        services.AddSingleton<ExtractorCalls>();
+        services.AddSingleton<StoreCalls>();
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton<UploadBudget>();
         services.AddSingleton<OutcomeRecorder>();
@@ -35,7 +45,7 @@ public static class IngestRegistration
         services.AddSingleton<SweepRunner>();
         // The official SDK hosts the worker (a hosted service holding the sidecar's work-item stream) and registers
         // DaprWorkflowClient. It finds the sidecar by DAPR_GRPC_ENDPOINT / DAPR_GRPC_PORT and sends DAPR_API_TOKEN,
-        // the same rule ServiceDefaults applies to every other Dapr client here. How many workflow steps and
+        // the same rule DaprSidecar (src/ImageMeta.Dapr) applies to every other Dapr client here. How many workflow steps and
         // activities run at once is the sidecar's setting (Configuration spec.workflow), not the app's.
         services.AddDaprWorkflowBuilder(o =>
             {

@@ -1,4 +1,6 @@
+using System.Threading.RateLimiting;
 using ImageMeta.Blobs;
+using ImageMeta.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -18,69 +20,63 @@ public sealed record SweepReport(int Examined, int Started, int Known, int Vanis
 /// </summary>
 public sealed partial class SweepRunner(IBlobBinding blobs, ImageWorkflowStarter starter, SweepPositions positions, IOptions<IngestOptions> options, ILogger<SweepRunner> logger) : IDisposable
 {
-    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+    private readonly ConcurrencyLimiter _oneAtATime = new(new ConcurrencyLimiterOptions { PermitLimit = 1, QueueLimit = 0 });
 
     /// <summary>Runs one sweep, or returns null when one is already running.</summary>
     public async Task<SweepReport?> RunAsync(CancellationToken cancellationToken)
     {
-        if (!await _oneAtATime.WaitAsync(0, cancellationToken))
+        using var run = _oneAtATime.AttemptAcquire();
+        if (!run.IsAcquired)
         {
             return null;
         }
 
-        try
+        var o = options.Value;
+        int examined = 0, started = 0, known = 0, vanished = 0;
+        bool reachedEnd = false, overtaken = false;
+        var (position, etag) = await positions.ReadAsync(cancellationToken);
+        while (examined < o.SweepMaxBlobsPerRun)
         {
-            var o = options.Value;
-            int examined = 0, started = 0, known = 0, vanished = 0;
-            bool reachedEnd = false, overtaken = false;
-            var (position, etag) = await positions.ReadAsync(cancellationToken);
-            while (examined < o.SweepMaxBlobsPerRun)
+            var page = await blobs.ListAsync(position.Continuation, Math.Min(o.SweepPageSize, o.SweepMaxBlobsPerRun - examined), cancellationToken);
+            await Parallel.ForEachAsync(page.Items, new ParallelOptions { MaxDegreeOfParallelism = o.SweepParallelism, CancellationToken = cancellationToken }, async (item, ct) =>
             {
-                var page = await blobs.ListAsync(position.Continuation, Math.Min(o.SweepPageSize, o.SweepMaxBlobsPerRun - examined), cancellationToken);
-                await Parallel.ForEachAsync(page.Items, new ParallelOptions { MaxDegreeOfParallelism = o.SweepParallelism, CancellationToken = cancellationToken }, async (item, ct) =>
+                // Listings of some bindings carry no version: then the current one is asked for.
+                var outcome = item.Version is null
+                    ? await starter.StartCurrentAsync(item.Name, ImageTrigger.Sweep, ct)
+                    : await starter.StartAsync(item, ImageTrigger.Sweep, ct);
+                switch (outcome)
                 {
-                    // Listings of some bindings carry no version: then the current one is asked for.
-                    var outcome = item.Version is null
-                        ? await starter.StartCurrentAsync(item.Name, "sweep", ct)
-                        : await starter.StartAsync(item, "sweep", ct);
-                    switch (outcome)
-                    {
-                        case StartOutcome.Started:
-                            Interlocked.Increment(ref started);
-                            break;
-                        case StartOutcome.AlreadyKnown:
-                            Interlocked.Increment(ref known);
-                            break;
-                        default:
-                            Interlocked.Increment(ref vanished);
-                            break;
-                    }
-                });
-                examined += page.Items.Count;
-                // At the end the next sweep starts over: blobs written behind the position are found then.
-                position = new SweepPosition(page.Continuation);
-                if (await positions.TryMoveAsync(position, etag, cancellationToken) is not { } moved)
-                {
-                    overtaken = true;
-                    break;
+                    case StartOutcome.Started:
+                        Interlocked.Increment(ref started);
+                        break;
+                    case StartOutcome.AlreadyKnown:
+                        Interlocked.Increment(ref known);
+                        break;
+                    default:
+                        Interlocked.Increment(ref vanished);
+                        break;
                 }
-
-                etag = moved;
-                if (page.Continuation is null)
-                {
-                    reachedEnd = true;
-                    break;
-                }
+            });
+            examined += page.Items.Count;
+            // At the end the next sweep starts over: blobs written behind the position are found then.
+            position = new SweepPosition(page.Continuation);
+            if (await positions.TryMoveAsync(position, etag, cancellationToken) is not { } moved)
+            {
+                overtaken = true;
+                break;
             }
 
-            var report = new SweepReport(examined, started, known, vanished, reachedEnd, overtaken);
-            LogSweep(logger, report.Examined, report.Started, report.Known, report.ReachedEnd, report.Overtaken);
-            return report;
+            etag = moved;
+            if (page.Continuation is null)
+            {
+                reachedEnd = true;
+                break;
+            }
         }
-        finally
-        {
-            _oneAtATime.Release();
-        }
+
+        var report = new SweepReport(examined, started, known, vanished, reachedEnd, overtaken);
+        LogSweep(logger, report.Examined, report.Started, report.Known, report.ReachedEnd, report.Overtaken);
+        return report;
     }
 
     public void Dispose() => _oneAtATime.Dispose();

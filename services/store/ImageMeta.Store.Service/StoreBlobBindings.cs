@@ -28,7 +28,7 @@ public static class StoreBlobBindings
     public const long DefaultMaxOriginalBytes = 64L * 1024 * 1024;
 
     public static IServiceCollection AddStoreBlobBindings(this IServiceCollection services, IConfiguration configuration) =>
-        // images first: the first registration sizes the shared DaprClient's messages, and originals are the larger.
+        // Each binding gets its own gRPC channel, its messages sized for its own limit.
         services
             .AddKeyedBlobBinding(configuration, DaprTopology.Components.Images, ImagesSection, DefaultMaxOriginalBytes)
             .AddKeyedBlobBinding(configuration, DaprTopology.Components.Thumbnails, ThumbnailsSection, ImageRecordValidator.MaxThumbnailBytes);

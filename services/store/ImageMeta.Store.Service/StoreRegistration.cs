@@ -11,10 +11,7 @@ public static class StoreRegistration
 {
     public static WebApplicationBuilder AddStore(this WebApplicationBuilder builder)
     {
-        if (string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["urls"]))
-        {
-            builder.WebHost.UseUrls($"http://0.0.0.0:{ImageMeta.Contracts.DaprTopology.AppPorts.Store}");
-        }
+        builder.ListenOnAppPort(ImageMeta.Contracts.DaprTopology.AppPorts.Store);
 
         builder.Services.AddOptions<StoreOptions>()
             .Bind(builder.Configuration.GetSection(StoreOptions.SectionName))

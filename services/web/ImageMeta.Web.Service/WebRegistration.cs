@@ -1,4 +1,5 @@
 using ImageMeta.Contracts;
+using ImageMeta.ServiceDefaults;
 using ImageMeta.Web.Service.Pipeline;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -18,10 +19,7 @@ public static class WebRegistration
 
     public static WebApplicationBuilder AddWeb(this WebApplicationBuilder builder)
     {
-        if (string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["urls"]))
-        {
-            builder.WebHost.UseUrls($"http://0.0.0.0:{DaprTopology.AppPorts.Web}");
-        }
+        builder.ListenOnAppPort(DaprTopology.AppPorts.Web);
 
         var services = builder.Services;
         services.AddOptions<WebOptions>().BindConfiguration(WebOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Dapr.Client;
 using ImageMeta.Contracts;
-using ImageMeta.ServiceDefaults;
+using ImageMeta.Dapr;
 
 namespace ImageMeta.Web.Service.Pipeline;
 
@@ -21,8 +21,8 @@ public sealed class SidecarInvocation : IDisposable
         _timeout = timeout;
         _client = DaprClient.CreateInvokeHttpClient(
             appId,
-            ServiceDefaultsExtensions.SidecarEndpoint(configuration, "HTTP"),
-            ServiceDefaultsExtensions.DaprApiToken(configuration));
+            DaprSidecar.HttpEndpoint(configuration),
+            DaprSidecar.ApiToken(configuration));
         _client.Timeout = Timeout.InfiniteTimeSpan;
     }
 

@@ -42,7 +42,7 @@ public sealed record UploadStage(string Stage, string Sentence, string? FailureC
         : "Stored.";
 
     /// <summary>A sentence for a failure class, followed by the pipeline's own message.</summary>
-    public static string FailureSentence(ExtractionFailure? failure) => failure?.Class switch
+    public static string FailureSentence(ProcessingFailure? failure) => failure?.Class switch
     {
         Contracts.FailureClass.Empty => "The file is empty.",
         Contracts.FailureClass.Unsupported => $"This is not an image format the pipeline reads. {failure.Message}",

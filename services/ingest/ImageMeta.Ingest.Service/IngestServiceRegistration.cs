@@ -1,4 +1,5 @@
 using ImageMeta.Contracts;
+using ImageMeta.ServiceDefaults;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -12,10 +13,7 @@ public static class IngestServiceRegistration
 
     public static WebApplicationBuilder AddIngest(this WebApplicationBuilder builder)
     {
-        if (string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["urls"]))
-        {
-            builder.WebHost.UseUrls($"http://0.0.0.0:{DaprTopology.AppPorts.Ingest}");
-        }
+        builder.ListenOnAppPort(DaprTopology.AppPorts.Ingest);
 
         builder.Services.AddIngestCore(builder.Configuration);
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<IngestOptions>>((kestrel, ingest) =>
