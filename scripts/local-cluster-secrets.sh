@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Writes the secrets of deploy/k8s/overlays/local-cluster: env files in its .secrets/ folder (git-ignored), read by
-# kustomize's secretGenerator. Every value is random; nothing here is a published development key. Files that
+# kustomize's secretGenerator, and the web app's key-ring certificate (web-keyring.pfx, made with openssl). Every
+# value is random; nothing here is a published development key. Files that
 # exist are kept, so running it again never changes a password the PostgreSQL volume already holds
 # (delete .secrets/ and the volume together to start over). Usage: scripts/local-cluster-secrets.sh [folder]
 set -euo pipefail
@@ -47,4 +48,19 @@ write web-oidc.env <<ENV
 authority=
 client-id=
 client-secret=
+ENV
+# The certificate that encrypts the web app's Data Protection key ring at rest in the webstate store: self-signed,
+# made here, protected by a random password (the keyring's secret carries both).
+keyring_password=$(hex 24)
+if [ ! -s "$dir/web-keyring.pfx" ]; then
+  work=$(mktemp -d)
+  openssl req -x509 -newkey rsa:3072 -nodes -days 3650 -subj "/CN=imagemeta-web-keyring" \
+    -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+  (umask 077; openssl pkcs12 -export -inkey "$work/key.pem" -in "$work/cert.pem" -passout "pass:$keyring_password" -out "$dir/web-keyring.pfx")
+  rm -rf "$work"
+  rm -f "$dir/web-keyring.env"
+  echo "local-cluster: wrote $dir/web-keyring.pfx"
+fi
+write web-keyring.env <<ENV
+password=$keyring_password
 ENV

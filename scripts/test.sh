@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The test command (README and .ci/run): builds the solution and runs every test project.
-# It runs everything this machine can run: when no PostgreSQL is given (IMAGEMETA_TEST_POSTGRES) and the
-# server binaries are installed, it starts a private, throwaway one on loopback; when tools/azurite is
-# installed (npm ci there) and no emulator is given (IMAGEMETA_TEST_AZURITE), it starts Azurite. Both are
-# stopped on exit, Ctrl-C included. At the end it names what was skipped and what would enable it; the
-# last line is always "Tests: N passed, N failed, N skipped". Extra arguments go to dotnet test.
+# The test command (README and .ci/run): sets the machine up, builds the solution and runs every test project.
+# First scripts/setup.sh installs what the suites need and the machine lacks (Debian packages through apt-get as
+# root or sudo, `npm ci` in each tools/* folder); what it cannot install it names, and the suites that need it skip.
+# Then, when no PostgreSQL is given (IMAGEMETA_TEST_POSTGRES) and the server binaries are installed, it starts a
+# private, throwaway one on loopback; when tools/azurite is installed and no emulator is given
+# (IMAGEMETA_TEST_AZURITE), it starts Azurite. Both are stopped on exit, Ctrl-C included. At the end it names what
+# was skipped and what would enable it; the last line is always "Tests: N passed, N failed, N skipped".
+# Extra arguments go to dotnet test.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -67,12 +69,18 @@ start_postgres() {
 start_azurite() {
   [ -x "$root/tools/azurite/node_modules/.bin/azurite-blob" ] || return 1
   # Azurite listens on the emulator's fixed ports; something already there is taken as an emulator to use.
-  if (exec 3<>/dev/tcp/127.0.0.1/10000) 2>/dev/null; then return 1; fi
+  if (exec 3<>/dev/tcp/127.0.0.1/10000) 2>/dev/null; then
+    echo "test: 127.0.0.1:10000 is taken and IMAGEMETA_TEST_AZURITE is not set: the Azurite suites skip (set it to use that emulator)"
+    return 1
+  fi
   "$root/tools/azurite/start.sh" "$work/azurite" > "$work/azurite.log" 2>&1 &
   azurite_pid=$!
   export IMAGEMETA_TEST_AZURITE="UseDevelopmentStorage=true"
   started+=("Azurite (blob :10000, queue :10001)")
 }
+
+# Installs what it can; writes what it could not into the report, which the summary below reads.
+bash "$root/scripts/setup.sh" --report "$work/missing.tsv"
 
 if [ -z "${IMAGEMETA_TEST_POSTGRES:-}" ]; then start_postgres || pg_data=""; fi
 if [ -z "${IMAGEMETA_TEST_AZURITE:-}" ]; then start_azurite || true; fi
@@ -90,11 +98,14 @@ awk '
     if (s > 0) { name = $NF; if (name ~ /^\(/) name = $(NF-1); printf "test: %s skipped %d\n", name, s }
   }
 ' "$log"
-[ -z "${IMAGEMETA_TEST_POSTGRES:-}" ] && echo "test: skipped the PostgreSQL suites (store, end-to-end): install Debian's postgresql or set IMAGEMETA_TEST_POSTGRES"
-[ -z "${IMAGEMETA_TEST_SQLSERVER:-}" ] && echo "test: skipped the SQL Server suite (store): set IMAGEMETA_TEST_SQLSERVER to a SQL Server or Azure SQL connection string"
-command -v prometheus >/dev/null 2>&1 || echo "test: skipped the Prometheus scrape test and the promtool rule tests: install Debian's prometheus (.ci/run does)"
+while IFS=$'\t' read -r piece suites command; do
+  echo "test: skipped $suites: $piece is missing (install: $command)"
+done < "$work/missing.tsv"
+[ -z "${IMAGEMETA_TEST_POSTGRES:-}" ] && [ -z "$pg_data" ] && ! grep -q '^postgresql' "$work/missing.tsv" &&
+  echo "test: skipped the PostgreSQL suites (store, end-to-end): the private server did not start (see above), or set IMAGEMETA_TEST_POSTGRES"
+[ -z "${IMAGEMETA_TEST_SQLSERVER:-}" ] && echo "test: skipped the SQL Server suite (store): SQL Server cannot run on this machine; set IMAGEMETA_TEST_SQLSERVER to a SQL Server or Azure SQL connection string"
 if [ "${IMAGEMETA_E2E_REAL_DAPR:-}" != "1" ] || ! command -v dapr >/dev/null 2>&1; then
-  echo "test: skipped the real-Dapr end-to-end tests: install the dapr CLI, run 'dapr init', set IMAGEMETA_E2E_REAL_DAPR=1"
+  echo "test: skipped the real-Dapr end-to-end tests: they need daprd, placement and the scheduler ('dapr init' with Docker, which cannot run here); with those, set IMAGEMETA_E2E_REAL_DAPR=1 (GitHub's real-dapr workflow does)"
 fi
 
 # One closing line over all test projects, from the per-project summaries dotnet test prints.

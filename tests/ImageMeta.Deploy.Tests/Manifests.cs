@@ -85,11 +85,11 @@ public static class Manifests
     /// <summary>The objects <c>kubectl kustomize</c> renders for a folder under deploy/k8s (or an absolute folder); null (test skipped) only outside CI when kubectl is missing.</summary>
     public static List<Dictionary<object, object?>>? Kustomize(string kustomization)
     {
-        var kubectl = ExecutablesOnPath.Find("kubectl");
+        var kubectl = UsableKubectl.Value;
         if (kubectl is null)
         {
             return Environment.GetEnvironmentVariable("CI") == "true"
-                ? throw new InvalidOperationException("kubectl is required in CI (.ci/run installs it).")
+                ? throw new InvalidOperationException("kubectl 1.21 or later is required in CI (scripts/setup.sh installs it).")
                 : null;
         }
 
@@ -99,6 +99,24 @@ public static class Manifests
             ? Documents(output)
             : throw new InvalidOperationException($"kubectl kustomize {kustomization} failed: {error}");
     }
+
+    /// <summary>
+    /// kubectl on PATH when it can render our kustomizations: kustomize components need kubectl 1.21 or later, and
+    /// Debian's own kubernetes-client is 1.20 (scripts/setup.sh falls back to it and names it as missing). Too old
+    /// counts as missing, so the render tests skip instead of failing on a tool.
+    /// </summary>
+    private static readonly Lazy<string?> UsableKubectl = new(() =>
+    {
+        var kubectl = ExecutablesOnPath.Find("kubectl");
+        if (kubectl is null)
+        {
+            return null;
+        }
+
+        var (exitCode, output, _) = Run(kubectl, ["version", "--client", "-o", "json"], stdin: null);
+        var minor = exitCode == 0 ? System.Text.RegularExpressions.Regex.Match(output, "\"minor\":\\s*\"(\\d+)") : null;
+        return minor is { Success: true } && int.Parse(minor.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) < 21 ? null : kubectl;
+    });
 
     /// <summary>The folder of the local-cluster overlay's generated secrets (git-ignored).</summary>
     public static string LocalClusterSecrets => Path.Combine(Root, "deploy", "k8s", "overlays", "local-cluster", ".secrets");
@@ -114,7 +132,8 @@ public static class Manifests
         _ = kustomization;
         lock (LocalClusterSecretsLock)
         {
-            if (File.Exists(Path.Combine(LocalClusterSecrets, "web-oidc.env")))
+            // The newest of the files the script writes: an older .secrets/ folder lacks it, and the script adds it.
+            if (File.Exists(Path.Combine(LocalClusterSecrets, "web-keyring.env")))
             {
                 return;
             }

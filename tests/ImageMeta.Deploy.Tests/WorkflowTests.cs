@@ -70,8 +70,15 @@ public sealed class WorkflowTests
         var steps = Jobs(workflow).SelectMany(Steps).ToList();
         var runs = string.Join('\n', steps.Select(s => Manifests.Text(s, "run")).OfType<string>());
 
-        Assert.Contains(steps, s => Manifests.Text(s, "uses")?.StartsWith("dapr/setup-dapr@", StringComparison.Ordinal) == true);
-        Assert.Contains("dapr init", runs, StringComparison.Ordinal);
+        // The CLI and `dapr init` come from the README's main command itself, so the job tests that set-up.
+        Assert.DoesNotContain(steps, s => Manifests.Text(s, "uses")?.StartsWith("dapr/setup-dapr@", StringComparison.Ordinal) == true);
+        var script = File.ReadAllText(Path.Combine(Root, "scripts", "run-local.sh"));
+        Assert.Contains("\"$dapr\" init --runtime-version", script, StringComparison.Ordinal);
+        Assert.True(runs.IndexOf("scripts/run-local.sh >", StringComparison.Ordinal) < runs.IndexOf("--filter RealDaprTests", StringComparison.Ordinal),
+            "the script installs the CLI before the real-Dapr tests use it");
+        // Each dapr run on the fixed ports starts only after the one before has let them go.
+        var stop = runs.IndexOf("scripts/run-local.sh stop", StringComparison.Ordinal);
+        Assert.True(stop >= 0 && stop < runs.IndexOf("--filter RealDaprTests", StringComparison.Ordinal), "real-dapr.yml stops the run-local run (waiting for its ports) before the real-Dapr tests");
         Assert.Contains(steps, s => Manifests.Text(s, "env", "IMAGEMETA_E2E_REAL_DAPR") == "1" &&
             Manifests.Text(s, "run")?.Contains("tests/ImageMeta.EndToEnd.Tests", StringComparison.Ordinal) == true &&
             Manifests.Text(s, "run")?.Contains("--filter RealDaprTests", StringComparison.Ordinal) == true);
@@ -89,6 +96,40 @@ public sealed class WorkflowTests
         Assert.Contains("tools/azurite/start.sh .data/azurite", runs, StringComparison.Ordinal);
         Assert.Contains("dapr run -f dapr.azurite.yaml", runs, StringComparison.Ordinal);
         Assert.Contains("az storage message put -q image-events", runs, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The first version of each action whose action.yml runs on Node 24 (<c>runs.using: node24</c>), read in the
+    /// actions' repositories: actions/checkout v5, actions/setup-dotnet v5, actions/setup-node v5; helm/kind-action v1
+    /// moved to node24 in place (v1.13.0). GitHub retires the Node 20 runtime of actions; dapr/setup-dapr is still on
+    /// node20 (v2), which is why real-dapr.yml installs the CLI through scripts/run-local.sh instead.
+    /// </summary>
+    private static readonly Dictionary<string, Version> Node24Majors = new(StringComparer.Ordinal)
+    {
+        ["actions/checkout"] = new(5, 0),
+        ["actions/setup-dotnet"] = new(5, 0),
+        ["actions/setup-node"] = new(5, 0),
+        ["helm/kind-action"] = new(1, 13),
+    };
+
+    [Fact]
+    public void Every_action_is_on_a_major_that_runs_on_node_24()
+    {
+        var uses = Directory.EnumerateFiles(Workflows, "*.yml")
+            .SelectMany(file => Jobs(Manifests.Load(Path.GetRelativePath(Root, file)).Single()).SelectMany(Steps)
+                .Select(step => (File: Path.GetFileName(file), Uses: Manifests.Text(step, "uses"))))
+            .Where(u => u.Uses is not null)
+            .ToList();
+
+        Assert.NotEmpty(uses);
+        foreach (var (file, action) in uses)
+        {
+            var at = action!.IndexOf('@', StringComparison.Ordinal);
+            var (name, version) = (action[..at], action[(at + 2)..]);
+            Assert.True(Node24Majors.TryGetValue(name, out var first), $"{file}: {name} is not known to run on Node 24; check its action.yml and add it here");
+            var pinned = Version.Parse(version.Contains('.', StringComparison.Ordinal) ? version : version + ".0");
+            Assert.True(pinned >= first, $"{file}: {action} runs on Node 20; use v{first} or later");
+        }
     }
 
     private static IEnumerable<Dictionary<object, object?>> Jobs(Dictionary<object, object?> workflow) =>

@@ -107,5 +107,49 @@ public sealed class RealDaprPipeline : IAsyncDisposable
         }
 
         await _run.DisposeAsync();
+        await WaitUntilPortsAreFreeAsync(TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>
+    /// The run file's fixed ports, apps and sidecars. <c>dapr stop</c> returns before every daprd has closed its
+    /// listeners, so the next <c>dapr run</c> on the same ports (the next test, or another profile) waits for them.
+    /// </summary>
+    private static readonly int[] RunFilePorts =
+    [
+        DaprTopology.AppPorts.Web, DaprTopology.AppPorts.Ingest, DaprTopology.AppPorts.Extractor, DaprTopology.AppPorts.Store,
+        DaprTopology.SidecarPorts.WebHttp, DaprTopology.SidecarPorts.IngestHttp, DaprTopology.SidecarPorts.ExtractorHttp, DaprTopology.SidecarPorts.StoreHttp,
+        DaprTopology.SidecarPorts.WebGrpc, DaprTopology.SidecarPorts.IngestGrpc, DaprTopology.SidecarPorts.ExtractorGrpc, DaprTopology.SidecarPorts.StoreGrpc,
+    ];
+
+    private static async Task WaitUntilPortsAreFreeAsync(TimeSpan bound)
+    {
+        var deadline = DateTime.UtcNow + bound;
+        foreach (var port in RunFilePorts)
+        {
+            while (await IsListeningAsync(port))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"Port {port} is still taken {bound.TotalSeconds} s after dapr stop.");
+                }
+
+                await Task.Delay(250);
+            }
+        }
+    }
+
+    private static async Task<bool> IsListeningAsync(int port)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            await client.ConnectAsync(System.Net.IPAddress.Loopback, port, timeout.Token);
+            return true;
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
+        {
+            return false;
+        }
     }
 }
