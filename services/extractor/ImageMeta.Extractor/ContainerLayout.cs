@@ -82,7 +82,7 @@ internal static class ContainerLayout
     {
         ImageFormats.Gif => new Walk(GifFrames(pass), null),
         ImageFormats.Webp => WebpChunks(pass),
-        ImageFormats.Png => new Walk(null, PngExif(pass.Head)),
+        ImageFormats.Png => new Walk(PngAnimationFrames(pass.Head.Span), PngExif(pass.Head)),
         _ => new Walk(null, null),
     };
 
@@ -155,6 +155,35 @@ internal static class ContainerLayout
 
             at += 12L + length;
         }
+    }
+
+    /// <summary>
+    /// An animated PNG's frame count: its acTL chunk (APNG), which must come before the first IDAT; null for a still PNG.
+    /// Skia's PNG codec ignores APNG chunks and reports one frame.
+    /// </summary>
+    private static int? PngAnimationFrames(ReadOnlySpan<byte> head)
+    {
+        long at = 8;
+        while (at + 12 <= head.Length)
+        {
+            var i = (int)at;
+            var length = BinaryPrimitives.ReadUInt32BigEndian(head[i..]);
+            var type = head.Slice(i + 4, 4);
+            if (type.SequenceEqual("IDAT"u8) || type.SequenceEqual("IEND"u8))
+            {
+                break;
+            }
+
+            if (type.SequenceEqual("acTL"u8) && length >= 8 && at + 16 <= head.Length)
+            {
+                var frames = BinaryPrimitives.ReadUInt32BigEndian(head[(i + 8)..]);
+                return frames is > 0 and <= int.MaxValue ? (int)frames : null;
+            }
+
+            at += 12L + length;
+        }
+
+        return null;
     }
 
     /// <summary>The payload of a PNG's eXIf chunk before its image data, without the chunk framing.</summary>
