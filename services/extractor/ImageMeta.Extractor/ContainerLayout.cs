@@ -161,49 +161,32 @@ internal static class ContainerLayout
     /// An animated PNG's frame count: its acTL chunk (APNG), which must come before the first IDAT; null for a still PNG.
     /// Skia's PNG codec ignores APNG chunks and reports one frame.
     /// </summary>
-    private static int? PngAnimationFrames(ReadOnlySpan<byte> head)
+    private static int? PngAnimationFrames(ReadOnlySpan<byte> head) =>
+        PngChunkBeforeImageData(head, "acTL"u8) is { Length: >= 8 } actl && BinaryPrimitives.ReadUInt32BigEndian(head[actl.Start..]) is > 0 and <= int.MaxValue and var frames
+            ? (int)frames
+            : null;
+
+    /// <summary>The payload of a PNG's eXIf chunk before its image data, without the chunk framing.</summary>
+    private static ReadOnlyMemory<byte>? PngExif(ReadOnlyMemory<byte> head) =>
+        PngChunkBeforeImageData(head.Span, "eXIf"u8) is { } exif ? head.Slice(exif.Start, exif.Length) : null;
+
+    /// <summary>Where the payload of the first chunk of <paramref name="type"/> before IDAT lies in the head (all of it there); null when there is none.</summary>
+    private static (int Start, int Length)? PngChunkBeforeImageData(ReadOnlySpan<byte> head, ReadOnlySpan<byte> type)
     {
         long at = 8;
-        while (at + 12 <= head.Length)
+        while (at + 8 <= head.Length)
         {
             var i = (int)at;
             var length = BinaryPrimitives.ReadUInt32BigEndian(head[i..]);
-            var type = head.Slice(i + 4, 4);
-            if (type.SequenceEqual("IDAT"u8) || type.SequenceEqual("IEND"u8))
+            var found = head.Slice(i + 4, 4);
+            if (found.SequenceEqual("IDAT"u8) || found.SequenceEqual("IEND"u8))
             {
                 break;
             }
 
-            if (type.SequenceEqual("acTL"u8) && length >= 8 && at + 16 <= head.Length)
+            if (found.SequenceEqual(type) && at + 8 + length <= head.Length)
             {
-                var frames = BinaryPrimitives.ReadUInt32BigEndian(head[(i + 8)..]);
-                return frames is > 0 and <= int.MaxValue ? (int)frames : null;
-            }
-
-            at += 12L + length;
-        }
-
-        return null;
-    }
-
-    /// <summary>The payload of a PNG's eXIf chunk before its image data, without the chunk framing.</summary>
-    private static ReadOnlyMemory<byte>? PngExif(ReadOnlyMemory<byte> head)
-    {
-        var span = head.Span;
-        long at = 8;
-        while (at + 8 <= span.Length)
-        {
-            var i = (int)at;
-            var length = BinaryPrimitives.ReadUInt32BigEndian(span[i..]);
-            var type = span.Slice(i + 4, 4);
-            if (type.SequenceEqual("IDAT"u8) || type.SequenceEqual("IEND"u8))
-            {
-                break;
-            }
-
-            if (type.SequenceEqual("eXIf"u8) && at + 8 + length <= span.Length)
-            {
-                return head.Slice(i + 8, (int)length);
+                return (i + 8, (int)length);
             }
 
             at += 12L + length;
