@@ -57,6 +57,36 @@ public sealed class ExifTests
     }
 
     [Fact]
+    public void The_photographers_fields_come_out_in_words()
+    {
+        var jpeg = ImageWriters.WithExif(ImageWriters.Jpeg(), new ImageWriters.ExifTags(
+            FocalLength: (66, 10), FocalLength35mm: 28, Flash: 0x19, ExposureProgram: 3, WhiteBalance: 1,
+            Artist: " Ansel Adams ", Copyright: "(c) 2024 A. Adams", Software: "Adobe Lightroom 7.2"));
+
+        var exif = _inspector.Inspect(jpeg).Value?.Exif;
+
+        Assert.NotNull(exif);
+        Assert.Equal((6.6, 28.0), (exif.FocalLength, exif.FocalLength35mm));
+        Assert.Equal(true, exif.FlashFired);
+        Assert.Equal(ExposurePrograms.AperturePriority, exif.ExposureProgram);
+        Assert.Equal(WhiteBalances.Manual, exif.WhiteBalance);
+        Assert.Equal(("Ansel Adams", "(c) 2024 A. Adams", "Adobe Lightroom 7.2"), (exif.Artist, exif.Copyright, exif.Software));
+        var noFlash = _inspector.Inspect(ImageWriters.WithExif(ImageWriters.Jpeg(), new ImageWriters.ExifTags(Flash: 0x10, ExposureProgram: 0, WhiteBalance: 0))).Value?.Exif;
+        Assert.Equal((false, null, WhiteBalances.Auto), (noFlash?.FlashFired, noFlash?.ExposureProgram, noFlash?.WhiteBalance));
+    }
+
+    [Fact]
+    public void Taken_at_falls_back_to_the_digitized_date_and_never_to_the_modification_date()
+    {
+        var modifiedOnly = ImageWriters.WithExif(ImageWriters.Jpeg(), new ImageWriters.ExifTags(Make: "Canon", DateTime: "2025:01:02 03:04:05"));
+        var digitized = ImageWriters.WithExif(ImageWriters.Jpeg(), new ImageWriters.ExifTags(
+            DateTime: "2025:01:02 03:04:05", DateTimeDigitized: "2019:07:08 09:10:11", OffsetTimeDigitized: "-05:00", OffsetTimeOriginal: "+09:00"));
+
+        Assert.Null(_inspector.Inspect(modifiedOnly).Value?.Exif?.TakenAt);
+        Assert.Equal("2019-07-08T09:10:11-05:00", _inspector.Inspect(digitized).Value?.Exif?.TakenAt);
+    }
+
+    [Fact]
     public void Time_without_offset_stays_local_and_unzoned()
     {
         var jpeg = ImageWriters.WithExif(ImageWriters.Jpeg(), new ImageWriters.ExifTags(DateTimeOriginal: "2023:12:31 23:59:58"));

@@ -35,6 +35,21 @@ public sealed class FormatTests
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
+    [Fact]
+    public void An_animated_png_counts_the_frames_its_actl_chunk_declares()
+    {
+        // APNG: an acTL chunk (frame count, plays) before IDAT; Skia's PNG codec ignores it and says one frame.
+        var png = ImageWriters.Png(12, 10);
+        byte[] actl = [0, 0, 0, 8, .. "acTL"u8, 0, 0, 0, 41, 0, 0, 0, 0, 0, 0, 0, 0];
+        byte[] animated = [.. png.AsSpan(0, 33), .. actl, .. png.AsSpan(33)];
+
+        var result = _inspector.Inspect(animated);
+
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        Assert.Equal((ImageFormats.Png, 41), (result.Value.Format, result.Value.FrameCount));
+        Assert.Equal(1, _inspector.Inspect(png).Value?.FrameCount);
+    }
+
     [Theory]
     [MemberData(nameof(StillImages))]
     public void Reads_format_size_and_frames_from_the_header(string kind, string format, int width, int height, int frames)

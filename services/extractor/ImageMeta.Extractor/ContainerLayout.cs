@@ -82,7 +82,7 @@ internal static class ContainerLayout
     {
         ImageFormats.Gif => new Walk(GifFrames(pass), null),
         ImageFormats.Webp => WebpChunks(pass),
-        ImageFormats.Png => new Walk(null, PngExif(pass.Head)),
+        ImageFormats.Png => new Walk(PngAnimationFrames(pass.Head.Span), PngExif(pass.Head)),
         _ => new Walk(null, null),
     };
 
@@ -157,24 +157,36 @@ internal static class ContainerLayout
         }
     }
 
+    /// <summary>
+    /// An animated PNG's frame count: its acTL chunk (APNG), which must come before the first IDAT; null for a still PNG.
+    /// Skia's PNG codec ignores APNG chunks and reports one frame.
+    /// </summary>
+    private static int? PngAnimationFrames(ReadOnlySpan<byte> head) =>
+        PngChunkBeforeImageData(head, "acTL"u8) is { Length: >= 8 } actl && BinaryPrimitives.ReadUInt32BigEndian(head[actl.Start..]) is > 0 and <= int.MaxValue and var frames
+            ? (int)frames
+            : null;
+
     /// <summary>The payload of a PNG's eXIf chunk before its image data, without the chunk framing.</summary>
-    private static ReadOnlyMemory<byte>? PngExif(ReadOnlyMemory<byte> head)
+    private static ReadOnlyMemory<byte>? PngExif(ReadOnlyMemory<byte> head) =>
+        PngChunkBeforeImageData(head.Span, "eXIf"u8) is { } exif ? head.Slice(exif.Start, exif.Length) : null;
+
+    /// <summary>Where the payload of the first chunk of <paramref name="type"/> before IDAT lies in the head (all of it there); null when there is none.</summary>
+    private static (int Start, int Length)? PngChunkBeforeImageData(ReadOnlySpan<byte> head, ReadOnlySpan<byte> type)
     {
-        var span = head.Span;
         long at = 8;
-        while (at + 8 <= span.Length)
+        while (at + 8 <= head.Length)
         {
             var i = (int)at;
-            var length = BinaryPrimitives.ReadUInt32BigEndian(span[i..]);
-            var type = span.Slice(i + 4, 4);
-            if (type.SequenceEqual("IDAT"u8) || type.SequenceEqual("IEND"u8))
+            var length = BinaryPrimitives.ReadUInt32BigEndian(head[i..]);
+            var found = head.Slice(i + 4, 4);
+            if (found.SequenceEqual("IDAT"u8) || found.SequenceEqual("IEND"u8))
             {
                 break;
             }
 
-            if (type.SequenceEqual("eXIf"u8) && at + 8 + length <= span.Length)
+            if (found.SequenceEqual(type) && at + 8 + length <= head.Length)
             {
-                return head.Slice(i + 8, (int)length);
+                return (i + 8, (int)length);
             }
 
             at += 12L + length;

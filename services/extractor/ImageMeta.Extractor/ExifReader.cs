@@ -13,6 +13,7 @@ namespace ImageMeta.Extractor;
 public static class ExifReader
 {
     private const int TagOffsetTimeOriginal = 0x9011;
+    private const int TagOffsetTimeDigitized = 0x9012;
 
     /// <summary>EXIF facts and the EXIF orientation tag (1 when absent).</summary>
     public sealed record ExifFacts(ExifMetadata? Exif, int Orientation);
@@ -69,11 +70,20 @@ public static class ExifReader
             CameraMake = Text(ifd0, ExifDirectoryBase.TagMake),
             CameraModel = Text(ifd0, ExifDirectoryBase.TagModel),
             LensModel = Text(sub, ExifDirectoryBase.TagLensModel),
-            TakenAt = TakenAt(sub, ifd0),
+            TakenAt = TakenAt(sub),
             ExposureTime = Positive(sub, ExifDirectoryBase.TagExposureTime),
             FNumber = Positive(sub, ExifDirectoryBase.TagFNumber),
             Iso = sub is not null && sub.TryGetInt32(ExifDirectoryBase.TagIsoEquivalent, out var iso) && iso > 0 ? iso : null,
             FocalLength = Positive(sub, ExifDirectoryBase.TagFocalLength),
+            FocalLength35mm = sub is not null && sub.TryGetInt32(ExifDirectoryBase.Tag35MMFilmEquivFocalLength, out var fl35) && fl35 > 0 ? fl35 : null,
+            FlashFired = sub is not null && sub.TryGetInt32(ExifDirectoryBase.TagFlash, out var flash) ? (flash & 1) == 1 : null,
+            ExposureProgram = sub is not null && sub.TryGetInt32(ExifDirectoryBase.TagExposureProgram, out var program) ? ExposurePrograms.FromExif(program) : null,
+            WhiteBalance = sub is not null && sub.TryGetInt32(ExifDirectoryBase.TagWhiteBalanceMode, out var balance)
+                ? balance switch { 0 => WhiteBalances.Auto, 1 => WhiteBalances.Manual, _ => null }
+                : null,
+            Artist = Text(ifd0, ExifDirectoryBase.TagArtist),
+            Copyright = Text(ifd0, ExifDirectoryBase.TagCopyright),
+            Software = Text(ifd0, ExifDirectoryBase.TagSoftware),
             Gps = Position(gps),
         };
 
@@ -97,10 +107,16 @@ public static class ExifReader
         return double.IsFinite(value) && value > 0 ? Math.Round(value, 6) : null;
     }
 
-    /// <summary>DateTimeOriginal as ISO 8601, with OffsetTimeOriginal when the file records it.</summary>
-    private static string? TakenAt(ExifSubIfdDirectory? sub, ExifIfd0Directory? ifd0)
+    /// <summary>
+    /// DateTimeOriginal, else CreateDate (DateTimeDigitized), as ISO 8601 with the offset the file records for that date
+    /// (OffsetTimeOriginal, OffsetTimeDigitized). Never IFD0 DateTime: that is when the file was last changed.
+    /// </summary>
+    private static string? TakenAt(ExifSubIfdDirectory? sub) =>
+        Stamp(Text(sub, ExifDirectoryBase.TagDateTimeOriginal), Text(sub, TagOffsetTimeOriginal))
+        ?? Stamp(Text(sub, ExifDirectoryBase.TagDateTimeDigitized), Text(sub, TagOffsetTimeDigitized));
+
+    private static string? Stamp(string? raw, string? offset)
     {
-        var raw = Text(sub, ExifDirectoryBase.TagDateTimeOriginal) ?? Text(ifd0, ExifDirectoryBase.TagDateTime);
         if (raw is null || !DateTime.TryParseExact(raw, ["yyyy:MM:dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss", "yyyy:MM:dd HH:mm:ss.FFF", "yyyy-MM-ddTHH:mm:ss"],
                 CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
         {
@@ -108,7 +124,6 @@ public static class ExifReader
         }
 
         var stamp = local.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
-        var offset = Text(sub, TagOffsetTimeOriginal);
         if (offset is { Length: 6 } && (offset[0] is '+' or '-') &&
             TimeSpan.TryParseExact(offset[1..], @"hh\:mm", CultureInfo.InvariantCulture, out var span) && span <= TimeSpan.FromHours(14))
         {

@@ -249,7 +249,17 @@ public static class ImageWriters
         (uint Num, uint Den)? FNumber = null,
         ushort? Iso = null,
         (uint Num, uint Den)? FocalLength = null,
-        (double Lat, double Lon, double? Alt)? Gps = null);
+        (double Lat, double Lon, double? Alt)? Gps = null,
+        string? DateTime = null,
+        string? DateTimeDigitized = null,
+        string? OffsetTimeDigitized = null,
+        ushort? FocalLength35mm = null,
+        ushort? Flash = null,
+        ushort? ExposureProgram = null,
+        ushort? WhiteBalance = null,
+        string? Artist = null,
+        string? Copyright = null,
+        string? Software = null);
 
     /// <summary>Inserts an APP1 EXIF segment (big-endian TIFF: IFD0, Exif IFD, GPS IFD) right after the JPEG's SOI.</summary>
     public static byte[] WithExif(byte[] jpeg, ExifTags tags)
@@ -260,6 +270,16 @@ public static class ImageWriters
         if (tags.Make is not null) ifd0.Add(Entry.Ascii(0x010F, tags.Make));
         if (tags.Model is not null) ifd0.Add(Entry.Ascii(0x0110, tags.Model));
         if (tags.Orientation is { } o) ifd0.Add(Entry.Short(0x0112, (ushort)o));
+        if (tags.Software is not null) ifd0.Add(Entry.Ascii(0x0131, tags.Software));
+        if (tags.DateTime is not null) ifd0.Add(Entry.Ascii(0x0132, tags.DateTime));
+        if (tags.Artist is not null) ifd0.Add(Entry.Ascii(0x013B, tags.Artist));
+        if (tags.Copyright is not null) ifd0.Add(Entry.Ascii(0x8298, tags.Copyright));
+        if (tags.ExposureProgram is { } program) exif.Add(Entry.Short(0x8822, program));
+        if (tags.DateTimeDigitized is not null) exif.Add(Entry.Ascii(0x9004, tags.DateTimeDigitized));
+        if (tags.OffsetTimeDigitized is not null) exif.Add(Entry.Ascii(0x9012, tags.OffsetTimeDigitized));
+        if (tags.Flash is { } flash) exif.Add(Entry.Short(0x9209, flash));
+        if (tags.WhiteBalance is { } balance) exif.Add(Entry.Short(0xA403, balance));
+        if (tags.FocalLength35mm is { } fl35) exif.Add(Entry.Short(0xA405, fl35));
         if (tags.ExposureTime is { } e) exif.Add(Entry.Rational(0x829A, e.Num, e.Den));
         if (tags.FNumber is { } fn) exif.Add(Entry.Rational(0x829D, fn.Num, fn.Den));
         if (tags.Iso is { } iso) exif.Add(Entry.Short(0x8827, iso));
