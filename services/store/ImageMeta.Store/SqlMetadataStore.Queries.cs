@@ -35,8 +35,9 @@ public sealed partial class SqlMetadataStore
             Filter("width <= @maxWidth", "maxWidth", query.MaxWidth);
             Filter("height >= @minHeight", "minHeight", query.MinHeight);
             Filter("height <= @maxHeight", "maxHeight", query.MaxHeight);
-            Filter("(LOWER(camera_make) LIKE @camera ESCAPE '\\' OR LOWER(camera_model) LIKE @camera ESCAPE '\\')", "camera",
-                query.Camera is null ? null : Contains(query.Camera.ToLowerInvariant()));
+            // Folded keys on both sides (SearchText.Fold), compared as code units: the same answer on every provider,
+            // where LOWER knows only ASCII on SQLite and follows the locale on PostgreSQL.
+            Filter("camera_key LIKE @camera ESCAPE '\\'", "camera", query.Camera is null ? null : Contains(SearchText.Fold(query.Camera)!));
             Filter("lens_key LIKE @lens ESCAPE '\\'", "lens", query.Lens is null ? null : Contains(SearchText.Fold(query.Lens)!));
             Filter("iso >= @minIso", "minIso", query.MinIso);
             Filter("iso <= @maxIso", "maxIso", query.MaxIso);
