@@ -54,9 +54,15 @@ public sealed partial class SqlMetadataStore(StoreProvider provider, StoreMetric
     public Task PingAsync(CancellationToken cancellationToken) =>
         Guard(async () =>
         {
+            // A read (SELECT 1) succeeds on a read-only SQLite file while every save fails: only a write proves readiness.
+            // Begun as every write is (SQLite: BEGIN IMMEDIATE, the write lock), then rolled back.
             await using var connection = await OpenAsync(cancellationToken);
-            await using var command = Command(connection, null, "SELECT 1");
-            return await command.ExecuteScalarAsync(cancellationToken);
+            await using var transaction = await Provider.BeginWriteAsync(connection, cancellationToken);
+            await using var command = Command(connection, transaction, "INSERT INTO store_state (name, value) VALUES (@name, 0)");
+            Add(command, "name", "readiness-probe");
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.RollbackAsync(cancellationToken);
+            return 0;
         });
 
     /// <summary>

@@ -124,8 +124,8 @@ public abstract class StoreProvider
             default:
                 if (string.IsNullOrWhiteSpace(connectionString))
                 {
+                    // The folder is created by MigrateAsync, where a refusal becomes a StoreStartupException that names it.
                     var folder = Path.GetFullPath(options.DataDirectory, contentRoot);
-                    Directory.CreateDirectory(folder);
                     connectionString = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, "metadata.db"), DefaultTimeout = 30 }.ToString();
                 }
 
