@@ -34,21 +34,74 @@ public sealed partial class SqlMetadataStore
                 bytes += (high * 4294967296m) + low;
             }
 
-            // Groups need every hash (one narrow scan of the partial index); the pairs are compared in memory.
-            await using var hashes = Command(connection, null, "SELECT perceptual_hash FROM images WHERE perceptual_hash IS NOT NULL AND is_current = 1");
-            var all = new List<ulong>();
-            await using (var hashReader = await hashes.ExecuteReaderAsync(cancellationToken))
+            var stats = new ImageStats(total, byFormat, byStatus, bytes);
+            if (_options.NearDuplicateGroupsRefresh <= TimeSpan.Zero)
             {
-                while (await hashReader.ReadAsync(cancellationToken))
-                {
-                    all.Add(unchecked((ulong)hashReader.GetInt64(0)));
-                }
+                // Computed for every answer: no age to report.
+                var (groups, grouped) = await CountGroupsAsync(connection, cancellationToken);
+                return stats with { NearDuplicateGroups = groups, NearDuplicateImages = grouped };
             }
 
-            var (groups, grouped) = NearDuplicateGroups.Count(all, PerceptualHash.NearDuplicateDistance);
-            // Computed for this answer, so it has no age to report.
-            return new ImageStats(total, byFormat, byStatus, bytes, groups, grouped);
+            if (_groups is not { } figures)
+            {
+                // Nothing computed yet: this answer waits for the figures, then keeps them (labelled like later answers,
+                // so the next answer's ETag matches while nothing changed).
+                var (groups, grouped) = await CountGroupsAsync(connection, cancellationToken);
+                figures = _groups = new GroupFigures(groups, grouped, _time.GetUtcNow());
+            }
+
+            if (_time.GetUtcNow() - figures.AsOf >= _options.NearDuplicateGroupsRefresh && Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0)
+            {
+                // One refresh at a time, off the request: this answer and the others meanwhile carry the older figures, labelled.
+                _ = Task.Run(RefreshGroupsAsync, CancellationToken.None);
+            }
+
+            return stats with { NearDuplicateGroups = figures.Groups, NearDuplicateImages = figures.Images, NearDuplicateGroupsAsOf = figures.AsOf };
         });
+
+    /// <summary>The near-duplicate figures and when they were computed.</summary>
+    private sealed record GroupFigures(long Groups, long Images, DateTimeOffset AsOf);
+
+    private volatile GroupFigures? _groups;
+    private int _refreshing;
+
+    private async Task RefreshGroupsAsync()
+    {
+        try
+        {
+            await Guard(async () =>
+            {
+                await using var connection = await OpenAsync(CancellationToken.None);
+                var (groups, grouped) = await CountGroupsAsync(connection, CancellationToken.None);
+                _groups = new GroupFigures(groups, grouped, _time.GetUtcNow());
+                return 0;
+            }, "stats");
+        }
+        catch (StoreUnavailableException)
+        {
+            // Counted by Guard; the older figures stay and the next stats request tries again.
+        }
+        finally
+        {
+            Volatile.Write(ref _refreshing, 0);
+        }
+    }
+
+    /// <summary>Groups need every hash (one narrow scan of the partial index); the pairs are compared in memory.</summary>
+    private static async Task<(long Groups, long Images)> CountGroupsAsync(System.Data.Common.DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var hashes = Command(connection, null, "SELECT perceptual_hash FROM images WHERE perceptual_hash IS NOT NULL AND is_current = 1");
+        var all = new List<ulong>();
+        await using (var hashReader = await hashes.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await hashReader.ReadAsync(cancellationToken))
+            {
+                all.Add(unchecked((ulong)hashReader.GetInt64(0)));
+            }
+        }
+
+        return NearDuplicateGroups.Count(all, PerceptualHash.NearDuplicateDistance);
+    }
 
     public Task<ImageTimeline> TimelineAsync(string? status, string? format, CancellationToken cancellationToken) =>
         Guard(async () =>
