@@ -300,6 +300,50 @@ public sealed partial class SqlMetadataStore
             return new ImageLookup(records.OrderBy(r => r.Id.Value, StringComparer.Ordinal).ToList(), deleted.OrderBy(d => d.Value, StringComparer.Ordinal).ToList());
         }, "lookup");
 
+    /// <summary>
+    /// Counts the summary rows again from the current images, in one transaction: after a bulk load that bypassed the
+    /// writes (bench/store), or to check them. Writers wait meanwhile on SQLite; elsewhere a write committing during the
+    /// recount may be counted twice or not at all, so run it while nothing writes.
+    /// </summary>
+    public Task RecountSummariesAsync(CancellationToken cancellationToken) =>
+        Guard(async () =>
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var transaction = await Provider.BeginWriteAsync(connection, cancellationToken);
+            var rows = new List<(string Kind, string Bucket, long Images, long High, long Low)>();
+            await using (var formats = Command(connection, transaction,
+                "SELECT format, status, COUNT(*), COALESCE(SUM(byte_size / 4294967296), 0), COALESCE(SUM(byte_size % 4294967296), 0) FROM images WHERE is_current = 1 GROUP BY format, status"))
+            {
+                await using var reader = await formats.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows.Add(("format", (Text(reader, 0) ?? string.Empty) + "/" + reader.GetString(1), Int64(reader, 2), Int64(reader, 3), Int64(reader, 4)));
+                }
+            }
+
+            var month = Provider.Prefix("sort_time", 7);
+            await using (var months = Command(connection, transaction, $"SELECT {month}, COUNT(*) FROM images WHERE is_current = 1 GROUP BY {month}"))
+            {
+                await using var reader = await months.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows.Add(("month", reader.GetString(0), Int64(reader, 1), 0, 0));
+                }
+            }
+
+            var batch = new SqlBatch();
+            batch.Add("DELETE FROM image_summary");
+            foreach (var (kind, bucket, images, high, low) in rows)
+            {
+                batch.Add("INSERT INTO image_summary (kind, bucket, shard, images, bytes_high, bytes_low) VALUES (@k, @b, 0, @i, @h, @l)",
+                    ("k", kind), ("b", bucket), ("i", images), ("h", high), ("l", low));
+            }
+
+            await batch.ExecuteAsync(connection, transaction, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return 0;
+        }, "maintain");
+
     /// <summary>The summary rows of one kind, shards summed.</summary>
     private static async Task<List<(string Bucket, long Images, long High, long Low)>> SummaryAsync(System.Data.Common.DbConnection connection, string kind, CancellationToken cancellationToken)
     {
