@@ -19,4 +19,9 @@ namespace ImageMeta.Contracts;
 [JsonSerializable(typeof(ImageAnalysis))]
 [JsonSerializable(typeof(UploadAccepted))]
 [JsonSerializable(typeof(ImageStatusView))]
+[JsonSerializable(typeof(DeleteAccepted))]
+[JsonSerializable(typeof(ReprocessAccepted))]
+[JsonSerializable(typeof(ReprocessingRequest))]
+[JsonSerializable(typeof(ReprocessingJob))]
+[JsonSerializable(typeof(ReprocessingJobs))]
 public sealed partial class ContractJsonContext : JsonSerializerContext;

@@ -86,6 +86,9 @@ public static class DaprTopology
 
         /// <summary>Store: <c>PUT images/{id}</c> upserts an <see cref="ImageRecord"/>; GET reads.</summary>
         public const string Images = "images";
+
+        /// <summary>Ingest: <c>POST reprocessing</c> starts a job (<see cref="ReprocessingRequest"/>); <c>GET reprocessing/{id}</c> answers <see cref="ReprocessingJob"/>.</summary>
+        public const string Reprocessing = "reprocessing";
     }
 
     /// <summary>Workflow and activity names as registered with the workflow engine.</summary>
@@ -97,5 +100,11 @@ public static class DaprTopology
         public const string ExtractMetadataActivity = "ExtractMetadata";
         public const string MakeThumbnailActivity = "MakeThumbnail";
         public const string SaveMetadataActivity = "SaveMetadata";
+
+        /// <summary>Removes an image's blob version, thumbnail, renditions and record (tombstoned), so a crash halfway is finished by the next attempt.</summary>
+        public const string DeleteImage = "DeleteImageWorkflow";
+
+        /// <summary>A reprocessing job: pages through the store and runs <see cref="ImageMetadata"/> for each match, at most N at once.</summary>
+        public const string Reprocessing = "ReprocessingWorkflow";
     }
 }

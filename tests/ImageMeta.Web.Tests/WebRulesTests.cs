@@ -32,17 +32,22 @@ public sealed class WebRulesTests
         var id = ImageId.For("images", "a.png", "v1");
         var blob = new BlobReference("images", "a.png", "v1", null, 10);
         var failed = new ImageRecord { Id = id, Blob = blob, Status = ImageStatus.Failed, Failure = new ProcessingFailure(FailureClass.Corrupt, "Truncated."), ProcessedAt = DateTimeOffset.UnixEpoch };
-        var running = new IngestWorkflowState("RUNNING", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, null);
+        ImageStatusView Workflow(WorkflowRunStatus status, string? message = null, WaitingFor? waiting = null) =>
+            new(id, new WorkflowStatusView(status, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, message is null ? null : "X", message, waiting));
 
-        Assert.Equal(UploadStage.Queued, UploadStage.From(null).Stage);
-        Assert.Equal(UploadStage.Queued, UploadStage.From(new IngestStatus(id, new IngestWorkflowState("PENDING", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, null), null)).Stage);
-        Assert.Equal(UploadStage.Extracting, UploadStage.From(new IngestStatus(id, running, null)).Stage);
-        var stage = UploadStage.From(new IngestStatus(id, running, failed));
+        Assert.Equal(UploadStage.Queued, UploadStage.From(null, null).Stage);
+        Assert.Equal(UploadStage.Queued, UploadStage.From(Workflow(WorkflowRunStatus.Pending), null).Stage);
+        Assert.Equal(UploadStage.Extracting, UploadStage.From(Workflow(WorkflowRunStatus.Running), null).Stage);
+        var stage = UploadStage.From(Workflow(WorkflowRunStatus.Running), failed);
         Assert.Equal((UploadStage.Failed, FailureClass.Corrupt, true), (stage.Stage, stage.FailureClass, stage.Done));
         Assert.Contains("Truncated.", stage.Sentence, StringComparison.Ordinal);
-        var gone = UploadStage.From(new IngestStatus(id, new IngestWorkflowState("FAILED", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, "X", "the store refused it"), null));
+        var gone = UploadStage.From(Workflow(WorkflowRunStatus.Failed, "the store refused it"), null);
         Assert.Equal(UploadStage.Failed, gone.Stage);
         Assert.Contains("the store refused it", gone.Sentence, StringComparison.Ordinal);
+        var waiting = UploadStage.From(Workflow(WorkflowRunStatus.Running, waiting: new WaitingFor("extractor", new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), 3)), null);
+        Assert.Equal(UploadStage.Extracting, waiting.Stage);
+        Assert.Contains("extractor", waiting.Sentence, StringComparison.Ordinal);
+        Assert.Contains("03:04:05", waiting.Sentence, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed record SweepReport(
 /// </summary>
 public sealed partial class SweepRunner(
     IBlobBinding blobs, VersionReads versions, StoreCalls store, ImageWorkflowStarter starter, RepairBackoff repairs, SweepPositions positions,
-    IOptions<IngestOptions> options, TimeProvider time, ILogger<SweepRunner> logger) : IDisposable
+    IngestMetrics metrics, IOptions<IngestOptions> options, TimeProvider time, ILogger<SweepRunner> logger) : IDisposable
 {
     /// <summary>At most this many unreadable names are remembered; past it, the oldest due ones go first.</summary>
     private const int MaxUnreadableRemembered = 10_000;
@@ -132,14 +132,14 @@ public sealed partial class SweepRunner(
             if (records.TryGetValue(id, out var record) && !record.NeedsRepair)
             {
                 repairs.Recorded(id.Value);
-                Interlocked.Increment(ref tally.Known);
+                CountKnown(tally);
                 return;
             }
 
             switch (await starter.StatusAsync(id, ct))
             {
                 case { } running when !running.IsTerminal():
-                    Interlocked.Increment(ref tally.Known);
+                    CountKnown(tally);
                     return;
                 case null when record is null:
                     // Nobody ever started it: a new image, no backoff.
@@ -156,6 +156,13 @@ public sealed partial class SweepRunner(
 
             Count(tally, await starter.StartAsync(blob, ImageTrigger.Repair, ct, recordChecked: true), repaired: true);
         });
+    }
+
+    /// <summary>A blob already recorded or still running: counted like the starter counts a known image, so the sweep's duplicates show on the same metric.</summary>
+    private void CountKnown(Tally tally)
+    {
+        Interlocked.Increment(ref tally.Known);
+        metrics.Duplicates.Add(1, IngestMetrics.TriggerTag(ImageTrigger.Sweep));
     }
 
     private static void Count(Tally tally, StartOutcome outcome, bool repaired)

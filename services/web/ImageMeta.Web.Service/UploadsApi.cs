@@ -99,16 +99,33 @@ public static class UploadsApi
         return Problem(outcome.Status, outcome.FailureClass ?? "refused", outcome.Detail ?? $"Ingest refused the file ({outcome.Status}).");
     }
 
-    private static async Task<Results<Ok<UploadStage>, ProblemHttpResult>> StageAsync(string id, IngestCalls ingest, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<UploadStage>, ProblemHttpResult>> StageAsync(string id, IngestCalls ingest, StoreCalls store, CancellationToken cancellationToken)
     {
         if (!ImageId.TryParse(id, out var imageId))
         {
             return Problem(StatusCodes.Status400BadRequest, "invalid-id", "That is not an image id.");
         }
 
+        // The record is the store's to answer and ingest answers the workflow only: the web app joins the two. A record
+        // settles the stage, so the workflow is asked only while there is none.
+        ImageRecord? record;
         try
         {
-            return TypedResults.Ok(UploadStage.From(await ingest.StatusAsync(imageId, cancellationToken)));
+            record = await store.FindAsync(imageId, cancellationToken);
+        }
+        catch (PipelineUnavailableException)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, "The image store is not answering, so this file's progress cannot be shown right now.");
+        }
+
+        if (record is not null)
+        {
+            return TypedResults.Ok(UploadStage.From(null, record));
+        }
+
+        try
+        {
+            return TypedResults.Ok(UploadStage.From(await ingest.StatusAsync(imageId, cancellationToken), null));
         }
         catch (PipelineUnavailableException)
         {

@@ -1,5 +1,6 @@
 using ImageMeta.Contracts;
 using ImageMeta.ServiceDefaults;
+using ImageMeta.Web.Service.Library;
 using ImageMeta.Web.Service.Pipeline;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -36,6 +37,7 @@ public static class WebRegistration
         services.AddSingleton(sp => new IngestCalls(sp.GetRequiredKeyedService<SidecarInvocation>(DaprTopology.AppIds.Ingest)));
         services.AddSingleton(sp => new StoreCalls(sp.GetRequiredKeyedService<SidecarInvocation>(DaprTopology.AppIds.Store), sp.GetRequiredService<IOptions<WebOptions>>()));
 
+        services.AddWebUi();
         services.AddRazorPages();
         services.AddAntiforgery(o =>
         {

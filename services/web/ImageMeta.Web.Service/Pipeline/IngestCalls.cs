@@ -7,12 +7,6 @@ namespace ImageMeta.Web.Service.Pipeline;
 /// <summary>Ingest's answer to an accepted upload (<c>202 {id, blob, workflow}</c>).</summary>
 public sealed record IngestAccepted(ImageId Id, string Workflow);
 
-/// <summary>Ingest's <c>GET /images/{id}/status</c>: the workflow's state joined with the store's record.</summary>
-public sealed record IngestStatus(ImageId Id, IngestWorkflowState? Workflow, ImageRecord? Record);
-
-/// <summary>The workflow part of <see cref="IngestStatus"/>.</summary>
-public sealed record IngestWorkflowState(string RuntimeStatus, DateTimeOffset CreatedAt, DateTimeOffset LastUpdatedAt, string? FailureType, string? FailureMessage);
-
 /// <summary>What ingest said to an upload: accepted, refused (with ingest's status and sentence), or busy for a while.</summary>
 public sealed record UploadOutcome(IngestAccepted? Accepted, int Status, string? Detail, string? FailureClass, TimeSpan? RetryAfter);
 
@@ -43,8 +37,8 @@ public sealed class IngestCalls(SidecarInvocation ingest)
         return new UploadOutcome(null, (int)response.StatusCode, detail, failureClass, retryAfter);
     }
 
-    /// <summary>The image's processing state, or null while ingest knows neither a workflow nor a record.</summary>
-    public async Task<IngestStatus?> StatusAsync(ImageId id, CancellationToken cancellationToken)
+    /// <summary>The image's workflow state (ingest answers the workflow only; the record is the store's), or null while ingest knows no workflow.</summary>
+    public async Task<ImageStatusView?> StatusAsync(ImageId id, CancellationToken cancellationToken)
     {
         using var response = await ingest.GetAsync($"{DaprTopology.Methods.Images}/{id}/status", cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
@@ -52,6 +46,6 @@ public sealed class IngestCalls(SidecarInvocation ingest)
             return null;
         }
 
-        return await ingest.ReadAsync<IngestStatus>(response, cancellationToken);
+        return await ingest.ReadAsync<ImageStatusView>(response, cancellationToken);
     }
 }

@@ -16,26 +16,38 @@ public sealed record UploadStage(string Stage, string Sentence, string? FailureC
 
     public bool Done => Stage is Stored or Failed;
 
-    public static UploadStage From(IngestStatus? status)
+    /// <summary>The stage from the store's record when there is one, else from ingest's word on the workflow.</summary>
+    public static UploadStage From(ImageStatusView? status, ImageRecord? record)
     {
-        if (status?.Record is { } record)
+        if (record is not null)
         {
             return record.Status == ImageStatus.Succeeded
                 ? new UploadStage(Stored, StoredSentence(record), null, record.ProcessedAt)
                 : new UploadStage(Failed, FailureSentence(record.Failure), record.Failure?.Class, record.ProcessedAt);
         }
 
-        return status?.Workflow?.RuntimeStatus switch
+        if (status?.Workflow is not { } workflow)
         {
-            "FAILED" or "TERMINATED" => new UploadStage(
+            return new UploadStage(Queued, "Waiting for processing to start.", null, null);
+        }
+
+        return workflow.RuntimeStatus switch
+        {
+            WorkflowRunStatus.Failed or WorkflowRunStatus.Terminated or WorkflowRunStatus.Canceled => new UploadStage(
                 Failed,
-                $"Processing stopped without a result: {status.Workflow.FailureMessage ?? status.Workflow.RuntimeStatus.ToLowerInvariant()}.",
+                $"Processing stopped without a result: {workflow.FailureMessage ?? workflow.RuntimeStatus.ToString().ToLowerInvariant()}.",
                 Contracts.FailureClass.Unavailable,
-                status.Workflow.LastUpdatedAt),
-            "RUNNING" or "COMPLETED" => new UploadStage(Extracting, "Reading the image's metadata.", null, null),
+                workflow.LastUpdatedAt),
+            WorkflowRunStatus.Running or WorkflowRunStatus.Completed or WorkflowRunStatus.ContinuedAsNew or WorkflowRunStatus.Suspended => workflow.WaitingFor is { } waiting
+                ? new UploadStage(Extracting, WaitingSentence(waiting), null, null)
+                : new UploadStage(Extracting, "Reading the image's metadata.", null, null),
             _ => new UploadStage(Queued, "Waiting for processing to start.", null, null),
         };
     }
+
+    /// <summary>A step is being retried: name the service it waits for and when the next attempt is, so a long wait reads as one.</summary>
+    private static string WaitingSentence(WaitingFor waiting) =>
+        $"Waiting for the {waiting.Service} service, which did not answer; attempt {waiting.Attempt} starts at {waiting.Until.ToUniversalTime():HH:mm:ss} UTC.";
 
     private static string StoredSentence(ImageRecord record) => record.Metadata is { } m
         ? $"Stored: {m.Format.ToUpperInvariant()}, {m.Width} × {m.Height} pixels."

@@ -17,7 +17,7 @@ public sealed partial class DetailModel(StoreCalls store, IngestCalls ingest, IO
 {
     public ImageRecord? Record { get; private set; }
 
-    public IngestStatus? Status { get; private set; }
+    public ImageStatusView? Status { get; private set; }
 
     public SimilarAnswer? Similar { get; private set; }
 

@@ -1,0 +1,14 @@
+using ImageMeta.Contracts;
+using ImageMeta.Web.Service.Pipeline;
+
+namespace ImageMeta.Web.Service.Library;
+
+/// <summary>Registrations of the pages' live features (the changes feed, renditions, map, lifecycle actions).</summary>
+public static class WebUiRegistration
+{
+    public static IServiceCollection AddWebUi(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => new LibraryCalls(sp.GetRequiredKeyedService<SidecarInvocation>(DaprTopology.AppIds.Store)));
+        return services;
+    }
+}
