@@ -172,9 +172,9 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
             Assert.False(string.IsNullOrWhiteSpace(record.Failure?.Message));
         }
 
-        // One extraction and one thumbnail call each: content failures are permanent, so nobody retries them.
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.Equal(2 * bad.Count, Pipeline.Network.Invocations.To("extractor").Count - extractCallsBefore);
+        // One analyze call each (metadata and thumbnail from one read): content failures are permanent, so nobody retries them.
+        await QuiesceAsync();
+        Assert.Equal(bad.Count, Pipeline.Network.Invocations.To("extractor").Count - extractCallsBefore);
         Assert.All(records.Values, r => Assert.Equal(r.Failure?.Class, r.ThumbnailFailure?.Class));
     }
 
@@ -292,7 +292,7 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
         var images = TestImages.Mixed(10, seed: 5, prefix: Unique("resume"));
         var extractorFailuresBefore = FailedExtractorCalls();
 
-        // Park the workflows in their retry of ExtractMetadata: the extractor is down.
+        // Park the workflows in their retry of AnalyzeImage: the extractor is down.
         await Pipeline.Extractor.KillAsync();
         List<UploadResult> uploads;
         try
@@ -348,8 +348,7 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
         // each one's chain of parents reaches the upload's server span without a gap.
         var trace = await WaitForAsync(
             () => zipkin.Trace(upload.TraceId),
-            spans => ReachesUpload(ServerChain(spans, DaprTopology.AppIds.Extractor, verb: DaprTopology.Methods.Extract)) &&
-                     ReachesUpload(ServerChain(spans, DaprTopology.AppIds.Extractor, verb: DaprTopology.Methods.Thumbnail)) &&
+            spans => ReachesUpload(ServerChain(spans, DaprTopology.AppIds.Extractor, verb: DaprTopology.Methods.Analyze)) &&
                      ReachesUpload(ServerChain(spans, DaprTopology.AppIds.Store, verb: "PUT")),
             TimeSpan.FromSeconds(60));
         output.WriteLine(string.Join('\n', trace));
@@ -363,8 +362,7 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
 
         foreach (var (app, verb, activity) in new[]
                  {
-                     (DaprTopology.AppIds.Extractor, DaprTopology.Methods.Extract, DaprTopology.Workflows.ExtractMetadataActivity),
-                     (DaprTopology.AppIds.Extractor, DaprTopology.Methods.Thumbnail, DaprTopology.Workflows.MakeThumbnailActivity),
+                     (DaprTopology.AppIds.Extractor, DaprTopology.Methods.Analyze, DaprTopology.Workflows.AnalyzeImageActivity),
                      (DaprTopology.AppIds.Store, "PUT", DaprTopology.Workflows.SaveMetadataActivity),
                  })
         {
