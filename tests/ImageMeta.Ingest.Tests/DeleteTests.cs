@@ -82,6 +82,44 @@ public sealed class DeleteTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_BlobDeleted_event_for_a_blob_deleted_behind_the_pipeline_s_back_removes_its_record()
+    {
+        H.ExtractAnswer = (StatusCodes.Status200OK, null);
+        var status = await H.UploadAndWaitForWorkflowAsync("behind-the-back.png");
+        var id = status.GetProperty("id").GetString()!;
+        File.Delete(Path.Combine(H.ImagesFolder, "behind-the-back.png"));
+        var message = """[{"id":"e1","eventType":"Microsoft.Storage.BlobDeleted","subject":"/blobServices/default/containers/images/blobs/behind-the-back.png","eventTime":"2026-12-01T00:00:00Z","dataVersion":"","metadataVersion":"1","topic":"/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/a","data":{"api":"DeleteBlob","contentType":"image/png","blobType":"BlockBlob","url":"https://a.blob.core.windows.net/images/behind-the-back.png","sequencer":"1"}}]""";
+
+        using var delivery = await H.Http.PostAsync("/image-events", new StringContent(message));
+
+        Assert.True(delivery.IsSuccessStatusCode, await delivery.Content.ReadAsStringAsync());
+        Assert.Equal(1, (await delivery.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("removed").GetInt32());
+        var run = await H.Engine.WaitForTerminalAsync(ImageDeletions.InstanceId(ImageId.Parse(id)), TimeSpan.FromSeconds(30));
+        Assert.Equal("COMPLETED", run.RuntimeStatus);
+        Assert.Contains(OriginalDeletion.Absent, run.OutputJson, StringComparison.Ordinal);
+        Assert.False(H.Records.ContainsKey(id));
+        Assert.Equal(1, H.StoreDeletes);
+    }
+
+    [Fact]
+    public async Task A_BlobDeleted_event_for_a_name_written_again_since_keeps_the_current_version()
+    {
+        H.ExtractAnswer = (StatusCodes.Status200OK, null);
+        var status = await H.UploadAndWaitForWorkflowAsync("rewritten.png");
+        var id = status.GetProperty("id").GetString()!;
+        var message = """[{"id":"e2","eventType":"Microsoft.Storage.BlobDeleted","subject":"/blobServices/default/containers/images/blobs/rewritten.png","eventTime":"2026-12-01T00:00:00Z","dataVersion":"","metadataVersion":"1","topic":"/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/a","data":{"api":"DeleteBlob","url":"https://a.blob.core.windows.net/images/rewritten.png","sequencer":"1"}}]""";
+
+        // The blob is there at the version the record names (deleted and written again before the event arrived).
+        using var delivery = await H.Http.PostAsync("/image-events", new StringContent(message));
+
+        Assert.True(delivery.IsSuccessStatusCode, await delivery.Content.ReadAsStringAsync());
+        Assert.Equal(0, (await delivery.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("removed").GetInt32());
+        Assert.True(H.Records.ContainsKey(id));
+        Assert.Equal(0, H.StoreDeletes);
+        Assert.DoesNotContain(ImageDeletions.InstanceId(ImageId.Parse(id)), H.Engine.StartedInstanceIds);
+    }
+
+    [Fact]
     public async Task Deleting_a_replaced_version_keeps_the_blob_that_holds_the_newer_version()
     {
         H.ExtractAnswer = (StatusCodes.Status200OK, null);

@@ -140,6 +140,9 @@ public sealed class IngestHarness : IAsyncDisposable
             app.MapGet("/images/{id}", (string id) => Tombstones.ContainsKey(id)
                 ? StoreProblem(StatusCodes.Status410Gone, FailureClass.Deleted)
                 : Records.TryGetValue(id, out var record) ? Results.Json(record, ContractJson.Options) : Results.NotFound());
+            // As the store's list query with container, name and versions=all: every stored version of one name.
+            app.MapGet("/images", (string? container, string? name) => Results.Json(
+                new ImagePage([.. Records.Values.Where(r => r.Blob.Container == container && r.Blob.Name == name)], null), ContractJson.Options));
             app.MapDelete("/images/{id}", (string id) =>
             {
                 Interlocked.Increment(ref _storeDeletes);

@@ -25,8 +25,41 @@ public enum DeleteStart
 /// reuse rule). Which blob version to delete comes from the store's record; an image without a record yet (its workflow
 /// still running) from that workflow's input, so a delete during processing wins through the store's tombstone.
 /// </summary>
-public sealed partial class ImageDeletions(StoreCalls store, IDaprWorkflowClient workflows, IOptions<IngestOptions> options, ILogger<ImageDeletions> logger)
+public sealed partial class ImageDeletions(
+    StoreCalls store, VersionReads versions, IDaprWorkflowClient workflows, IOptions<IngestOptions> options, ILogger<ImageDeletions> logger)
 {
+    /// <summary>
+    /// A blob of this name was deleted behind the pipeline's back (a BlobDeleted event): every stored version of the name
+    /// that is not the blob's current version (none, when the name is gone) is deleted, record and thumbnails. A version
+    /// written again since then is the current one and stays. Answers how many deletes were started.
+    /// </summary>
+    /// <exception cref="Dapr.AppUnavailableException">The store could not be asked.</exception>
+    /// <exception cref="ImageMeta.Blobs.BlobBindingUnavailableException">The blob's version could not be learned.</exception>
+    public async Task<int> RemoveGoneVersionsAsync(string container, string name, CancellationToken cancellationToken)
+    {
+        string? current;
+        try
+        {
+            current = (await versions.DescribeAsync(name, cancellationToken)).Version;
+        }
+        catch (Exception e) when (e is ImageMeta.Blobs.BlobNotFoundException or ImageMeta.Blobs.BlobNotAFileException)
+        {
+            current = null;
+        }
+
+        var started = 0;
+        foreach (var record in await store.RecordsNamedAsync(container, name, cancellationToken))
+        {
+            if (current is null || !string.Equals(record.Blob.Version, current, StringComparison.Ordinal))
+            {
+                await StartAsync(record.Blob, cancellationToken);
+                started++;
+            }
+        }
+
+        return started;
+    }
+
     /// <summary>The delete workflow's instance id for an image (instance ids: letters, digits, <c>-</c> and <c>_</c>).</summary>
     public static string InstanceId(ImageId id) => $"delete-{id}";
 

@@ -74,6 +74,18 @@ public sealed class StoreCalls(IHttpClientFactory clients)
         }
     }
 
+    /// <summary>Most records of one blob name read at once (every stored version of it, <c>versions=all</c>).</summary>
+    public const int MaxVersionsPerName = 100;
+
+    /// <summary>The stored records of every version of one blob name, newest first (at most <see cref="MaxVersionsPerName"/>).</summary>
+    /// <exception cref="AppUnavailableException">No usable answer.</exception>
+    public async Task<IReadOnlyList<ImageRecord>> RecordsNamedAsync(string container, string name, CancellationToken cancellationToken)
+    {
+        var query = $"{DaprTopology.Methods.Images}?container={Uri.EscapeDataString(container)}&name={Uri.EscapeDataString(name)}&versions=all&limit={MaxVersionsPerName}";
+        using var response = await Store.GetAsync(query, cancellationToken);
+        return (await AppAnswer.ReadAsync<ImagePage>(response, cancellationToken)).Items;
+    }
+
     /// <summary>The record of an image, or null when it has none.</summary>
     /// <exception cref="AppUnavailableException">No usable answer.</exception>
     public async Task<ImageRecord?> FindRecordAsync(ImageId id, CancellationToken cancellationToken)
