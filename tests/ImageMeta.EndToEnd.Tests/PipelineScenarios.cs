@@ -237,6 +237,40 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
     }
 
     [SkippableFact]
+    public async Task An_image_deleted_through_the_API_loses_its_blob_thumbnails_and_record_and_a_second_delete_is_harmless()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var image = TestImages.Mixed(1, seed: 8, prefix: Unique("delete"))[0];
+        var upload = await Client.UploadAsync(image.Name, image.Content);
+        var records = await Client.WaitForRecordsAsync([upload.Id], Settle);
+        AssertAllStored([upload.Id], records);
+        var thumbnails = ImageThumbnail.BlobNamesFor(upload.Id).Select(n => Path.Combine(Pipeline.Network.Thumbnails.RootPath, n)).ToList();
+        Assert.Contains(thumbnails, File.Exists);
+        using var http = new HttpClient();
+        var address = new Uri(Pipeline.Ingest.BaseAddress, $"images/{upload.Id}");
+
+        using var first = await http.DeleteAsync(address);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, first.StatusCode);
+        var workflow = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement.GetProperty("workflow").GetString()!;
+        var run = await WaitForAsync(
+            () => Pipeline.Workflows.GetAsync(workflow, CancellationToken.None),
+            instance => instance?.RuntimeStatus is "COMPLETED" or "FAILED" or "TERMINATED",
+            TimeSpan.FromSeconds(60));
+
+        Assert.True(run?.RuntimeStatus == "COMPLETED", Pipeline.Workflows.Describe(workflow));
+        Assert.False(File.Exists(Path.Combine(Pipeline.Network.Images.RootPath, image.Name)));
+        Assert.DoesNotContain(thumbnails, File.Exists);
+        using (var gone = await Client.GetFromStoreAsync($"{DaprTopology.Methods.Images}/{upload.Id}"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Gone, gone.StatusCode);
+        }
+
+        using var second = await http.DeleteAsync(address);
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, second.StatusCode);
+        Assert.Equal(0, await CountRowsAsync(image));
+    }
+
+    [SkippableFact]
     public async Task Extractor_down_for_twenty_seconds_delays_images_but_every_one_succeeds()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
