@@ -129,7 +129,7 @@ public sealed class ThumbnailRendererTests
 
         Assert.Equal(FailureClass.Empty, renderer.Render(Array.Empty<byte>()).Failure?.Class);
         Assert.Equal(FailureClass.Unsupported, renderer.Render(Encoding.UTF8.GetBytes("just some notes\n")).Failure?.Class);
-        Assert.Equal(FailureClass.Unsupported, renderer.Render(heif).Failure?.Class);
+        Assert.Equal(FailureClass.Corrupt, renderer.Render(heif).Failure?.Class); // a HEIF header with nothing in it
         Assert.Equal(FailureClass.Corrupt, renderer.Render(jpeg.AsMemory(0, jpeg.Length / 2)).Failure?.Class);
         Assert.Equal(FailureClass.Corrupt, renderer.Render(ImageWriters.Png(64, 48).AsMemory(0, 40)).Failure?.Class);
         Assert.Equal(FailureClass.TooLarge, renderer.Render(new byte[100_001]).Failure?.Class);

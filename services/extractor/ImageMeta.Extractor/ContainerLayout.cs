@@ -11,8 +11,11 @@ namespace ImageMeta.Extractor;
 /// </summary>
 internal static class ContainerLayout
 {
-    /// <summary>What a walk beyond the header found: the frame count (null: the codec's count will do) and the EXIF block (TIFF bytes).</summary>
-    public sealed record Walk(int? Frames, ReadOnlyMemory<byte>? Exif);
+    /// <summary>
+    /// What a walk beyond the header found: the frame count (null: the codec's count will do), the EXIF block (TIFF bytes),
+    /// the XMP packet and the ICC profile.
+    /// </summary>
+    public sealed record Walk(int? Frames, ReadOnlyMemory<byte>? Exif, ReadOnlyMemory<byte>? Xmp = null, ReadOnlyMemory<byte>? Icc = null);
 
     /// <summary>Largest EXIF block read from a WebP's EXIF chunk; a larger one is skipped.</summary>
     private const int MaxExifBytes = 1024 * 1024;

@@ -54,9 +54,15 @@ public sealed partial class SqlMetadataStore(StoreProvider provider, StoreMetric
     public Task PingAsync(CancellationToken cancellationToken) =>
         Guard(async () =>
         {
+            // A read (SELECT 1) succeeds on a read-only SQLite file while every save fails: only a write proves readiness.
+            // Begun as every write is (SQLite: BEGIN IMMEDIATE, the write lock), then rolled back.
             await using var connection = await OpenAsync(cancellationToken);
-            await using var command = Command(connection, null, "SELECT 1");
-            return await command.ExecuteScalarAsync(cancellationToken);
+            await using var transaction = await Provider.BeginWriteAsync(connection, cancellationToken);
+            await using var command = Command(connection, transaction, "INSERT INTO store_state (name, value) VALUES (@name, 0)");
+            Add(command, "name", "readiness-probe");
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.RollbackAsync(cancellationToken);
+            return 0;
         });
 
     /// <summary>
@@ -91,7 +97,8 @@ public sealed partial class SqlMetadataStore(StoreProvider provider, StoreMetric
     {
         var m = record.Metadata;
         var exif = m?.Exif;
-        return new Dictionary<string, object?>(StringComparer.Ordinal)
+        ulong? hash = record.Thumbnail is { } t && PerceptualHash.TryParse(t.PerceptualHash, out var parsed) ? parsed : null;
+        var row = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["id"] = record.Id.Value,
             ["container"] = record.Blob.Container,
@@ -112,7 +119,7 @@ public sealed partial class SqlMetadataStore(StoreProvider provider, StoreMetric
             ["processed_at"] = Provider.ProcessedAtValue(record.ProcessedAt),
             ["write_rank"] = WriteRank(record),
             ["record_json"] = JsonSerializer.Serialize(record, ContractJson.Options),
-            ["perceptual_hash"] = record.Thumbnail is { } t && PerceptualHash.TryParse(t.PerceptualHash, out var hash) ? HashColumn(hash) : null,
+            ["perceptual_hash"] = hash is { } h ? HashColumn(h) : null,
             ["lens_model"] = exif?.LensModel,
             ["iso"] = exif?.Iso,
             ["focal_length"] = exif?.FocalLength,
@@ -131,6 +138,12 @@ public sealed partial class SqlMetadataStore(StoreProvider provider, StoreMetric
             ["is_current"] = isCurrent ? 1 : 0,
             ["sort_time"] = SortTime(record),
         };
+        for (var band = 0; band < HashBands.Count; band++)
+        {
+            row[HashBands.Columns[band]] = hash is { } bits ? HashBands.Band(bits, band) : null;
+        }
+
+        return row;
     }
 
     /// <summary>
