@@ -134,10 +134,12 @@ public static class WebRegistration
 
         var pages = app.MapRazorPages();
         var api = app.MapUploadsApi();
+        var ui = app.MapWebUi();
         if (auth.Enabled)
         {
             pages.RequireAuthorization();
             api.RequireAuthorization();
+            ui.RequireAuthorization();
         }
 
         return app;

@@ -9,6 +9,10 @@ public static class WebUiRegistration
     public static IServiceCollection AddWebUi(this IServiceCollection services)
     {
         services.AddSingleton(sp => new LibraryCalls(sp.GetRequiredKeyedService<SidecarInvocation>(DaprTopology.AppIds.Store)));
+        services.AddSingleton(sp => new RenditionCalls(sp.GetRequiredKeyedService<SidecarInvocation>(DaprTopology.AppIds.Store)));
         return services;
     }
+
+    /// <summary>The pages' own endpoints (renditions); behind sign-in with the pages when sign-in is on.</summary>
+    public static RouteGroupBuilder MapWebUi(this IEndpointRouteBuilder endpoints) => endpoints.MapRenditions();
 }
