@@ -1,5 +1,6 @@
 using ImageMeta.Contracts;
-using ImageMeta.Web.Service.Pipeline;
+using ImageMeta.Dapr;
+using ImageMeta.Web.Service.Calls;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
@@ -45,7 +46,7 @@ public sealed class IndexModel(StoreCalls store, IOptions<WebOptions> options) :
         {
             Stats = await stats;
         }
-        catch (PipelineUnavailableException)
+        catch (AppUnavailableException)
         {
             GalleryProblem = StoreDownSentence;
         }
@@ -54,7 +55,7 @@ public sealed class IndexModel(StoreCalls store, IOptions<WebOptions> options) :
         {
             Images = await images;
         }
-        catch (PipelineUnavailableException)
+        catch (AppUnavailableException)
         {
             GalleryProblem = StoreDownSentence;
         }
