@@ -1,6 +1,6 @@
 using System.Net;
 using ImageMeta.Contracts;
-using ImageMeta.Web.Service.Pipeline;
+using ImageMeta.Dapr;
 
 namespace ImageMeta.Web.Service.Library;
 
@@ -11,7 +11,7 @@ public sealed class ChangesTokenExpiredException() : Exception("The changes toke
 /// The store's answers the live pages need beyond the gallery query: the changes feed (records written and ids removed
 /// after a token), through Dapr service invocation (app id <c>store</c>).
 /// </summary>
-public sealed class LibraryCalls(SidecarInvocation store)
+public sealed class LibraryCalls(IHttpClientFactory clients)
 {
     /// <summary>Most changes one poll takes; more wait for the next poll (the token moves only past what was answered).</summary>
     public const int ChangesPerPoll = 100;
@@ -28,13 +28,13 @@ public sealed class LibraryCalls(SidecarInvocation store)
             query += "&after=" + Uri.EscapeDataString(after);
         }
 
-        using var response = await store.GetAsync(query, cancellationToken);
+        using var response = await clients.CreateClient(DaprTopology.AppIds.Store).GetAsync(query, cancellationToken);
         if (response.StatusCode is HttpStatusCode.Gone or HttpStatusCode.BadRequest)
         {
             // 410: older than the tombstone retention; 400: not a token the store issued. Either way, start again.
             throw new ChangesTokenExpiredException();
         }
 
-        return await store.ReadAsync<ImageChanges>(response, cancellationToken);
+        return await AppAnswer.ReadAsync<ImageChanges>(response, cancellationToken);
     }
 }
