@@ -126,7 +126,8 @@ public static class FallbackDecoder
         }
 
         // libheif has applied HEIF's irot/imir (they decide how HEIF and AVIF are shown); their EXIF orientation, which
-        // phones write as well, must not turn the picture a second time.
+        // phones write as well, must not turn the picture a second time. ImageMagick 7.1.2 already reports no
+        // orientation after libheif's transforms; this keeps it so should a version pass the EXIF value on.
         var transformedByDecoder = coder is MagickFormat.Heic or MagickFormat.Avif;
         var origin = !transformedByDecoder && image.Orientation is >= Orientation.TopLeft and <= Orientation.LeftBottom
             ? (SKEncodedOrigin)(int)image.Orientation
