@@ -51,15 +51,8 @@ bytes=$(find "$corpus" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }
 cat "$source_corpus"/* "$huge" > /dev/null   # warm the page cache so every tool reads from memory
 
 imagemeta=("$results/imagemeta/imagemeta")
-measure() { # name, command...: one warm-up, then the best of three timed runs; prints "seconds maxrss_kb"
-  local name=$1; shift
-  "$@" > /dev/null 2>&1 || true
-  for run in 1 2 3; do
-    /usr/bin/time -f "%e %M" -o "$results/$name.time.$run" "$@" > "$results/$name.out" 2>"$results/$name.err" || true
-  done
-  sort -n "$results/$name.time".* | head -1
-  rm -f "$results/$name.time".*
-}
+# shellcheck source=bench/extractor/measure.sh
+source bench/extractor/measure.sh
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 fields=(-FileType -MIMEType -ImageWidth -ImageHeight -Orientation -Make -Model -LensModel -DateTimeOriginal -OffsetTimeOriginal

@@ -66,6 +66,24 @@ public sealed class HeaderReaderTests
         Assert.NotNull(m?.Exif?.Iso);
     }
 
+    [Theory]
+    [InlineData("pillow/dispose_bgnd.gif")]
+    [InlineData("pillow/dispose_bgnd_transparency.gif")]
+    [InlineData("libvips/dispose-background.gif")]
+    [InlineData("pillow/pal8os2.bmp")]
+    [InlineData("pillow/pal8os2v2.bmp")]
+    [InlineData("pillow/rgb24prof.bmp")]
+    [InlineData("pillow/rgb24lprof.bmp")]
+    [InlineData("generated/os2-palette.bmp")]
+    public void Files_pillow_decodes_verify_as_intact(string file)
+    {
+        // The GIF's first frame is opaque and a later one is disposed to the (transparent) background.
+        var result = _inspector.Inspect(Sample(file), verify: true);
+
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        Assert.True(result.Value.Verified);
+    }
+
     /// <summary>Files of the new formats whose header says how long the content is.</summary>
     public static TheoryData<string> Declaring() =>
     [

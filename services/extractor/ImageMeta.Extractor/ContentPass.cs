@@ -16,15 +16,21 @@ internal sealed class ContentPass : IDisposable
     /// <summary>Most bytes kept for a header: a JPEG's segments before its image data, a PNG's chunks before IDAT.</summary>
     public const int HeadLimit = 16 * 1024 * 1024;
 
-    /// <summary>Bytes read in one call, and what a first read keeps for the header (enough for nearly every file).</summary>
+    /// <summary>Bytes read in one call, and what a hashed pass's first read keeps for the header.</summary>
     public const int ChunkSize = 128 * 1024;
+
+    /// <summary>
+    /// A header-only pass's first read: most headers (PNG, GIF, WebP, BMP, HEIF's meta box, TIFF's first directory, a
+    /// JPEG without a large EXIF thumbnail) end within it; the formats' extents say when to read further.
+    /// </summary>
+    public const int HeaderChunkSize = 16 * 1024;
 
     private const int TailLength = 64;
 
     private readonly Stream _stream;
     private readonly long _maxBytes;
     private readonly IncrementalHash? _sha256;
-    private readonly NativeContentBuffer _head = new(ChunkSize);
+    private readonly NativeContentBuffer _head;
     private readonly byte[] _window = ArrayPool<byte>.Shared.Rent(ChunkSize);
     private readonly byte[] _tail = new byte[TailLength];
     private long _windowStart;
@@ -40,7 +46,12 @@ internal sealed class ContentPass : IDisposable
         _stream = stream;
         _maxBytes = maxBytes;
         _sha256 = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+        _head = new NativeContentBuffer(hash ? ChunkSize : HeaderChunkSize);
+        _readSize = hash ? ChunkSize : HeaderChunkSize;
     }
+
+    /// <summary>Most bytes one read asks for: a header-only pass reads in smaller steps, since it skips what lies between.</summary>
+    private readonly int _readSize;
 
     /// <summary>The time this inspection's CPU-bound steps have used (the walks over block headers check it).</summary>
     public DecodeClock Clock { get; }
@@ -196,7 +207,7 @@ internal sealed class ContentPass : IDisposable
             return 0;
         }
 
-        var read = _stream.Read(into[..Math.Min(into.Length, ChunkSize)]);
+        var read = _stream.Read(into[..Math.Min(into.Length, _readSize)]);
         if (read == 0)
         {
             _ended = true;

@@ -475,7 +475,9 @@ public sealed class ImageInspector(ExtractionOptions options)
         }
 
         var size = codec.GetScaledDimensions(1f / 8);
-        var alpha = codec.Info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Premul;
+        // A later frame can be transparent where the first is opaque (a GIF frame disposed to the background clears to
+        // transparent): Skia refuses to decode such a frame into an opaque target, so animations decode with alpha.
+        var alpha = codec.Info.AlphaType == SKAlphaType.Opaque && frames == 1 ? SKAlphaType.Opaque : SKAlphaType.Premul;
         var info = new SKImageInfo(Math.Max(1, size.Width), Math.Max(1, size.Height), SKColorType.Rgba8888, alpha);
 
         if (frames == 1)
