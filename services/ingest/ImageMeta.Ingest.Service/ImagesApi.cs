@@ -11,7 +11,7 @@ using MinDataRate = Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate;
 
 namespace ImageMeta.Ingest.Service;
 
-/// <summary><c>POST /images</c> (upload), <c>GET /images/{id}/status</c> and <c>DELETE /images/{id}</c>.</summary>
+/// <summary><c>POST /images</c> (upload), <c>GET /images/{id}/status</c>, <c>DELETE /images/{id}</c> and <c>POST /images/{id}/reprocess</c>.</summary>
 public static partial class ImagesApi
 {
     public static RouteGroupBuilder MapImagesApi(this IEndpointRouteBuilder endpoints)
@@ -20,6 +20,7 @@ public static partial class ImagesApi
         group.MapPost("/", UploadAsync).DisableAntiforgery().AddEndpointFilter(RecordUploadSizeAsync);
         group.MapGet("/{id}/status", StatusAsync);
         group.MapDelete("/{id}", DeleteAsync);
+        group.MapPost("/{id}/reprocess", ReprocessAsync);
         return group;
     }
 
@@ -199,6 +200,44 @@ public static partial class ImagesApi
         };
     }
 
+    /// <summary>
+    /// <c>POST /images/{id}/reprocess</c>: runs the image's workflow again for the blob version its record names (trigger
+    /// <c>reprocess</c>); the new record replaces the old one (the newer write wins). 202 with <see cref="ReprocessAccepted"/>
+    /// (also when a run of it is under way: that run is the answer), 404 for an id without a record, 409 for a deleted
+    /// image, 400 for a malformed id, 503 when the store or the engine cannot be asked.
+    /// </summary>
+    private static async Task<Results<Accepted<ReprocessAccepted>, ProblemHttpResult>> ReprocessAsync(
+        string id, StoreCalls store, ImageWorkflowStarter starter, ILogger<ReprocessAccepted> logger, CancellationToken cancellationToken)
+    {
+        if (!ImageId.TryParse(id, out var imageId))
+        {
+            return FailureProblems.Problem(StatusCodes.Status400BadRequest, "invalid-id", $"'{id}' is not an image id (32 lowercase hex characters).");
+        }
+
+        try
+        {
+            var (record, deleted) = await store.ReadBeforeDeleteAsync(imageId, cancellationToken);
+            if (deleted)
+            {
+                return FailureProblems.Problem(StatusCodes.Status409Conflict, FailureClass.Deleted, $"Image '{imageId}' was deleted; there is nothing to process again.");
+            }
+
+            if (record is null)
+            {
+                return FailureProblems.Problem(StatusCodes.Status404NotFound, FailureClass.NotFound, $"Image '{imageId}' has no record to process again.");
+            }
+
+            await starter.StartAsync(record.Blob, ImageTrigger.Reprocess, cancellationToken);
+        }
+        catch (Exception e) when (e is ImageMeta.Dapr.AppUnavailableException or RpcException or TimeoutException)
+        {
+            LogReprocessDeferred(logger, imageId.Value, e.Message);
+            return FailureProblems.Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, "The store or the workflow engine could not be asked; nothing was started. Send the request again shortly.");
+        }
+
+        return TypedResults.Accepted($"/images/{imageId}/status", new ReprocessAccepted(imageId, imageId.Value));
+    }
+
     /// <summary>Records the size of each accepted upload, as the blob binding reported it after the write.</summary>
     private static async ValueTask<object?> RecordUploadSizeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -219,6 +258,9 @@ public static partial class ImagesApi
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stored '{Name}' but could not start its workflow ({Reason}); the next sweep will")]
     private static partial void LogStartDeferred(ILogger logger, string name, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not start processing {ImageId} again ({Reason})")]
+    private static partial void LogReprocessDeferred(ILogger logger, string imageId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not start the delete of {ImageId} ({Reason})")]
     private static partial void LogDeleteDeferred(ILogger logger, string imageId, string reason);
