@@ -208,6 +208,9 @@ public sealed partial class RunLocalScriptTests : IDisposable
               printf '#!/bin/bash\necho "%s started $*" >> "$STANDIN_LOG"\ntrap '"'"'echo "%s stopped" >> "$STANDIN_LOG"; exit 0'"'"' TERM\nwhile :; do sleep 0.1; done\n' "$b" "$b" > "$HOME/.dapr/bin/$b"
             done
             chmod +x "$HOME/.dapr/bin/"* ;;
+          # A real `dapr run` lives until it is stopped; this one lives until the script has seen the web app answer
+          # (at most 60 s), so the script's readiness wait never finds it gone merely because it was quick.
+          run) for _ in $(seq 600); do grep -q '^curl http://localhost:[0-9]*/readyz$' "$STANDIN_LOG" && break; sleep 0.1; done ;;
         esac
         exit 0
         """;

@@ -14,6 +14,9 @@ public abstract class PipelineFixture : IAsyncLifetime
 
     protected abstract MetadataDatabase Database { get; }
 
+    /// <summary>Extra environment per app id (the suite's shortened retries unless a fixture needs others).</summary>
+    protected virtual IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Environment => TestEnvironment.Services;
+
     public SidecarDoublePipeline Pipeline { get; private set; } = null!;
 
     public PipelineClient Client { get; private set; } = null!;
@@ -63,7 +66,7 @@ public abstract class PipelineFixture : IAsyncLifetime
             WorkflowEngine = TestEnvironment.CreateWorkflowEngine,
             Database = Database,
             PostgresConnectionString = _postgres?.ConnectionString,
-            Environment = TestEnvironment.Services,
+            Environment = Environment,
         });
         Client = new PipelineClient(Pipeline.Ingest.BaseAddress, Pipeline.Store.BaseAddress);
     }

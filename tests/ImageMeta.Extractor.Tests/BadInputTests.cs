@@ -54,29 +54,43 @@ public sealed class BadInputTests
     }
 
     [Fact]
-    public void Tiff_is_unsupported_and_named()
+    public void A_tiff_whose_first_directory_is_empty_is_corrupt_and_named()
     {
-        byte[] tiff = [(byte)'I', (byte)'I', 42, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        byte[] tiff = [(byte)'I', (byte)'I', 42, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
         var failure = _inspector.Inspect(tiff).Failure;
 
-        Assert.Equal(FailureClass.Unsupported, failure?.Class);
+        Assert.Equal(FailureClass.Corrupt, failure?.Class);
         Assert.Contains("TIFF", failure?.Message, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("heic", "HEIF")]
-    [InlineData("mif1", "HEIF")]
-    [InlineData("avif", "AVIF")]
-    public void Heif_and_avif_are_unsupported_by_this_build_and_named(string brand, string name)
+    [InlineData("heic")]
+    [InlineData("mif1")]
+    [InlineData("avif")]
+    public void A_heif_or_avif_without_a_primary_item_is_corrupt_and_named(string brand)
     {
-        // SkiaSharp's Linux native build has no HEIF/AVIF decoder: these files are refused as unsupported,
-        // by name, rather than called corrupt. If a future build decodes them, this test says so.
-        byte[] ftyp = [0, 0, 0, 0x18, .. "ftyp"u8, .. System.Text.Encoding.ASCII.GetBytes(brand), 0, 0, 0, 0, .. "mif1heic"u8, 0, 0, 0, 8, .. "meta"u8];
+        // An ftyp and an empty meta box: the signature is HEIF's, the header names no image.
+        byte[] ftyp = [0, 0, 0, 0x18, .. "ftyp"u8, .. System.Text.Encoding.ASCII.GetBytes(brand), 0, 0, 0, 0, .. "mif1heic"u8, 0, 0, 0, 12, .. "meta"u8, 0, 0, 0, 0];
 
         var failure = _inspector.Inspect(ftyp).Failure;
 
-        Assert.Equal(FailureClass.Unsupported, failure?.Class);
+        Assert.Equal(FailureClass.Corrupt, failure?.Class);
+        Assert.Contains("HEIF", failure?.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("RAF", new byte[] { 0x46, 0x55, 0x4A, 0x49, 0x46, 0x49, 0x4C, 0x4D, 0x43, 0x43, 0x44, 0x2D, 0x52, 0x41, 0x57, 0x20, 0x30, 0x32, 0x30, 0x31 })]
+    [InlineData("CR2", new byte[] { 0x49, 0x49, 0x2A, 0, 0x10, 0, 0, 0, 0x43, 0x52, 2, 0, 0, 0, 0, 0, 0, 0 })]
+    [InlineData("PSD", new byte[] { 0x38, 0x42, 0x50, 0x53, 0, 1, 0, 0, 0, 0, 0, 0 })]
+    [InlineData("JPEG XL", new byte[] { 0xFF, 0x0A })]
+    [InlineData("JPEG 2000", new byte[] { 0xFF, 0x4F, 0xFF, 0x51, 0, 0x29 })]
+    [InlineData("Netpbm", new byte[] { (byte)'P', (byte)'6', (byte)'\n', (byte)'x' })]
+    public void Formats_read_by_their_own_header_reader_are_corrupt_when_that_header_is_broken(string name, byte[] content)
+    {
+        var failure = _inspector.Inspect(content).Failure;
+
+        Assert.Equal(FailureClass.Corrupt, failure?.Class);
         Assert.Contains(name, failure?.Message, StringComparison.Ordinal);
     }
 
@@ -101,11 +115,7 @@ public sealed class BadInputTests
     [InlineData("TrueType font", new byte[] { 0, 1, 0, 0, 0, 0x10, 0, 0x80, 0, 3 })]
     [InlineData("WOFF2 font", new byte[] { 0x77, 0x4F, 0x46, 0x32, 0, 1, 0, 0 })]
     [InlineData("Microsoft Office document", new byte[] { 0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0 })]
-    [InlineData("Fujifilm RAF", new byte[] { 0x46, 0x55, 0x4A, 0x49, 0x46, 0x49, 0x4C, 0x4D, 0x43, 0x43, 0x44, 0x2D, 0x52, 0x41, 0x57, 0x20, 0x30, 0x32, 0x30, 0x31 })]
-    [InlineData("Canon CR2", new byte[] { 0x49, 0x49, 0x2A, 0, 0x10, 0, 0, 0, 0x43, 0x52, 2, 0, 0, 0, 0, 0, 0, 0 })]
-    [InlineData("Photoshop", new byte[] { 0x38, 0x42, 0x50, 0x53, 0, 1, 0, 0, 0, 0, 0, 0 })]
-    [InlineData("JPEG XL", new byte[] { 0xFF, 0x0A, 0xFA, 0x7F })]
-    public void Non_images_and_formats_not_read_yet_are_unsupported_and_named_by_what_they_are(string name, byte[] head)
+    public void Non_images_are_unsupported_and_named_by_what_they_are(string name, byte[] head)
     {
         byte[] content = [.. head, .. new byte[300]];
 

@@ -9,10 +9,10 @@ namespace ImageMeta.Extractor.Tests;
 /// <summary>The thumbnail renderer on its own: size bound, orientation, scaled decoding, limits and failure classes.</summary>
 public sealed class ThumbnailRendererTests
 {
-    private static ThumbnailRenderer Renderer(ExtractionOptions? limits = null, ThumbnailOptions? options = null, long budget = 1L << 30) =>
+    internal static ThumbnailRenderer Renderer(ExtractionOptions? limits = null, ThumbnailOptions? options = null, long budget = 1L << 30) =>
         new(limits ?? new ExtractionOptions(), options ?? new ThumbnailOptions(), new InFlightBudget(budget));
 
-    private static RenderedThumbnail Rendered(byte[] content, ThumbnailRenderer? renderer = null)
+    internal static RenderedThumbnail Rendered(byte[] content, ThumbnailRenderer? renderer = null)
     {
         var result = (renderer ?? Renderer()).Render(content);
         Assert.True(result.Succeeded, result.Failure?.Message);
@@ -129,7 +129,7 @@ public sealed class ThumbnailRendererTests
 
         Assert.Equal(FailureClass.Empty, renderer.Render(Array.Empty<byte>()).Failure?.Class);
         Assert.Equal(FailureClass.Unsupported, renderer.Render(Encoding.UTF8.GetBytes("just some notes\n")).Failure?.Class);
-        Assert.Equal(FailureClass.Unsupported, renderer.Render(heif).Failure?.Class);
+        Assert.Equal(FailureClass.Corrupt, renderer.Render(heif).Failure?.Class); // a HEIF header with nothing in it
         Assert.Equal(FailureClass.Corrupt, renderer.Render(jpeg.AsMemory(0, jpeg.Length / 2)).Failure?.Class);
         Assert.Equal(FailureClass.Corrupt, renderer.Render(ImageWriters.Png(64, 48).AsMemory(0, 40)).Failure?.Class);
         Assert.Equal(FailureClass.TooLarge, renderer.Render(new byte[100_001]).Failure?.Class);

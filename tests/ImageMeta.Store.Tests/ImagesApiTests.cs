@@ -149,6 +149,34 @@ public sealed class ImagesApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_problem_carries_the_failure_class_of_its_status()
+    {
+        var noHash = SampleRecords.Succeeded("api/problems/no-hash.jpg");
+        await Put(noHash);
+        var bad = SampleRecords.Succeeded("api/problems/bad.jpg") with { Status = "maybe" };
+        var answers = new (Task<HttpResponseMessage> Call, HttpStatusCode Status, string Class)[]
+        {
+            (_client.GetAsync("/images?minWidth=-1"), HttpStatusCode.BadRequest, FailureClass.InvalidRequest),
+            (_client.GetAsync("/images?cursor=forged"), HttpStatusCode.BadRequest, FailureClass.InvalidRequest),
+            (_client.GetAsync("/images/positions?bbox=1,2"), HttpStatusCode.BadRequest, FailureClass.InvalidRequest),
+            (_client.GetAsync("/images/not-an-id"), HttpStatusCode.BadRequest, FailureClass.InvalidRequest),
+            (_client.GetAsync($"/images/{SampleRecords.Succeeded("api/problems/unknown.jpg").Id}"), HttpStatusCode.NotFound, FailureClass.NotFound),
+            (_client.GetAsync($"/images/{noHash.Id}/similar"), HttpStatusCode.Conflict, FailureClass.InvalidRequest),
+            (Put(bad), HttpStatusCode.BadRequest, FailureClass.InvalidRequest),
+            (_client.PostAsync("/images/lookup", new StringContent("{\"ids\": 5}", Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest, FailureClass.InvalidRequest),
+        };
+
+        foreach (var (call, status, failureClass) in answers)
+        {
+            using var response = await call;
+            Assert.Equal(status, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(failureClass, problem.GetProperty(FailureClass.ProblemMember).GetString());
+        }
+    }
+
+    [Fact]
     public async Task A_database_outage_answers_503_so_callers_retry()
     {
         using var factory = _factory.WithWebHostBuilder(host => host.ConfigureServices(services =>

@@ -187,6 +187,28 @@ public abstract partial class MetadataStoreSuite
     }
 
     [SkippableFact]
+    public async Task Camera_matches_any_case_beyond_ascii_by_unicode_case_folding()
+    {
+        var store = await Store();
+        await store.UpsertAsync(SampleRecords.Succeeded("c/upper.jpg", make: "ÖLYMPUS", model: "E-M1"), default);
+        await store.UpsertAsync(SampleRecords.Succeeded("c/lower.jpg", make: "ölympus", model: "Pen"), default);
+        await store.UpsertAsync(SampleRecords.Succeeded("c/street.jpg", make: "Leica", model: "Straße 1"), default);
+        await store.UpsertAsync(SampleRecords.Succeeded("c/other.jpg", make: "Canon", model: "EOS"), default);
+
+        async Task<string[]> Names(string camera) =>
+            (await store.QueryAsync(new ImageQuery { Camera = camera, Limit = 50 }, default)).Items.Select(r => r.Blob.Name).Order(StringComparer.Ordinal).ToArray();
+
+        Assert.Equal(["c/lower.jpg", "c/upper.jpg"], await Names("ÖLYMPUS"));
+        Assert.Equal(["c/lower.jpg", "c/upper.jpg"], await Names("ölympus"));
+        // Decomposed Ö (O + combining diaeresis) is the same text once normalized.
+        Assert.Equal(["c/lower.jpg", "c/upper.jpg"], await Names("O\u0308LYM"));
+        Assert.Equal(["c/street.jpg"], await Names("strasse"));
+        Assert.Equal(["c/street.jpg"], await Names("STRASSE 1"));
+        // A term never spans make and model (the key separates them by a line feed).
+        Assert.Empty(await Names("leicastr"));
+    }
+
+    [SkippableFact]
     public async Task Has_gps_selects_records_with_or_without_a_position_and_pages_and_combines_with_other_filters()
     {
         var store = await Store();

@@ -46,11 +46,14 @@ public sealed class BrowserSession : IAsyncDisposable
     /// <summary>The web app this session looks at.</summary>
     public Uri Origin { get; }
 
-    public static async Task<BrowserSession> OpenAsync(BrowserPipelineFixture fixture, Uri? origin = null, ViewportSize? viewport = null)
+    /// <summary>A fresh context; <paramref name="hasTouch"/> makes it a touch screen (<c>pointer: coarse</c>), <paramref name="deviceScaleFactor"/> 2 a 2× screen.</summary>
+    public static async Task<BrowserSession> OpenAsync(BrowserPipelineFixture fixture, Uri? origin = null, ViewportSize? viewport = null, bool hasTouch = false, float deviceScaleFactor = 1)
     {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 900 },
+            HasTouch = hasTouch,
+            DeviceScaleFactor = deviceScaleFactor,
         });
         context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();

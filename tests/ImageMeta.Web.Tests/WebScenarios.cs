@@ -307,14 +307,14 @@ public sealed class WebScenarios(BrowserPipelineFixture fixture)
         void OnChooser(object? sender, IFileChooser shown) => chooserShown.TrySetResult(shown);
         session.Page.FileChooser += OnChooser;
         await session.GoAsync("/");
-        await TabUntilAsync(session.Page, "document.activeElement && document.activeElement.id === 'file-input'");
+        await BrowserChecks.TabUntilAsync(session.Page, "document.activeElement && document.activeElement.id === 'file-input'");
         await session.Page.Keyboard.PressAsync("Space");
         var chooser = await chooserShown.Task.WaitAsync(TimeSpan.FromSeconds(30));
         session.Page.FileChooser -= OnChooser;
         await chooser.SetFilesAsync(Png("k6-keyboard.png", 90, 60, SKColors.Crimson));
         await Expect(session.Page.Locator("#upload-list > li[data-stage=stored]")).ToHaveCountAsync(1, Within(Processing));
 
-        await TabUntilAsync(session.Page, "document.activeElement && document.activeElement.textContent === 'Details of k6-keyboard.png'");
+        await BrowserChecks.TabUntilAsync(session.Page, "document.activeElement && document.activeElement.textContent === 'Details of k6-keyboard.png'");
         await session.ScreenshotAsync("08-keyboard-focus-on-detail-link");
         await session.Page.Keyboard.PressAsync("Enter");
         await Expect(session.Page.Locator("#image-name")).ToHaveTextAsync("k6-keyboard.png");
@@ -440,20 +440,6 @@ public sealed class WebScenarios(BrowserPipelineFixture fixture)
         Assert.Contains("upload token", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         using var stored = await fixture.Client.QueryAsync("limit=500");
         Assert.DoesNotContain(stored.RootElement.GetProperty("items").EnumerateArray(), i => i.GetProperty("blob").GetProperty("name").GetString() == "csrf.png");
-    }
-
-    private static async Task TabUntilAsync(IPage page, string condition)
-    {
-        for (var i = 0; i < 40; i++)
-        {
-            await page.Keyboard.PressAsync("Tab");
-            if (await page.EvaluateAsync<bool>(condition))
-            {
-                return;
-            }
-        }
-
-        Assert.Fail($"Tab never reached: {condition}");
     }
 
     private static Task<bool> FitsWidthAsync(IPage page) =>

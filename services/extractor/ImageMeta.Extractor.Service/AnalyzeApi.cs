@@ -52,7 +52,8 @@ public static class AnalyzeApi
             return Answer(metadata.Failure, metadata.Failure);
         }
 
-        var rendered = renderer.Render(content.Content);
+        // The inspector's answer picks the thumbnail's decoder by format and turns a RAW's preview as the RAW says.
+        var rendered = renderer.Render(content.Content, metadata.Value);
         if (rendered.Failure is { Class: FailureClass.Unavailable } full)
         {
             return ExtractorProblems.For(full, Title, renderer.Limits, response);

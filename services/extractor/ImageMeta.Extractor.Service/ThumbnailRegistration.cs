@@ -18,6 +18,9 @@ public static class ThumbnailRegistration
             .Validate(
                 o => o.MaxRenderTime >= ThumbnailOptions.MinRenderTime && o.MaxRenderTime <= ThumbnailOptions.MaxRenderTimeBound,
                 $"Thumbnails:MaxRenderTime must be between {ThumbnailOptions.MinRenderTime} and {ThumbnailOptions.MaxRenderTimeBound}.")
+            .Validate(
+                o => !o.FallbackDecoder || FallbackDecoder.Loads(),
+                "Thumbnails:FallbackDecoder is on but ImageMagick's native library (Magick.Native) does not load on this machine; install it or turn the setting off.")
             .ValidateOnStart();
         builder.Services.AddSingleton(provider => new ThumbnailRenderer(
             provider.GetRequiredService<IOptions<ExtractionOptions>>().Value,

@@ -15,8 +15,38 @@ public static class ExifReader
     private const int TagOffsetTimeOriginal = 0x9011;
     private const int TagOffsetTimeDigitized = 0x9012;
 
-    /// <summary>EXIF facts and the EXIF orientation tag (1 when absent).</summary>
-    public sealed record ExifFacts(ExifMetadata? Exif, int Orientation);
+    /// <summary>EXIF facts and the EXIF orientation tag (1 when absent; <paramref name="OrientationTagged"/> says whether it was there).</summary>
+    public sealed record ExifFacts(ExifMetadata? Exif, int Orientation, bool OrientationTagged = false)
+    {
+        public static ExifFacts None { get; } = new(null, 1);
+
+        /// <summary>
+        /// These facts with what EXIF lacks taken from the XMP packet: the date (only when EXIF has neither
+        /// DateTimeOriginal nor CreateDate), GPS, orientation, camera, lens, artist, copyright, software.
+        /// </summary>
+        public ExifFacts With(XmpReader.XmpFacts? xmp)
+        {
+            if (xmp is null)
+            {
+                return this;
+            }
+
+            var exif = Exif ?? new ExifMetadata();
+            var merged = exif with
+            {
+                TakenAt = exif.TakenAt ?? xmp.TakenAt,
+                Gps = exif.Gps ?? xmp.Gps,
+                CameraMake = exif.CameraMake ?? xmp.CameraMake,
+                CameraModel = exif.CameraModel ?? xmp.CameraModel,
+                LensModel = exif.LensModel ?? xmp.LensModel,
+                Artist = exif.Artist ?? xmp.Artist,
+                Copyright = exif.Copyright ?? xmp.Copyright,
+                Software = exif.Software ?? xmp.Software,
+            };
+            var orientation = !OrientationTagged && xmp.Orientation is { } o ? o : Orientation;
+            return new ExifFacts(merged == new ExifMetadata() ? null : merged, orientation, OrientationTagged || xmp.Orientation is not null);
+        }
+    }
 
     public static ExifFacts Read(ReadOnlyMemory<byte> content, string format)
     {
@@ -32,7 +62,29 @@ public static class ExifReader
         catch (Exception e) when (e is not OutOfMemoryException)
 #pragma warning restore CA1031
         {
-            return new ExifFacts(null, 1);
+            return ExifFacts.None;
+        }
+    }
+
+    /// <summary>
+    /// The facts of EXIF split over separate TIFF blocks, each with its directory as IFD0 (a CR3's CMT1, CMT2 and CMT4):
+    /// camera and orientation from the first, the capture facts from the Exif block, the position from the GPS block.
+    /// </summary>
+    public static ExifFacts ReadSplit(ReadOnlyMemory<byte> ifd0, ReadOnlyMemory<byte>? exif, ReadOnlyMemory<byte>? gps)
+    {
+        try
+        {
+            static MetadataExtractor.Directory? First(ReadOnlyMemory<byte>? block) => block is { } b
+                ? new MetadataExtractor.Formats.Exif.ExifReader().Extract(new MetadataExtractor.IO.ByteArrayReader(b.ToArray())).OfType<ExifIfd0Directory>().FirstOrDefault()
+                : null;
+
+            return Facts(First(ifd0), First(exif), First(gps));
+        }
+#pragma warning disable CA1031 // As above: damaged blocks yield no facts, never a failed image.
+        catch (Exception e) when (e is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+            return ExifFacts.None;
         }
     }
 
@@ -52,25 +104,39 @@ public static class ExifReader
         catch (Exception e) when (e is not OutOfMemoryException)
 #pragma warning restore CA1031
         {
-            return new ExifFacts(null, 1);
+            return ExifFacts.None;
         }
     }
 
     private static ExifFacts Facts(IEnumerable<MetadataExtractor.Directory> found)
     {
         var directories = found as IReadOnlyList<MetadataExtractor.Directory> ?? found.ToList();
-        var ifd0 = directories.OfType<ExifIfd0Directory>().FirstOrDefault();
-        var sub = directories.OfType<ExifSubIfdDirectory>().FirstOrDefault();
-        var gps = directories.OfType<GpsDirectory>().FirstOrDefault();
+        // MetadataExtractor reads a TIFF's SubIFDs (a DNG's or NEF's raw and preview images) as Exif sub-IFDs too: the
+        // Exif IFD is the one with capture tags (ExifVersion, which every Exif IFD should have, or the dates and exposure).
+        var subs = directories.OfType<ExifSubIfdDirectory>().ToList();
+        return Facts(directories.OfType<ExifIfd0Directory>().FirstOrDefault(), subs.Find(d => CaptureTags.Any(d.ContainsTag)) ?? subs.FirstOrDefault(),
+            directories.OfType<GpsDirectory>().FirstOrDefault());
+    }
 
-        var orientation = ifd0 is not null && ifd0.TryGetInt32(ExifDirectoryBase.TagOrientation, out var o) && o is >= 1 and <= 8 ? o : 1;
+    private static readonly int[] CaptureTags =
+    [
+        ExifDirectoryBase.TagExifVersion, ExifDirectoryBase.TagDateTimeOriginal, ExifDirectoryBase.TagDateTimeDigitized,
+        ExifDirectoryBase.TagExposureTime, ExifDirectoryBase.TagFNumber, ExifDirectoryBase.TagIsoEquivalent,
+    ];
+
+    private static ExifFacts Facts(MetadataExtractor.Directory? ifd0, MetadataExtractor.Directory? sub, MetadataExtractor.Directory? gps)
+    {
+        var o = 0;
+        var tagged = ifd0 is not null && ifd0.TryGetInt32(ExifDirectoryBase.TagOrientation, out o) && o is >= 1 and <= 8;
+        var orientation = tagged ? o : 1;
 
         var exif = new ExifMetadata
         {
             CameraMake = Text(ifd0, ExifDirectoryBase.TagMake),
             CameraModel = Text(ifd0, ExifDirectoryBase.TagModel),
             LensModel = Text(sub, ExifDirectoryBase.TagLensModel),
-            TakenAt = TakenAt(sub),
+            // A few writers (Nikon Capture) put DateTimeOriginal in IFD0.
+            TakenAt = TakenAt(sub) ?? Stamp(Text(ifd0, ExifDirectoryBase.TagDateTimeOriginal), Text(ifd0, TagOffsetTimeOriginal)),
             ExposureTime = Positive(sub, ExifDirectoryBase.TagExposureTime),
             FNumber = Positive(sub, ExifDirectoryBase.TagFNumber),
             Iso = sub is not null && sub.TryGetInt32(ExifDirectoryBase.TagIsoEquivalent, out var iso) && iso > 0 ? iso : null,
@@ -87,7 +153,7 @@ public static class ExifReader
             Gps = Position(gps),
         };
 
-        return new ExifFacts(exif == new ExifMetadata() ? null : exif, orientation);
+        return new ExifFacts(exif == new ExifMetadata() ? null : exif, orientation, tagged);
     }
 
     private static string? Text(MetadataExtractor.Directory? directory, int tag)
@@ -111,11 +177,11 @@ public static class ExifReader
     /// DateTimeOriginal, else CreateDate (DateTimeDigitized), as ISO 8601 with the offset the file records for that date
     /// (OffsetTimeOriginal, OffsetTimeDigitized). Never IFD0 DateTime: that is when the file was last changed.
     /// </summary>
-    private static string? TakenAt(ExifSubIfdDirectory? sub) =>
+    private static string? TakenAt(MetadataExtractor.Directory? sub) =>
         Stamp(Text(sub, ExifDirectoryBase.TagDateTimeOriginal), Text(sub, TagOffsetTimeOriginal))
         ?? Stamp(Text(sub, ExifDirectoryBase.TagDateTimeDigitized), Text(sub, TagOffsetTimeDigitized));
 
-    private static string? Stamp(string? raw, string? offset)
+    internal static string? Stamp(string? raw, string? offset)
     {
         if (raw is null || !DateTime.TryParseExact(raw, ["yyyy:MM:dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss", "yyyy:MM:dd HH:mm:ss.FFF", "yyyy-MM-ddTHH:mm:ss"],
                 CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
@@ -133,9 +199,19 @@ public static class ExifReader
         return stamp;
     }
 
-    private static GpsPosition? Position(GpsDirectory? gps)
+    private static GpsPosition? Position(MetadataExtractor.Directory? gps)
     {
-        if (gps?.GetGeoLocation() is not { } location || location.IsZero ||
+        // GpsDirectory.GetGeoLocation, for any directory holding the GPS tags (a CR3 keeps them in a block of their own).
+        GeoLocation? found = null;
+        if (gps is not null && gps.GetRationalArray(GpsDirectory.TagLatitude) is { Length: 3 } lat && gps.GetRationalArray(GpsDirectory.TagLongitude) is { Length: 3 } lon
+            && gps.GetString(GpsDirectory.TagLatitudeRef) is { } latRef && gps.GetString(GpsDirectory.TagLongitudeRef) is { } lonRef
+            && GeoLocation.DegreesMinutesSecondsToDecimal(lat[0], lat[1], lat[2], latRef.StartsWith('S')) is { } latitude
+            && GeoLocation.DegreesMinutesSecondsToDecimal(lon[0], lon[1], lon[2], lonRef.StartsWith('W')) is { } longitude)
+        {
+            found = new GeoLocation(latitude, longitude);
+        }
+
+        if (found is not { } location || location.IsZero ||
             !double.IsFinite(location.Latitude) || !double.IsFinite(location.Longitude) ||
             Math.Abs(location.Latitude) > 90 || Math.Abs(location.Longitude) > 180)
         {
@@ -143,10 +219,10 @@ public static class ExifReader
         }
 
         double? altitude = null;
-        if (gps.TryGetRational(GpsDirectory.TagAltitude, out var alt) && alt.Denominator != 0)
+        if (gps!.TryGetRational(GpsDirectory.TagAltitude, out var alt) && alt.Denominator != 0)
         {
             var metres = alt.ToDouble();
-            var belowSeaLevel = gps.TryGetInt32(GpsDirectory.TagAltitudeRef, out var reference) && reference == 1;
+            var belowSeaLevel = gps!.TryGetInt32(GpsDirectory.TagAltitudeRef, out var reference) && reference == 1;
             altitude = double.IsFinite(metres) ? Math.Round(belowSeaLevel ? -metres : metres, 3) : null;
         }
 

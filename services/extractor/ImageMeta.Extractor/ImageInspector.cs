@@ -224,8 +224,11 @@ public sealed class ImageInspector(ExtractionOptions options)
         return Describe(header, length, sha256, tail, content, verify, hold)!;
     }
 
-    /// <summary>What the first bytes and the walk beyond them say, before any codec has looked.</summary>
-    private sealed record Header(ReadOnlyMemory<byte> Head, ContainerSignature.Sniffed Sniffed, ContainerLayout.Walk Walk, DecodeClock Clock);
+    /// <summary>
+    /// What the first bytes and the walk beyond them say, before any codec has looked; <c>HeadIsWhole</c> says whether the
+    /// head holds the whole content (the content ended while the head was read).
+    /// </summary>
+    private sealed record Header(ReadOnlyMemory<byte> Head, ContainerSignature.Sniffed Sniffed, ContainerLayout.Walk Walk, DecodeClock Clock, bool HeadIsWhole);
 
     private static Header ReadHeader(ContentPass pass)
     {
@@ -233,7 +236,9 @@ public sealed class ImageInspector(ExtractionOptions options)
         var sniffed = ContainerSignature.Detect(pass.Head.Span[..Math.Min(pass.Head.Length, SniffLength)]);
         while (!pass.Ended && pass.Head.Length < ContentPass.HeadLimit)
         {
-            var extent = ContainerLayout.HeaderExtent(sniffed.ImageFormat, pass.Head.Span);
+            var extent = FormatHeaders.Reads(sniffed.ImageFormat)
+                ? FormatHeaders.Extent(sniffed.ImageFormat!, pass.Head)
+                : ContainerLayout.HeaderExtent(sniffed.ImageFormat, pass.Head.Span);
             if (extent <= pass.Head.Length)
             {
                 break;
@@ -242,7 +247,14 @@ public sealed class ImageInspector(ExtractionOptions options)
             pass.FillHead((int)Math.Min(extent, ContentPass.HeadLimit));
         }
 
-        return new Header(pass.Head, sniffed, ContainerLayout.WalkBeyondHeader(sniffed.ImageFormat, pass), pass.Clock);
+        var whole = pass.Ended;
+        if (sniffed.ImageFormat == ImageFormats.Tiff)
+        {
+            // Which TIFF-shaped file this is (DNG, or a camera's RAW by IFD0's Make) can need more than the sniffed bytes.
+            sniffed = ContainerSignature.Detect(pass.Head.Span);
+        }
+
+        return new Header(pass.Head, sniffed, ContainerLayout.WalkBeyondHeader(sniffed.ImageFormat, pass), pass.Clock, whole);
     }
 
     /// <summary>
@@ -252,6 +264,11 @@ public sealed class ImageInspector(ExtractionOptions options)
     private unsafe Outcome<ImageMetadata>? Describe(Header header, long length, string? sha256, byte[] tail, ReadOnlyMemory<byte>? whole, bool verify, InFlightBudget.Hold hold)
     {
         var sniffed = header.Sniffed;
+        if (FormatHeaders.Reads(sniffed.ImageFormat))
+        {
+            return DescribeFromHeader(header, length, sha256);
+        }
+
         using var pin = header.Head.Pin();
         using var data = SKData.Create((IntPtr)pin.Pointer, header.Head.Length);
         if (NotReadHere(sniffed) is { } notRead)
@@ -315,9 +332,9 @@ public sealed class ImageInspector(ExtractionOptions options)
             }
         }
 
-        var exif = header.Walk.Exif is { } block ? ExifReader.ReadBlock(block)
+        var exif = (header.Walk.Exif is { } block ? ExifReader.ReadBlock(block)
             : format == ImageFormats.Jpeg ? ExifReader.Read(header.Head, format)
-            : new ExifReader.ExifFacts(null, 1);
+            : ExifReader.ExifFacts.None).With(XmpReader.Read(header.Walk.Xmp));
         var orientation = codec.EncodedOrigin is var origin && origin != SKEncodedOrigin.TopLeft ? (int)origin : exif.Orientation;
         var rotated = orientation is >= 5 and <= 8;
 
@@ -331,12 +348,79 @@ public sealed class ImageInspector(ExtractionOptions options)
             DisplayHeight = rotated ? info.Width : info.Height,
             FrameCount = frames,
             HasAlpha = info.AlphaType != SKAlphaType.Opaque,
+            ColorProfile = IccProfile.Description(header.Walk.Icc),
             ColorType = info.ColorType.ToString().ToLowerInvariant(),
             Orientation = orientation,
             ByteSize = length,
             Sha256 = sha256,
             Exif = exif.Exif,
             Verified = mustDecode,
+        });
+    }
+
+    /// <summary>
+    /// The metadata of a format Skia has no codec for, from its own header reader (<see cref="FormatHeaders"/>): nothing
+    /// is decoded, so the answer is never <c>verified</c>. A reader that trips over the bytes (an index past a damaged
+    /// field) makes the content <c>corrupt</c>; the EXIF and XMP readers fall back to nothing on their own.
+    /// </summary>
+    private Outcome<ImageMetadata> DescribeFromHeader(Header header, long length, string? sha256)
+    {
+        var sniffed = header.Sniffed;
+        FormatHeaderRead read;
+        try
+        {
+            read = FormatHeaders.Read(sniffed.ImageFormat!, new HeaderBytes(header.Head, header.HeadIsWhole));
+        }
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentOutOfRangeException or ArgumentException or OverflowException or InvalidOperationException)
+        {
+            return Outcome.Fail<ImageMetadata>(FailureClass.Corrupt, $"The {sniffed.Name} header cannot be read: {e.Message}");
+        }
+
+        if (read.Failure is { } failure)
+        {
+            return Outcome.Fail<ImageMetadata>(failure.Class, failure.Message);
+        }
+
+        var found = read.Header!;
+        if (found.Width <= 0 || found.Height <= 0 || found.Width > int.MaxValue || found.Height > int.MaxValue)
+        {
+            return Outcome.Fail<ImageMetadata>(FailureClass.Corrupt, $"The {sniffed.Name} header declares an impossible canvas ({found.Width}×{found.Height}).");
+        }
+
+        var pixels = found.Width * found.Height;
+        if (pixels > Options.MaxPixels)
+        {
+            return Outcome.Fail<ImageMetadata>(FailureClass.TooLarge, $"The image is {found.Width}×{found.Height} ({pixels} pixels); the limit is {Options.MaxPixels} pixels.");
+        }
+
+        if (found.DeclaredLength > length)
+        {
+            return Outcome.Fail<ImageMetadata>(FailureClass.Corrupt,
+                $"The {sniffed.Name} data is truncated: its header places data up to byte {found.DeclaredLength}, the content has {length}.");
+        }
+
+        var format = found.Format ?? sniffed.ImageFormat!;
+        var exif = (found.ExifFacts ?? (found.Exif is { } block ? ExifReader.ReadBlock(block) : ExifReader.ExifFacts.None)).With(XmpReader.Read(found.Xmp));
+        var orientation = found.Orientation ?? exif.Orientation;
+        var rotated = orientation is >= 5 and <= 8;
+        var (width, height) = ((int)found.Width, (int)found.Height);
+        return Outcome.Success(new ImageMetadata
+        {
+            Format = format,
+            MimeType = ImageFormats.MediaType(format),
+            Width = width,
+            Height = height,
+            DisplayWidth = rotated ? height : width,
+            DisplayHeight = rotated ? width : height,
+            FrameCount = found.Frames,
+            HasAlpha = found.HasAlpha,
+            ColorProfile = IccProfile.Description(found.Icc),
+            ColorType = found.ColorType,
+            Orientation = orientation,
+            ByteSize = length,
+            Sha256 = sha256,
+            Exif = exif.Exif,
+            Verified = false,
         });
     }
 

@@ -23,6 +23,14 @@ public sealed class ThumbnailOptions
     /// </summary>
     public TimeSpan MaxRenderTime { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Whether formats SkiaSharp does not decode (HEIF, AVIF, TIFF, camera RAW previews, JPEG XL, JPEG 2000, PSD,
+    /// Netpbm, CUR) get thumbnails through <see cref="FallbackDecoder"/> (default on). Off, for an operator who does
+    /// not want ImageMagick's native code (its LGPL parts, the HEVC decoder's patents: README) run on uploads: those
+    /// formats still get their metadata, and their thumbnail fails <c>unsupported</c>.
+    /// </summary>
+    public bool FallbackDecoder { get; set; } = true;
+
     /// <summary>The smallest <see cref="MaxRenderTime"/> accepted.</summary>
     public static TimeSpan MinRenderTime { get; } = TimeSpan.FromMilliseconds(1);
 

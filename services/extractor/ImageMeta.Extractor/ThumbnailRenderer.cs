@@ -17,21 +17,26 @@ namespace ImageMeta.Extractor;
 /// </summary>
 public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions options, InFlightBudget budget)
 {
-    private const int SniffLength = 64;
+    // Long enough for IFD0's Make and DNGVersion entries, which name a TIFF-shaped camera RAW.
+    private const int SniffLength = 4096;
     private const int RowsBetweenClockChecks = 32;
 
     // libjpeg keeps 16-bit coefficients of every component for a progressive image: up to 3 × 2 bytes a pixel (4:4:4).
     private const int ProgressiveJpegBytesPerPixel = 6;
 
-    public ExtractionOptions Limits { get; } = limits;
+    public ExtractionOptions Limits { get; } = FallbackDecoder.Limit(limits);
 
     public ThumbnailOptions Options { get; } = options;
 
     /// <summary>The in-flight budget shared with extraction.</summary>
     public InFlightBudget Budget { get; } = budget;
 
-    /// <summary>Renders the thumbnail of content already in memory.</summary>
-    public Outcome<RenderedThumbnail> Render(ReadOnlyMemory<byte> content)
+    /// <summary>
+    /// Renders the thumbnail of content already in memory. <paramref name="inspected"/> is the inspector's answer for
+    /// the same content when there is one: its format picks the decoder and, for a camera RAW, its orientation turns
+    /// the embedded preview; without it the content's signature and the file's own EXIF decide.
+    /// </summary>
+    public Outcome<RenderedThumbnail> Render(ReadOnlyMemory<byte> content, ImageMetadata? inspected = null)
     {
         if (content.Length == 0)
         {
@@ -51,7 +56,7 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
 
         try
         {
-            return RenderHeld(content, hold);
+            return RenderHeld(content, hold, inspected);
         }
         catch (Exception e) when (e is OutOfMemoryException or InsufficientExecutionStackException)
         {
@@ -109,19 +114,113 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
         Outcome.Fail<RenderedThumbnail>(FailureClass.Unavailable,
             $"The extractor is busy: {bytes} more bytes do not fit the {Budget.Capacity} bytes that work in flight may hold ({Budget.Held} held); try again shortly.");
 
-    private unsafe Outcome<RenderedThumbnail> RenderHeld(ReadOnlyMemory<byte> content, InFlightBudget.Hold hold)
+    private Outcome<RenderedThumbnail> RenderHeld(ReadOnlyMemory<byte> content, InFlightBudget.Hold hold, ImageMetadata? inspected)
     {
         var clock = Stopwatch.StartNew();
         var span = content.Span;
         var sniffed = ContainerSignature.Detect(span[..Math.Min(span.Length, SniffLength)]);
 
-        using var pin = content.Pin();
-        using var data = SKData.Create((IntPtr)pin.Pointer, content.Length);
-        if (ImageInspector.NotReadHere(sniffed) is { } notRead)
+        // The inspector's format when it has read the content, else the signature's: the decoder follows the format.
+        var format = inspected?.Format ?? sniffed.ImageFormat;
+        if (ImageFormats.Find(format) is not { Decoder: ThumbnailDecoder.Fallback })
         {
-            return notRead.FailureAs<RenderedThumbnail>();
+            return RenderWithSkia(content, hold, clock, sniffed, orientation: null);
         }
 
+        var named = sniffed.ImageFormat == format ? sniffed.Name : format!;
+        if (!Options.FallbackDecoder)
+        {
+            return Outcome.Fail<RenderedThumbnail>(FailureClass.Unsupported,
+                $"Thumbnails of {named} need the fallback decoder, which this service has turned off (Thumbnails:FallbackDecoder).");
+        }
+
+        if (ImageFormats.Raw.Contains(format!))
+        {
+            // The camera's embedded preview, shown as the RAW's own orientation says (its previews are stored as shot).
+            if (RawPreview.Largest(content) is not { } preview)
+            {
+                return Outcome.Fail<RenderedThumbnail>(FailureClass.Unsupported, $"The {named} file has no embedded JPEG preview to make a thumbnail from; the sensor data is not developed.");
+            }
+
+            var orientation = inspected?.Orientation ?? ExifReader.Read(content, format!).Orientation;
+            var jpeg = ContainerSignature.Detect(preview.Jpeg.Span[..Math.Min(preview.Jpeg.Length, SniffLength)]);
+            return RenderWithSkia(preview.Jpeg, hold, clock, jpeg, orientation);
+        }
+
+        return FallbackDecoder.CoderFor(format, span) is { } coder
+            ? RenderWithFallback(content, hold, clock, named, coder)
+            : Outcome.Fail<RenderedThumbnail>(FailureClass.Unsupported, $"No thumbnail decoder is set up for {named}.");
+    }
+
+    /// <summary>
+    /// Renders through <see cref="FallbackDecoder"/>: the header's size checked against the pixel limit, then the
+    /// whole decode held in the budget as planned (<see cref="FallbackDecoder.PlannedBytes"/>: these codecs cannot
+    /// decode scaled), then one decode scaled to the preview's size serving every rendition.
+    /// </summary>
+    private Outcome<RenderedThumbnail> RenderWithFallback(ReadOnlyMemory<byte> content, InFlightBudget.Hold hold, Stopwatch clock, string named, ImageMagick.MagickFormat coder)
+    {
+        SKSizeI size;
+        try
+        {
+            size = FallbackDecoder.Size(content.Span, coder);
+        }
+        catch (ImageMagick.MagickException e)
+        {
+            return Outcome.Fail<RenderedThumbnail>(FailureClass.Corrupt, $"The {named} header cannot be read: {e.Message}");
+        }
+
+        if (size.Width <= 0 || size.Height <= 0)
+        {
+            return Outcome.Fail<RenderedThumbnail>(FailureClass.Corrupt, $"The {named} header declares an empty canvas ({size.Width}×{size.Height}).");
+        }
+
+        var pixels = (long)size.Width * size.Height;
+        if (pixels > Limits.MaxPixels)
+        {
+            return Outcome.Fail<RenderedThumbnail>(FailureClass.TooLarge, $"The image is {size.Width}×{size.Height} ({pixels} pixels); the limit is {Limits.MaxPixels} pixels.");
+        }
+
+        var decodeSize = TargetSize(size, ImageThumbnail.PreviewEdge);
+        var buffers = FallbackDecoder.PlannedBytes(size.Width, size.Height) + RenditionBytes(size, decodeSize);
+        if (!hold.TryGrow(buffers, Waits))
+        {
+            return Busy(buffers);
+        }
+
+        SKBitmap decoded;
+        SKEncodedOrigin origin;
+        try
+        {
+            (decoded, origin) = FallbackDecoder.Decode(content.Span, coder, ImageThumbnail.PreviewEdge, () => clock.Elapsed > Options.MaxRenderTime);
+        }
+        catch (OperationCanceledException)
+        {
+            return Outcome.Fail<RenderedThumbnail>(FailureClass.TooLarge, OverTimeMessage);
+        }
+        catch (ImageMagick.MagickResourceLimitErrorException e)
+        {
+            return Outcome.Fail<RenderedThumbnail>(FailureClass.TooLarge, $"Decoding the {named} image needs more than the decoder's limits allow: {e.Message}");
+        }
+        catch (ImageMagick.MagickException e)
+        {
+            return Outcome.Fail<RenderedThumbnail>(FailureClass.Corrupt, $"The {named} data is damaged or truncated: {e.Message}");
+        }
+
+        using (decoded)
+        {
+            // The decoder may have turned the image already (HEIF's transforms): the renditions follow what it made.
+            var shown = new SKSizeI(decoded.Width, decoded.Height);
+            var turned = decoded.Width > decoded.Height != size.Width > size.Height && size.Width != size.Height;
+            var stored = turned ? new SKSizeI(size.Height, size.Width) : size;
+            return Renditions(decoded, stored, shown, origin, clock);
+        }
+    }
+
+    private unsafe Outcome<RenderedThumbnail> RenderWithSkia(ReadOnlyMemory<byte> content, InFlightBudget.Hold hold, Stopwatch clock, ContainerSignature.Sniffed sniffed, int? orientation)
+    {
+        var span = content.Span;
+        using var pin = content.Pin();
+        using var data = SKData.Create((IntPtr)pin.Pointer, content.Length);
         using var codec = SKCodec.Create(data);
         if (codec is null)
         {
@@ -153,15 +252,13 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
 
         // One decode, large enough for the largest rendition (the preview), serves all three.
         var decodeSize = DecodeSize(codec, ImageThumbnail.PreviewEdge);
-        var targets = Edges.Select(edge => TargetSize(info.Size, edge)).ToArray();
         var opaque = info.AlphaType == SKAlphaType.Opaque;
         var decodeInfo = new SKImageInfo(decodeSize.Width, decodeSize.Height, SKColorType.Rgba8888, opaque ? SKAlphaType.Opaque : SKAlphaType.Premul);
 
         // Everything this render allocates, held before it exists: the decoded frame, libjpeg's coefficients of a
         // progressive JPEG (whatever the scale), the mipmaps of a large reduction, and each rendition (pixels and encoding).
         var coefficients = format == ImageFormats.Jpeg && ContainerSignature.IsProgressiveJpeg(span) ? pixels * ProgressiveJpegBytesPerPixel : 0;
-        var mipmaps = decodeSize.Width > 2 * targets[0].Width ? decodeInfo.BytesSize64 / 3 : 0;
-        var buffers = decodeInfo.BytesSize64 + coefficients + mipmaps + targets.Sum(t => (long)t.Width * t.Height * 4 * 2);
+        var buffers = decodeInfo.BytesSize64 + coefficients + RenditionBytes(info.Size, decodeSize);
         if (!hold.TryGrow(buffers, Waits))
         {
             return Busy(buffers);
@@ -175,9 +272,25 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
                 : Outcome.Fail<RenderedThumbnail>(failed.Class, failed.Message);
         }
 
-        var origin = codec.EncodedOrigin != SKEncodedOrigin.TopLeft
-            ? codec.EncodedOrigin
+        var origin = orientation is { } given ? (SKEncodedOrigin)given
+            : codec.EncodedOrigin != SKEncodedOrigin.TopLeft ? codec.EncodedOrigin
             : (SKEncodedOrigin)ExifReader.Read(content, format).Orientation;
+        return Renditions(decoded, info.Size, decodeSize, origin, clock);
+    }
+
+    /// <summary>The mipmaps of a large reduction and each rendition's pixels and encoding, for an image of <paramref name="stored"/> decoded at <paramref name="decodeSize"/>.</summary>
+    private static long RenditionBytes(SKSizeI stored, SKSizeI decodeSize)
+    {
+        var targets = Edges.Select(edge => TargetSize(stored, edge)).ToArray();
+        var decodedBytes = (long)decodeSize.Width * decodeSize.Height * 4;
+        var mipmaps = decodeSize.Width > 2 * targets[0].Width ? decodedBytes / 3 : 0;
+        return mipmaps + targets.Sum(t => (long)t.Width * t.Height * 4 * 2);
+    }
+
+    /// <summary>Draws, hashes and encodes the three renditions from one decoded frame of an image of <paramref name="stored"/> (before orientation).</summary>
+    private Outcome<RenderedThumbnail> Renditions(SKBitmap decoded, SKSizeI stored, SKSizeI decodeSize, SKEncodedOrigin origin, Stopwatch clock)
+    {
+        var targets = Edges.Select(edge => TargetSize(stored, edge)).ToArray();
         var renditions = new RenderedRendition[targets.Length];
         ulong hash = 0;
         for (var i = 0; i < targets.Length; i++)
@@ -199,7 +312,7 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
         }
 
         return Outcome.Success(new RenderedThumbnail(
-            renditions[0].Webp, renditions[0].Width, renditions[0].Height, hash, info.Size, decodeSize)
+            renditions[0].Webp, renditions[0].Width, renditions[0].Height, hash, stored, decodeSize)
         {
             Large = renditions[1],
             Preview = renditions[2],
@@ -247,9 +360,9 @@ public sealed class ThumbnailRenderer(ExtractionOptions limits, ThumbnailOptions
     }
 
     private ProcessingFailure? OverTime(Stopwatch clock) =>
-        clock.Elapsed > Options.MaxRenderTime
-            ? new ProcessingFailure(FailureClass.TooLarge, $"Rendering the thumbnail took longer than the limit of {Options.MaxRenderTime.TotalSeconds:0.###} s.")
-            : null;
+        clock.Elapsed > Options.MaxRenderTime ? new ProcessingFailure(FailureClass.TooLarge, OverTimeMessage) : null;
+
+    private string OverTimeMessage => $"Rendering the thumbnail took longer than the limit of {Options.MaxRenderTime.TotalSeconds:0.###} s.";
 
     /// <summary>
     /// Scales the decoded frame to <paramref name="target"/> and turns it as <paramref name="origin"/> says, in one

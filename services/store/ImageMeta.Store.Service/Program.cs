@@ -8,7 +8,7 @@ builder.AddStore();
 var app = builder.Build();
 app.UseServiceDefaults();
 app.MapImagesApi();
-app.Run();
+return app.RunStore();
 
 /// <summary>Entry point, visible to the test host.</summary>
 public partial class Program;

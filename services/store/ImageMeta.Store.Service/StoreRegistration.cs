@@ -12,7 +12,7 @@ namespace ImageMeta.Store.Service;
 /// (read and delete) and images (read) bindings, background maintenance, query validation, SQL tracing, store metrics,
 /// readiness on the database.
 /// </summary>
-public static class StoreRegistration
+public static partial class StoreRegistration
 {
     public static WebApplicationBuilder AddStore(this WebApplicationBuilder builder)
     {
@@ -70,12 +70,48 @@ public static class StoreRegistration
         return builder;
     }
 
-    /// <summary>Creates or upgrades the schema before the app starts serving; a failure stops the host with the reason.</summary>
-    private sealed class SchemaMigration(IMetadataStore store, ILogger<SchemaMigration> logger) : IHostedService
+    /// <summary>
+    /// Runs the app. A <see cref="StoreStartupException"/> (logged as one line by the schema migration) ends the process
+    /// with exit code 1, instead of the runtime's unhandled-exception crash.
+    /// </summary>
+    public static int RunStore(this WebApplication app)
     {
+        ArgumentNullException.ThrowIfNull(app);
+        try
+        {
+            app.Run();
+            return 0;
+        }
+        catch (StoreStartupException)
+        {
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// Creates or upgrades the schema before the app starts serving. A failure stops the host with a
+    /// <see cref="StoreStartupException"/> whose message says what failed, logged as one critical line.
+    /// </summary>
+    private sealed partial class SchemaMigration(IMetadataStore store, ILogger<SchemaMigration> logger) : IHostedService
+    {
+        [LoggerMessage(Level = LogLevel.Critical, Message = "The store cannot start: {Reason}")]
+        private static partial void CannotStart(ILogger logger, string reason);
+
         public async Task StartAsync(CancellationToken cancellationToken)
         {
-            await store.MigrateAsync(cancellationToken);
+            try
+            {
+                await store.MigrateAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is StoreStartupException or StoreUnavailableException or InvalidOperationException)
+            {
+                // The database's own message (StoreUnavailableException keeps it inside) is what an operator needs here;
+                // this is the log, never an answer.
+                var startup = e as StoreStartupException ?? new StoreStartupException($"{e.Message} ({e.InnerException?.Message ?? e.GetType().Name})", e);
+                CannotStart(logger, startup.Message);
+                throw startup;
+            }
+
             logger.LogInformation("Metadata schema is up to date");
         }
 

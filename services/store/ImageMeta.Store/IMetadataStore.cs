@@ -60,5 +60,9 @@ public interface IMetadataStore
     /// <summary>Drops tombstones and removal entries past the retention; returns how many rows went.</summary>
     Task<int> PurgeExpiredAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Proves that a write can succeed now: a write transaction that inserts a probe row and is rolled back, so a
+    /// read-only file, a read-only replica or a full transaction log fails it (readiness), and nothing stays behind.
+    /// </summary>
     Task PingAsync(CancellationToken cancellationToken);
 }

@@ -161,3 +161,10 @@ public sealed record ChangeToken(long Tx, long Seq, DateTimeOffset IssuedAt);
 
 /// <summary>Raised when the database cannot be reached or answers with a transient error; callers should retry.</summary>
 public sealed class StoreUnavailableException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>
+/// The store cannot start: its database or data folder refuses what the store must do before it serves (create the
+/// file, take the migration lock, migrate). The message says what and where, for the operator; the service logs it as
+/// one line and exits, instead of crashing with a stack.
+/// </summary>
+public sealed class StoreStartupException(string message, Exception inner) : Exception(message, inner);

@@ -35,8 +35,9 @@ public sealed partial class SqlMetadataStore
             Filter("width <= @maxWidth", "maxWidth", query.MaxWidth);
             Filter("height >= @minHeight", "minHeight", query.MinHeight);
             Filter("height <= @maxHeight", "maxHeight", query.MaxHeight);
-            Filter("(LOWER(camera_make) LIKE @camera ESCAPE '\\' OR LOWER(camera_model) LIKE @camera ESCAPE '\\')", "camera",
-                query.Camera is null ? null : Contains(query.Camera.ToLowerInvariant()));
+            // Folded keys on both sides (SearchText.Fold), compared as code units: the same answer on every provider,
+            // where LOWER knows only ASCII on SQLite and follows the locale on PostgreSQL.
+            Filter("camera_key LIKE @camera ESCAPE '\\'", "camera", query.Camera is null ? null : Contains(SearchText.Fold(query.Camera)!));
             Filter("lens_key LIKE @lens ESCAPE '\\'", "lens", query.Lens is null ? null : Contains(SearchText.Fold(query.Lens)!));
             Filter("iso >= @minIso", "minIso", query.MinIso);
             Filter("iso <= @maxIso", "maxIso", query.MaxIso);
@@ -68,8 +69,8 @@ public sealed partial class SqlMetadataStore
 
             if (query.Near is { } near)
             {
-                // The close hashes first (a scan of the narrow hash index), then the page over those rows only.
-                where.Add($"seq IN (SELECT seq FROM images WHERE perceptual_hash IS NOT NULL AND is_current = 1 AND {Provider.HammingDistance("perceptual_hash", "@nearHash")} <= @nearDistance{Provider.SubqueryFence}) AND id <> @nearExclude");
+                // The close hashes first (the band indexes' candidates, checked), then the page over those rows only.
+                where.Add($"seq IN (SELECT c.seq FROM ({HashCandidates(command, near)}) c WHERE {Provider.HammingDistance("c.perceptual_hash", "@nearHash")} <= @nearDistance{Provider.SubqueryFence}) AND id <> @nearExclude");
                 Add(command, "nearHash", HashColumn(near.Hash));
                 Add(command, "nearDistance", near.MaxDistance);
                 Add(command, "nearExclude", near.Exclude.Value);
@@ -120,11 +121,11 @@ public sealed partial class SqlMetadataStore
         {
             await using var connection = await OpenAsync(cancellationToken);
             await using var command = connection.CreateCommand();
-            // The inner scan reads only what the partial index holds (hash, seq), so it never touches the JSON;
-            // the few rows within the distance are then joined back for their records.
+            // The candidates come from the band indexes, which hold the hash (and seq), so the check never touches the
+            // JSON; the few rows within the distance are then joined back for their records.
             command.CommandText = Provider.Limit(
                 "d.distance, i.record_json",
-                $"FROM (SELECT seq, {Provider.HammingDistance("perceptual_hash", "@hash")} AS distance FROM images WHERE perceptual_hash IS NOT NULL AND is_current = 1) d " +
+                $"FROM (SELECT c.seq, {Provider.HammingDistance("c.perceptual_hash", "@hash")} AS distance FROM ({HashCandidates(command, near)}) c) d " +
                 "JOIN images i ON i.seq = d.seq WHERE d.distance <= @maxDistance AND i.id <> @exclude",
                 "d.distance, d.seq DESC");
             Add(command, "hash", HashColumn(near.Hash));
@@ -140,4 +141,29 @@ public sealed partial class SqlMetadataStore
 
             return items;
         });
+
+    /// <summary>
+    /// A SELECT of <c>(seq, perceptual_hash)</c> that holds every current hashed row within the distance (and others, to
+    /// be checked): through the band indexes (<see cref="HashBands"/>, one index lookup per band value within the radius,
+    /// duplicates merged by UNION) while the radius is at most <see cref="HashBands.MaxIndexedRadius"/>; beyond, every
+    /// hashed row (a scan of the hash index), which is then cheaper. Adds its list parameters to the command.
+    /// </summary>
+    private string HashCandidates(System.Data.Common.DbCommand command, HashNeighbourhood near)
+    {
+        const string Hashed = "FROM images WHERE is_current = 1 AND perceptual_hash IS NOT NULL";
+        var radius = HashBands.Radius(near.MaxDistance);
+        if (radius > HashBands.MaxIndexedRadius)
+        {
+            return $"SELECT seq, perceptual_hash {Hashed}";
+        }
+
+        var lookups = new List<string>(HashBands.Count);
+        for (var band = 0; band < HashBands.Count; band++)
+        {
+            lookups.Add($"SELECT seq, perceptual_hash {Hashed} AND {Provider.InList(HashBands.Columns[band], $"@band{band}", ListType.Number)}");
+            Add(command, $"band{band}", Provider.ListValue(HashBands.Within(HashBands.Band(near.Hash, band), radius)));
+        }
+
+        return string.Join(" UNION ", lookups);
+    }
 }

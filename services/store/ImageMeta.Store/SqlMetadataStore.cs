@@ -54,9 +54,15 @@ public sealed partial class SqlMetadataStore(StoreProvider provider, StoreMetric
     public Task PingAsync(CancellationToken cancellationToken) =>
         Guard(async () =>
         {
+            // A read (SELECT 1) succeeds on a read-only SQLite file while every save fails: only a write proves readiness.
+            // Begun as every write is (SQLite: BEGIN IMMEDIATE, the write lock), then rolled back.
             await using var connection = await OpenAsync(cancellationToken);
-            await using var command = Command(connection, null, "SELECT 1");
-            return await command.ExecuteScalarAsync(cancellationToken);
+            await using var transaction = await Provider.BeginWriteAsync(connection, cancellationToken);
+            await using var command = Command(connection, transaction, "INSERT INTO store_state (name, value) VALUES (@name, 0)");
+            Add(command, "name", "readiness-probe");
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.RollbackAsync(cancellationToken);
+            return 0;
         });
 
     /// <summary>
@@ -87,11 +93,28 @@ public sealed partial class SqlMetadataStore(StoreProvider provider, StoreMetric
     public static string? CameraKey(string? make, string? model) =>
         make is null && model is null ? null : SearchText.Fold(make ?? string.Empty) + "\n" + SearchText.Fold(model ?? string.Empty);
 
+    /// <summary>
+    /// Whether each write keeps the summary rows (<c>image_summary</c>) in its transaction. Always true in the service;
+    /// false only to measure what keeping them costs (bench/store), after which <see cref="RecountSummariesAsync"/> repairs them.
+    /// </summary>
+    public bool MaintainsSummaries { get; init; } = true;
+
+    /// <summary>
+    /// The column values a write stores for a record as the current version of its name (<see cref="StoreProvider.Columns"/>,
+    /// by name), for bulk loads that bypass <see cref="UpsertAsync"/>; <see cref="RecountSummariesAsync"/> then counts them.
+    /// </summary>
+    public IReadOnlyDictionary<string, object?> ColumnValues(ImageRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return Row(record, isCurrent: true);
+    }
+
     private Dictionary<string, object?> Row(ImageRecord record, bool isCurrent)
     {
         var m = record.Metadata;
         var exif = m?.Exif;
-        return new Dictionary<string, object?>(StringComparer.Ordinal)
+        ulong? hash = record.Thumbnail is { } t && PerceptualHash.TryParse(t.PerceptualHash, out var parsed) ? parsed : null;
+        var row = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["id"] = record.Id.Value,
             ["container"] = record.Blob.Container,
@@ -112,7 +135,7 @@ public sealed partial class SqlMetadataStore(StoreProvider provider, StoreMetric
             ["processed_at"] = Provider.ProcessedAtValue(record.ProcessedAt),
             ["write_rank"] = WriteRank(record),
             ["record_json"] = JsonSerializer.Serialize(record, ContractJson.Options),
-            ["perceptual_hash"] = record.Thumbnail is { } t && PerceptualHash.TryParse(t.PerceptualHash, out var hash) ? HashColumn(hash) : null,
+            ["perceptual_hash"] = hash is { } h ? HashColumn(h) : null,
             ["lens_model"] = exif?.LensModel,
             ["iso"] = exif?.Iso,
             ["focal_length"] = exif?.FocalLength,
@@ -131,6 +154,12 @@ public sealed partial class SqlMetadataStore(StoreProvider provider, StoreMetric
             ["is_current"] = isCurrent ? 1 : 0,
             ["sort_time"] = SortTime(record),
         };
+        for (var band = 0; band < HashBands.Count; band++)
+        {
+            row[HashBands.Columns[band]] = hash is { } bits ? HashBands.Band(bits, band) : null;
+        }
+
+        return row;
     }
 
     /// <summary>

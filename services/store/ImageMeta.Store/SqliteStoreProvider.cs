@@ -36,14 +36,30 @@ public sealed class SqliteStoreProvider(string connectionString) : StoreProvider
     public override async Task MigrateAsync(string? through, Func<Task> afterScripts, CancellationToken cancellationToken)
     {
         var file = DataSource;
-        if (!string.IsNullOrEmpty(Path.GetDirectoryName(Path.GetFullPath(file))))
+        var folder = Path.GetDirectoryName(Path.GetFullPath(file));
+        FileStream migrationLock;
+        try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+            if (!string.IsNullOrEmpty(folder))
+            {
+                Directory.CreateDirectory(folder);
+                // A file of our own first: the lock below is retried while another instance holds it, and a folder that
+                // refuses every file must fail at once, not after the lock's deadline.
+                using var probe = new FileStream(Path.Combine(folder, $".write-probe-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+
+            migrationLock = await WithRetryAsync(
+                () => new FileStream(file + ".migrate.lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose),
+                TimeSpan.FromMinutes(2), cancellationToken);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            // The usual cause: a read-only volume or a folder the service's user may not write (SQLite keeps its
+            // journal, WAL and lock files beside the database, so the folder must be writable, not only the file).
+            throw new StoreStartupException($"The SQLite data folder '{folder}' is not writable: {e.Message} Give the store's user write access to it (Store:DataDirectory).", e);
         }
 
-        await using var migrationLock = await WithRetryAsync(
-            () => new FileStream(file + ".migrate.lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose),
-            TimeSpan.FromMinutes(2), cancellationToken);
+        await using var heldLock = migrationLock;
 
         await using (var connection = new SqliteConnection(connectionString))
         {

@@ -25,6 +25,7 @@ public abstract class StoreProvider
         "lens_model", "iso", "focal_length", "focal_length_35mm", "flash_fired", "exposure_program", "white_balance",
         "artist", "copyright", "software", "color_profile", "extractor_version", "extractor_build",
         "camera_key", "lens_key", "is_current", "sort_time",
+        "hash_band0", "hash_band1", "hash_band2", "hash_band3",
     ];
 
     public abstract string Name { get; }
@@ -124,8 +125,8 @@ public abstract class StoreProvider
             default:
                 if (string.IsNullOrWhiteSpace(connectionString))
                 {
+                    // The folder is created by MigrateAsync, where a refusal becomes a StoreStartupException that names it.
                     var folder = Path.GetFullPath(options.DataDirectory, contentRoot);
-                    Directory.CreateDirectory(folder);
                     connectionString = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, "metadata.db"), DefaultTimeout = 30 }.ToString();
                 }
 

@@ -3,6 +3,7 @@ using ImageMeta.Dapr;
 using ImageMeta.ServiceDefaults;
 using ImageMeta.Web.Service.Calls;
 using ImageMeta.Web.Service.KeyRing;
+using ImageMeta.Web.Service.Library;
 using ImageMeta.Web.Service.SignIn;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -41,6 +42,7 @@ public static class WebRegistration
         services.AddHttpForwarder();
         services.AddSingleton<StoreForwarding>();
 
+        services.AddWebUi();
         services.AddRazorPages(o => o.Conventions.ConfigureFilter(new NoStorePages()));
         services.AddAntiforgery(o =>
         {
@@ -101,7 +103,7 @@ public static class WebRegistration
         app.UseAuthorization();
         app.UseAntiforgery();
 
-        IEndpointConventionBuilder[] endpoints = [app.MapRazorPages(), app.MapUploadsApi(), app.MapThumbnailsApi(), app.MapOriginalsApi()];
+        IEndpointConventionBuilder[] endpoints = [app.MapRazorPages(), app.MapUploadsApi(), app.MapThumbnailsApi(), app.MapOriginalsApi(), app.MapWebUi()];
         if (auth.Enabled)
         {
             foreach (var endpoint in endpoints)

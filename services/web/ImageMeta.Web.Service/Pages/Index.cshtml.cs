@@ -1,6 +1,7 @@
 using ImageMeta.Contracts;
 using ImageMeta.Dapr;
 using ImageMeta.Web.Service.Calls;
+using ImageMeta.Web.Service.Library;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
@@ -12,7 +13,7 @@ namespace ImageMeta.Web.Service.Pages;
 /// images arriving meanwhile never shift a page). When the store is down the upload still works and the page says why
 /// the gallery is missing.
 /// </summary>
-public sealed class IndexModel(StoreCalls store, IOptions<WebOptions> options) : PageModel
+public sealed class IndexModel(StoreCalls store, LibraryCalls library, IOptions<WebOptions> options) : PageModel
 {
     /// <summary>The sentence shown in place of the gallery when the store cannot be reached.</summary>
     public const string StoreDownSentence = "The image store is not answering, so the gallery and its numbers cannot be shown right now. Uploads still work.";
@@ -32,12 +33,33 @@ public sealed class IndexModel(StoreCalls store, IOptions<WebOptions> options) :
 
     public long MaxUploadBytes => options.Value.MaxUploadBytes;
 
+    /// <summary>
+    /// The changes feed's token of the moment before the gallery was read, so the page's poll shows every record
+    /// stored since (one shown twice is replaced, never doubled); null where the gallery is not live (filters, older pages).
+    /// </summary>
+    public string? ChangesToken { get; private set; }
+
+    /// <summary>Whether the page shows the newest images unfiltered, where new records belong at the top.</summary>
+    public bool IsLive => Filter.IsEmpty && Cursor is null;
+
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
         if (!ModelState.IsValid)
         {
             GalleryProblem = "Some filters could not be read: " + string.Join(" ", ModelState.Where(e => e.Value?.Errors.Count > 0).Select(e => $"{e.Key}: {e.Value!.Errors[0].ErrorMessage}"));
             return;
+        }
+
+        if (IsLive)
+        {
+            try
+            {
+                ChangesToken = (await library.ChangesAsync(null, cancellationToken)).Next;
+            }
+            catch (Exception e) when (e is AppUnavailableException or ChangesTokenExpiredException)
+            {
+                // No feed: the gallery below says why; the page still works without live updates.
+            }
         }
 
         var stats = store.StatsAsync(cancellationToken);

@@ -1,0 +1,414 @@
+using System.Text;
+using ImageMeta.Contracts;
+
+namespace ImageMeta.Extractor;
+
+/// <summary>
+/// HEIF and AVIF (ISO/IEC 23008-12 over ISO base media): the <c>meta</c> box's primary item (<c>pitm</c>), its
+/// properties through <c>ipma</c> (<c>ispe</c> size, <c>irot</c>/<c>imir</c> transforms, <c>pixi</c> depth,
+/// <c>colr</c> ICC profile), an alpha auxiliary item (<c>auxl</c> reference to an <c>auxC</c> alpha item), and the
+/// <c>Exif</c> and XMP (<c>mime</c>, <c>application/rdf+xml</c>) items located through <c>iloc</c>. Written here because
+/// MetadataExtractor 2.4.3 reads no AVIF, and its HEIF reader neither applies the transforms nor reads <c>imir</c>.
+/// The transforms decide the displayed orientation; the EXIF Orientation tag inside is not applied on top of them.
+/// </summary>
+internal static class IsoMediaHeader
+{
+    private const string Name = "HEIF";
+
+    /// <summary>Most items, properties and associations a meta box may list; an iPhone's 48 MP grid has a few hundred.</summary>
+    private const int MaxEntries = 65536;
+
+    private const int MaxMetadataBytes = 4 * 1024 * 1024;
+
+    public sealed record Box(string Type, long Start, long Body, long End);
+
+    /// <summary>The boxes between <paramref name="start"/> and <paramref name="end"/>; stops at one that is not in the head yet.</summary>
+    public static List<Box> Boxes(HeaderBytes bytes, long start, long end, out string? problem)
+    {
+        var boxes = new List<Box>();
+        problem = null;
+        for (var at = start; at + 8 <= end && boxes.Count < MaxEntries;)
+        {
+            if (!bytes.Has(at, 8))
+            {
+                break;
+            }
+
+            long size = bytes.U32(at, false);
+            var type = Encoding.ASCII.GetString(bytes.Span.Slice((int)at + 4, 4));
+            var body = at + 8;
+            if (size == 1)
+            {
+                if (!bytes.Has(at + 8, 8))
+                {
+                    break;
+                }
+
+                var large = bytes.U64(at + 8, false);
+                size = large > long.MaxValue / 2 ? -1 : (long)large;
+                body += 8;
+            }
+            else if (size == 0)
+            {
+                size = end == long.MaxValue ? long.MaxValue / 2 - at : end - at;
+            }
+
+            if (size < body - at || (end != long.MaxValue && at + size > end))
+            {
+                problem = $"the '{type}' box at {at} has an impossible length";
+                break;
+            }
+
+            if (type == "uuid")
+            {
+                body += 16;
+            }
+
+            boxes.Add(new Box(type, at, body, at + size));
+            at += size;
+        }
+
+        return boxes;
+    }
+
+    public static FormatHeaderRead Read(HeaderBytes bytes)
+    {
+        var top = Boxes(bytes, 0, long.MaxValue, out var problem);
+        var meta = top.Find(b => b.Type == "meta");
+        if (meta is null)
+        {
+            return problem is not null ? FormatHeaderRead.Corrupt(Name, problem) : bytes.Missing(Name, "meta box");
+        }
+
+        if (!bytes.Has(meta.Start, meta.End - meta.Start))
+        {
+            return bytes.Missing(Name, "meta box");
+        }
+
+        var children = Boxes(bytes, meta.Body + 4, meta.End, out problem); // meta is a full box
+        if (problem is not null)
+        {
+            return FormatHeaderRead.Corrupt(Name, problem);
+        }
+
+        var pitm = children.Find(b => b.Type == "pitm");
+        if (pitm is null)
+        {
+            return FormatHeaderRead.Corrupt(Name, "it names no primary item");
+        }
+
+        var primary = bytes.Span[(int)pitm.Body] == 0 ? bytes.U16(pitm.Body + 4, false) : bytes.U32(pitm.Body + 4, false);
+        var items = ItemInfos(bytes, children.Find(b => b.Type == "iinf"));
+        var properties = children.Find(b => b.Type == "iprp") is { } iprp ? Boxes(bytes, iprp.Body, iprp.End, out _) : [];
+        var ipco = properties.Find(b => b.Type == "ipco") is { } pc ? Boxes(bytes, pc.Body, pc.End, out _) : [];
+        var associations = Associations(bytes, properties.FindAll(b => b.Type == "ipma"));
+        var references = References(bytes, children.Find(b => b.Type == "iref"));
+        var locations = Locations(bytes, children.Find(b => b.Type == "iloc"), children.Find(b => b.Type == "idat"));
+
+        List<Box> PropertiesOf(uint item) =>
+            associations.TryGetValue(item, out var indices) ? indices.Where(i => i >= 1 && i <= ipco.Count).Select(i => ipco[i - 1]).ToList() : [];
+
+        var primaryProperties = PropertiesOf(primary);
+        var ispe = primaryProperties.Find(b => b.Type == "ispe");
+        if (ispe is null || !bytes.Has(ispe.Body, 12))
+        {
+            return FormatHeaderRead.Corrupt(Name, "its primary item has no image size property (ispe)");
+        }
+
+        var width = bytes.U32(ispe.Body + 4, false);
+        var height = bytes.U32(ispe.Body + 8, false);
+        var orientation = 1;
+        foreach (var property in primaryProperties)
+        {
+            if (property.Type == "irot" && bytes.Has(property.Body, 1))
+            {
+                orientation = Orientations.Then(orientation, Orientations.AnticlockwiseQuarterTurns(bytes.Span[(int)property.Body] & 3));
+            }
+            else if (property.Type == "imir" && bytes.Has(property.Body, 1))
+            {
+                orientation = Orientations.Then(orientation, (bytes.Span[(int)property.Body] & 1) == 0 ? 4 : 2);
+            }
+        }
+
+        var bits = primaryProperties.Find(b => b.Type == "pixi") is { } pixi && bytes.Has(pixi.Body, 6) && bytes.Span[(int)pixi.Body + 4] > 0
+            ? bytes.Span[(int)pixi.Body + 5]
+            : 8;
+        var channels = primaryProperties.Find(b => b.Type == "pixi") is { } p && bytes.Has(p.Body, 5) ? bytes.Span[(int)p.Body + 4] : 3;
+        ReadOnlyMemory<byte>? icc = null;
+        if (primaryProperties.Find(b => b.Type == "colr") is { } colr && bytes.TryGet(colr.Body, 4, out var colorType)
+            && (colorType.Span.SequenceEqual("prof"u8) || colorType.Span.SequenceEqual("rICC"u8)) && bytes.TryGet(colr.Body + 4, colr.End - colr.Body - 4, out var profile))
+        {
+            icc = profile;
+        }
+
+        // Alpha: an auxiliary item referring to the primary with an alpha auxC.
+        var alpha = false;
+        foreach (var reference in references.Where(r => r.Type == "auxl" && r.To.Contains(primary)))
+        {
+            if (PropertiesOf(reference.From).Find(b => b.Type == "auxC") is { } auxC
+                && bytes.TryGet(auxC.Body + 4, Math.Min(64, auxC.End - auxC.Body - 4), out var urn))
+            {
+                var text = Encoding.ASCII.GetString(urn.Span);
+                alpha |= text.Contains(":alpha", StringComparison.Ordinal) || text.StartsWith("urn:mpeg:hevc:2015:auxid:1", StringComparison.Ordinal);
+            }
+        }
+
+        ReadOnlyMemory<byte>? exif = null, xmp = null;
+        foreach (var (id, type, contentType) in items)
+        {
+            if (type == "Exif" && exif is null && Data(bytes, locations, id) is { Length: > 4 } block)
+            {
+                // A 4-byte offset to the TIFF header (past any "Exif\0\0"), then the bytes.
+                var offset = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(block.Span);
+                exif = offset < block.Length - 4 ? block[(4 + (int)offset)..] : (ReadOnlyMemory<byte>?)null;
+            }
+            else if (type == "mime" && xmp is null && contentType == "application/rdf+xml" && Data(bytes, locations, id) is { } packet)
+            {
+                xmp = packet;
+            }
+        }
+
+        var primaryType = items.Find(i => i.Id == primary).Type;
+        var isAv1 = primaryType == "av01" || (primaryType == "grid" && items.Exists(i => i.Type == "av01"));
+        // Every item's data (a grid's tiles are items of their own) must be in the file.
+        var declared = locations.Values.SelectMany(e => e).Where(e => e.InFile).Select(e => e.Offset + e.Length).DefaultIfEmpty(0).Max();
+        return new FormatHeader
+        {
+            Width = width,
+            Height = height,
+            Format = isAv1 ? ImageFormats.Avif : primaryType is "hvc1" or "grid" ? ImageFormats.Heif : null,
+            Orientation = orientation,
+            HasAlpha = alpha,
+            ColorType = FormatHeader.ColorTypeOf(channels, bits),
+            Exif = exif,
+            Xmp = xmp,
+            Icc = icc,
+            DeclaredLength = declared,
+        };
+    }
+
+    private static List<(uint Id, string Type, string? ContentType)> ItemInfos(HeaderBytes bytes, Box? iinf)
+    {
+        var items = new List<(uint, string, string?)>();
+        if (iinf is null || !bytes.Has(iinf.Body, 6))
+        {
+            return items;
+        }
+
+        var first = iinf.Body + 4 + (bytes.Span[(int)iinf.Body] == 0 ? 2 : 4);
+        foreach (var infe in Boxes(bytes, first, iinf.End, out _))
+        {
+            if (infe.Type != "infe" || !bytes.TryGet(infe.Body, infe.End - infe.Body, out var body) || body.Length < 12 || body.Span[0] < 2)
+            {
+                continue;
+            }
+
+            var span = body.Span;
+            var wide = span[0] >= 3;
+            uint id = wide ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(span[4..]) : System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(span[4..]);
+            var typeAt = wide ? 10 : 8;
+            if (typeAt + 4 > span.Length)
+            {
+                continue;
+            }
+
+            var type = Encoding.ASCII.GetString(span.Slice(typeAt, 4));
+            string? contentType = null;
+            if (type == "mime")
+            {
+                var rest = span[(typeAt + 4)..];
+                var nameEnd = rest.IndexOf((byte)0);
+                if (nameEnd >= 0)
+                {
+                    var content = rest[(nameEnd + 1)..];
+                    var end = content.IndexOf((byte)0);
+                    contentType = Encoding.ASCII.GetString(end >= 0 ? content[..end] : content);
+                }
+            }
+
+            items.Add((id, type, contentType));
+        }
+
+        return items;
+    }
+
+    private static Dictionary<uint, List<int>> Associations(HeaderBytes bytes, List<Box> ipmas)
+    {
+        var map = new Dictionary<uint, List<int>>();
+        foreach (var ipma in ipmas)
+        {
+            if (!bytes.TryGet(ipma.Body, ipma.End - ipma.Body, out var body) || body.Length < 8)
+            {
+                continue;
+            }
+
+            var span = body.Span;
+            var version = span[0];
+            var large = (span[3] & 1) != 0;
+            var count = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(span[4..]);
+            var at = 8;
+            for (var i = 0; i < count && i < MaxEntries; i++)
+            {
+                var idSize = version < 1 ? 2 : 4;
+                if (at + idSize + 1 > span.Length)
+                {
+                    break;
+                }
+
+                uint id = idSize == 2 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(span[at..]) : System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(span[at..]);
+                at += idSize;
+                int n = span[at++];
+                var list = map.TryGetValue(id, out var found) ? found : map[id] = [];
+                for (var j = 0; j < n; j++)
+                {
+                    if (at + (large ? 2 : 1) > span.Length)
+                    {
+                        break;
+                    }
+
+                    list.Add(large ? ((span[at] << 8) | span[at + 1]) & 0x7FFF : span[at] & 0x7F);
+                    at += large ? 2 : 1;
+                }
+            }
+        }
+
+        return map;
+    }
+
+    private static List<(string Type, uint From, List<uint> To)> References(HeaderBytes bytes, Box? iref)
+    {
+        var list = new List<(string, uint, List<uint>)>();
+        if (iref is null || !bytes.Has(iref.Body, 4))
+        {
+            return list;
+        }
+
+        var wide = bytes.Span[(int)iref.Body] != 0;
+        var idSize = wide ? 4 : 2;
+        foreach (var reference in Boxes(bytes, iref.Body + 4, iref.End, out _))
+        {
+            if (!bytes.TryGet(reference.Body, reference.End - reference.Body, out var body) || body.Length < idSize + 2)
+            {
+                continue;
+            }
+
+            uint Id(int at) => wide ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(body.Span[at..]) : System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(body.Span[at..]);
+            var span = body.Span;
+            var from = Id(0);
+            var count = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(span[idSize..]);
+            var to = new List<uint>();
+            for (var i = 0; i < count && idSize + 2 + ((i + 1) * idSize) <= span.Length; i++)
+            {
+                to.Add(Id(idSize + 2 + (i * idSize)));
+            }
+
+            list.Add((reference.Type, from, to));
+        }
+
+        return list;
+    }
+
+    private sealed record Extent(long Offset, long Length, bool InFile);
+
+    /// <summary>iloc: each item's extents, as file offsets (construction method 0) or offsets into the meta's idat (method 1).</summary>
+    private static Dictionary<uint, List<Extent>> Locations(HeaderBytes bytes, Box? iloc, Box? idat)
+    {
+        var map = new Dictionary<uint, List<Extent>>();
+        if (iloc is null || !bytes.TryGet(iloc.Body, iloc.End - iloc.Body, out var body) || body.Length < 8)
+        {
+            return map;
+        }
+
+        var data = body;
+        var span = data.Span;
+        var version = span[0];
+        var offsetSize = span[4] >> 4;
+        var lengthSize = span[4] & 15;
+        var baseSize = span[5] >> 4;
+        var indexSize = version is 1 or 2 ? span[5] & 15 : 0;
+        var at = 6;
+        bool Fits(int n) => at + n <= data.Length;
+        long Number(int size)
+        {
+            long value = 0;
+            for (var i = 0; i < size; i++)
+            {
+                value = (value << 8) | data.Span[at + i];
+            }
+
+            at += size;
+            return value;
+        }
+
+        if (!Fits(version < 2 ? 2 : 4))
+        {
+            return map;
+        }
+
+        var count = Number(version < 2 ? 2 : 4);
+        for (var i = 0; i < count && i < MaxEntries; i++)
+        {
+            if (!Fits((version < 2 ? 2 : 4) + (version is 1 or 2 ? 2 : 0) + 2 + baseSize + 2))
+            {
+                break;
+            }
+
+            var id = (uint)Number(version < 2 ? 2 : 4);
+            var method = version is 1 or 2 ? Number(2) & 15 : 0;
+            Number(2); // data reference index
+            var baseOffset = Number(baseSize);
+            var extentCount = Number(2);
+            var extents = new List<Extent>();
+            for (var j = 0; j < extentCount; j++)
+            {
+                if (!Fits(indexSize + offsetSize + lengthSize))
+                {
+                    break;
+                }
+
+                Number(indexSize);
+                var offset = baseOffset + Number(offsetSize);
+                var length = Number(lengthSize);
+                extents.Add(method == 1 && idat is not null
+                    ? new Extent(idat.Body + offset, length, false)
+                    : new Extent(offset, length, method == 0));
+            }
+
+            if (method is 0 or 1)
+            {
+                map[id] = extents;
+            }
+        }
+
+        return map;
+    }
+
+    /// <summary>An item's bytes when it is one extent in the head (or one the head can grow to); null otherwise.</summary>
+    private static ReadOnlyMemory<byte>? Data(HeaderBytes bytes, Dictionary<uint, List<Extent>> locations, uint id) =>
+        locations.TryGetValue(id, out var extents) && extents.Count == 1 && extents[0].Length is > 0 and <= MaxMetadataBytes
+            && bytes.TryGet(extents[0].Offset, extents[0].Length, out var data)
+            ? data
+            : (ReadOnlyMemory<byte>?)null;
+}
+
+/// <summary>EXIF orientations (1–8) as the transforms they are, so a container's transforms can be combined into one.</summary>
+internal static class Orientations
+{
+    // Where each orientation sends the unit vectors (x right, y down): (a, b, c, d) for x' = a·x + b·y, y' = c·x + d·y.
+    private static readonly (int A, int B, int C, int D)[] Matrices =
+    [
+        (1, 0, 0, 1), (-1, 0, 0, 1), (-1, 0, 0, -1), (1, 0, 0, -1), (0, 1, 1, 0), (0, -1, 1, 0), (0, -1, -1, 0), (0, 1, -1, 0),
+    ];
+
+    /// <summary>The orientation of turning the stored image anticlockwise by <paramref name="turns"/> quarter turns (HEIF's irot).</summary>
+    public static int AnticlockwiseQuarterTurns(int turns) => (turns & 3) switch { 0 => 1, 1 => 8, 2 => 3, _ => 6 };
+
+    /// <summary>The orientation of applying <paramref name="first"/>, then <paramref name="then"/>.</summary>
+    public static int Then(int first, int then)
+    {
+        var (a, b, c, d) = Matrices[first - 1];
+        var (e, f, g, h) = Matrices[then - 1];
+        var product = ((e * a) + (f * c), (e * b) + (f * d), (g * a) + (h * c), (g * b) + (h * d));
+        return Array.IndexOf(Matrices, product) + 1;
+    }
+}
