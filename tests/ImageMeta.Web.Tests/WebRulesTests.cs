@@ -1,6 +1,6 @@
 using ImageMeta.Contracts;
 using ImageMeta.Web.Service;
-using ImageMeta.Web.Service.Pipeline;
+using ImageMeta.Web.Service.Calls;
 
 namespace ImageMeta.Web.Tests;
 

@@ -180,7 +180,7 @@ public sealed class WebScenarios(BrowserPipelineFixture fixture)
             Assert.StartsWith(disposition, answer.Headers["content-disposition"], StringComparison.Ordinal);
             Assert.Contains("filename*=UTF-8''" + Uri.EscapeDataString(linkText[(linkText.IndexOf('(') + 1)..^1]), answer.Headers["content-disposition"], StringComparison.Ordinal);
             Assert.Equal("nosniff", answer.Headers["x-content-type-options"]);
-            Assert.Equal(UploadsApi.OriginalPolicy, answer.Headers["content-security-policy"]);
+            Assert.Equal(OriginalsApi.OriginalPolicy, answer.Headers["content-security-policy"]);
         }
 
         // An unknown image's original is the error page's sentence, not a stack trace.

@@ -1,7 +1,8 @@
 using ImageMeta.Contracts;
+using ImageMeta.Dapr;
 using ImageMeta.ServiceDefaults;
+using ImageMeta.Web.Service.Calls;
 using ImageMeta.Web.Service.Library;
-using ImageMeta.Web.Service.Pipeline;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Diagnostics;
@@ -32,10 +33,15 @@ public static class WebRegistration
         services.AddOptions<FormOptions>().Configure<IOptions<WebOptions>>((form, web) =>
             form.MultipartBodyLengthLimit = web.Value.MaxUploadBytes + MultipartOverheadBytes);
 
-        services.AddKeyedSingleton(DaprTopology.AppIds.Ingest, (sp, _) => Invocation(sp, DaprTopology.AppIds.Ingest));
-        services.AddKeyedSingleton(DaprTopology.AppIds.Store, (sp, _) => Invocation(sp, DaprTopology.AppIds.Store));
-        services.AddSingleton(sp => new IngestCalls(sp.GetRequiredKeyedService<SidecarInvocation>(DaprTopology.AppIds.Ingest)));
-        services.AddSingleton(sp => new StoreCalls(sp.GetRequiredKeyedService<SidecarInvocation>(DaprTopology.AppIds.Store), sp.GetRequiredService<IOptions<WebOptions>>()));
+        foreach (var app in new[] { DaprTopology.AppIds.Ingest, DaprTopology.AppIds.Store })
+        {
+            services.AddAppCalls(app, o => o.Configure<IOptions<WebOptions>>((call, web) => call.Deadline = web.Value.InvocationTimeout));
+        }
+
+        services.AddSingleton<IngestCalls>();
+        services.AddSingleton<StoreCalls>();
+        services.AddHttpForwarder();
+        services.AddSingleton<StoreForwarding>();
 
         services.AddWebUi();
         services.AddRazorPages();
@@ -132,19 +138,15 @@ public static class WebRegistration
         app.UseAuthorization();
         app.UseAntiforgery();
 
-        var pages = app.MapRazorPages();
-        var api = app.MapUploadsApi();
-        var ui = app.MapWebUi();
+        IEndpointConventionBuilder[] endpoints = [app.MapRazorPages(), app.MapUploadsApi(), app.MapThumbnailsApi(), app.MapOriginalsApi(), app.MapWebUi()];
         if (auth.Enabled)
         {
-            pages.RequireAuthorization();
-            api.RequireAuthorization();
-            ui.RequireAuthorization();
+            foreach (var endpoint in endpoints)
+            {
+                endpoint.RequireAuthorization();
+            }
         }
 
         return app;
     }
-
-    private static SidecarInvocation Invocation(IServiceProvider services, string appId) =>
-        new(appId, services.GetRequiredService<IConfiguration>(), services.GetRequiredService<IOptions<WebOptions>>().Value.InvocationTimeout);
 }

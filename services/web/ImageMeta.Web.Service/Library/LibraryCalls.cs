@@ -1,6 +1,6 @@
 using System.Net;
 using ImageMeta.Contracts;
-using ImageMeta.Web.Service.Pipeline;
+using ImageMeta.Dapr;
 
 namespace ImageMeta.Web.Service.Library;
 
@@ -9,10 +9,13 @@ public sealed class ChangesTokenExpiredException() : Exception("The changes toke
 
 /// <summary>
 /// The store's answers the live pages need beyond the gallery query: the changes feed (records written and ids removed
-/// after a token), through Dapr service invocation (app id <c>store</c>).
+/// after a token), through Dapr service invocation (<see cref="AppCalls"/>, app id <c>store</c>). Each call throws
+/// <see cref="AppUnavailableException"/> when there is no usable answer.
 /// </summary>
-public sealed class LibraryCalls(SidecarInvocation store)
+public sealed class LibraryCalls(IHttpClientFactory clients)
 {
+    private HttpClient Store => clients.CreateClient(DaprTopology.AppIds.Store);
+
     /// <summary>Most changes one poll takes; more wait for the next poll (the token moves only past what was answered).</summary>
     public const int ChangesPerPoll = 100;
 
@@ -28,13 +31,13 @@ public sealed class LibraryCalls(SidecarInvocation store)
             query += "&after=" + Uri.EscapeDataString(after);
         }
 
-        using var response = await store.GetAsync(query, cancellationToken);
-        if (response.StatusCode is HttpStatusCode.Gone or HttpStatusCode.BadRequest)
+        using var response = await Store.GetAsync(query, cancellationToken);
+        if (response.StatusCode is HttpStatusCode.Gone or HttpStatusCode.BadRequest && !(await AppProblem.ReadAsync(response, cancellationToken)).FromSidecar)
         {
             // 410: older than the tombstone retention; 400: not a token the store issued. Either way, start again.
             throw new ChangesTokenExpiredException();
         }
 
-        return await store.ReadAsync<ImageChanges>(response, cancellationToken);
+        return await AppAnswer.ReadAsync<ImageChanges>(response, cancellationToken);
     }
 }

@@ -1,6 +1,3 @@
-using ImageMeta.Contracts;
-using ImageMeta.Web.Service.Pipeline;
-
 namespace ImageMeta.Web.Service.Library;
 
 /// <summary>Registrations of the pages' live features (the changes feed, renditions, map, lifecycle actions).</summary>
@@ -8,8 +5,7 @@ public static class WebUiRegistration
 {
     public static IServiceCollection AddWebUi(this IServiceCollection services)
     {
-        services.AddSingleton(sp => new LibraryCalls(sp.GetRequiredKeyedService<SidecarInvocation>(DaprTopology.AppIds.Store)));
-        services.AddSingleton(sp => new RenditionCalls(sp.GetRequiredKeyedService<SidecarInvocation>(DaprTopology.AppIds.Store)));
+        services.AddSingleton<LibraryCalls>();
         return services;
     }
 

@@ -1,6 +1,7 @@
 using ImageMeta.Contracts;
+using ImageMeta.Dapr;
+using ImageMeta.Web.Service.Calls;
 using ImageMeta.Web.Service.Library;
-using ImageMeta.Web.Service.Pipeline;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
@@ -55,7 +56,7 @@ public sealed class IndexModel(StoreCalls store, LibraryCalls library, IOptions<
             {
                 ChangesToken = (await library.ChangesAsync(null, cancellationToken)).Next;
             }
-            catch (Exception e) when (e is PipelineUnavailableException or ChangesTokenExpiredException)
+            catch (Exception e) when (e is AppUnavailableException or ChangesTokenExpiredException)
             {
                 // No feed: the gallery below says why; the page still works without live updates.
             }
@@ -67,7 +68,7 @@ public sealed class IndexModel(StoreCalls store, LibraryCalls library, IOptions<
         {
             Stats = await stats;
         }
-        catch (PipelineUnavailableException)
+        catch (AppUnavailableException)
         {
             GalleryProblem = StoreDownSentence;
         }
@@ -76,7 +77,7 @@ public sealed class IndexModel(StoreCalls store, LibraryCalls library, IOptions<
         {
             Images = await images;
         }
-        catch (PipelineUnavailableException)
+        catch (AppUnavailableException)
         {
             GalleryProblem = StoreDownSentence;
         }

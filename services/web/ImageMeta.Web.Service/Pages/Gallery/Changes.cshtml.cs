@@ -1,6 +1,7 @@
 using ImageMeta.Contracts;
 using ImageMeta.Web.Service.Library;
-using ImageMeta.Web.Service.Pipeline;
+using ImageMeta.Dapr;
+using ImageMeta.Web.Service.Calls;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -36,7 +37,7 @@ public sealed class ChangesModel(LibraryCalls library, StoreCalls store) : PageM
         {
             return StatusCode(StatusCodes.Status410Gone);
         }
-        catch (PipelineUnavailableException)
+        catch (AppUnavailableException)
         {
             return StatusCode(StatusCodes.Status503ServiceUnavailable);
         }

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using ImageMeta.Contracts;
-using ImageMeta.Web.Service.Pipeline;
+using ImageMeta.Dapr;
+using ImageMeta.Web.Service.Calls;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
@@ -57,7 +58,7 @@ public sealed partial class DetailModel(StoreCalls store, IngestCalls ingest, IO
                 Similar = await store.SimilarAsync(imageId, cancellationToken);
             }
         }
-        catch (PipelineUnavailableException)
+        catch (AppUnavailableException)
         {
             Problems.Add("The image store is not answering, so the stored metadata cannot be shown right now.");
         }
@@ -66,7 +67,7 @@ public sealed partial class DetailModel(StoreCalls store, IngestCalls ingest, IO
         {
             Status = await statusTask;
         }
-        catch (PipelineUnavailableException)
+        catch (AppUnavailableException)
         {
             Problems.Add("The ingest service is not answering, so the workflow's status cannot be shown right now.");
         }

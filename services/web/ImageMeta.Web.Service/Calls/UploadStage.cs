@@ -1,6 +1,6 @@
 using ImageMeta.Contracts;
 
-namespace ImageMeta.Web.Service.Pipeline;
+namespace ImageMeta.Web.Service.Calls;
 
 /// <summary>
 /// Where one uploaded image is, in the words the page shows: <c>queued</c> (no workflow run yet), <c>extracting</c>

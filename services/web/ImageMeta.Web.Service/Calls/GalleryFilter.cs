@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using ImageMeta.Contracts;
 
-namespace ImageMeta.Web.Service.Pipeline;
+namespace ImageMeta.Web.Service.Calls;
 
 /// <summary>
 /// The gallery's filters, bound from the page's query string and mapped one to one onto the store's query API
