@@ -1,7 +1,7 @@
 using ImageMeta.Contracts;
-using ImageMeta.Web.Service.Library;
 using ImageMeta.Dapr;
 using ImageMeta.Web.Service.Calls;
+using ImageMeta.Web.Service.Library;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
