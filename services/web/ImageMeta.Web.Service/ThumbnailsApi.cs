@@ -22,15 +22,22 @@ public static class ThumbnailsApi
         return group;
     }
 
-    private static async Task<IResult> ThumbnailAsync(string id, HttpContext http, StoreForwarding store)
+    private static Task<IResult> ThumbnailAsync(string id, HttpContext http, StoreForwarding store) => RenditionAsync(id, "thumbnail", http, store);
+
+    /// <summary>
+    /// One of the store's WebPs of an image (<c>GET /images/{id}/{rendition}</c>: <c>thumbnail</c>,
+    /// <c>thumbnail?scale=2</c>, <c>preview</c>), streamed through with its ETag; the pages' rendition routes share it.
+    /// </summary>
+    public static async Task<IResult> RenditionAsync(string id, string rendition, HttpContext http, StoreForwarding store)
     {
+        ArgumentNullException.ThrowIfNull(http);
         if (!ImageId.TryParse(id, out var imageId))
         {
             return WebProblems.InvalidId();
         }
 
         var unavailable = false;
-        var answered = await store.ForwardAsync(http, $"{DaprTopology.Methods.Images}/{imageId}/thumbnail", RequestHeaders, (context, response) =>
+        var answered = await store.ForwardAsync(http, $"{DaprTopology.Methods.Images}/{imageId}/{rendition}", RequestHeaders, (context, response) =>
         {
             var headers = context.Response.Headers;
             if (response.Headers.ETag is { } etag)

@@ -9,7 +9,8 @@ public sealed class ChangesTokenExpiredException() : Exception("The changes toke
 
 /// <summary>
 /// The store's answers the live pages need beyond the gallery query: the changes feed (records written and ids removed
-/// after a token), through Dapr service invocation (<see cref="AppCalls"/>, app id <c>store</c>).
+/// after a token), through Dapr service invocation (<see cref="AppCalls"/>, app id <c>store</c>). Each call throws
+/// <see cref="AppUnavailableException"/> when there is no usable answer.
 /// </summary>
 public sealed class LibraryCalls(IHttpClientFactory clients)
 {

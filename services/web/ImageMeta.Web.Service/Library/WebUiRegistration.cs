@@ -1,4 +1,3 @@
-
 namespace ImageMeta.Web.Service.Library;
 
 /// <summary>Registrations of the pages' live features (the changes feed, renditions, map, lifecycle actions).</summary>
