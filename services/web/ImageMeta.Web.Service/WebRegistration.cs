@@ -41,8 +41,8 @@ public static class WebRegistration
         services.AddSingleton<StoreCalls>();
         services.AddHttpForwarder();
         services.AddSingleton<StoreForwarding>();
-        services.AddWebUi();
 
+        services.AddWebUi();
         services.AddRazorPages(o => o.Conventions.ConfigureFilter(new NoStorePages()));
         services.AddAntiforgery(o =>
         {
@@ -103,7 +103,7 @@ public static class WebRegistration
         app.UseAuthorization();
         app.UseAntiforgery();
 
-        IEndpointConventionBuilder[] endpoints = [app.MapRazorPages(), app.MapUploadsApi(), app.MapThumbnailsApi(), app.MapPreviewsApi(), app.MapOriginalsApi()];
+        IEndpointConventionBuilder[] endpoints = [app.MapRazorPages(), app.MapUploadsApi(), app.MapThumbnailsApi(), app.MapOriginalsApi(), app.MapWebUi()];
         if (auth.Enabled)
         {
             foreach (var endpoint in endpoints)
