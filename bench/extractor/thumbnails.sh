@@ -6,8 +6,13 @@
 # (user + sys of every process) compare the work each tool does better than the wall clock; both are printed, and
 # the best run is the one with the fewest CPU seconds.
 # Usage: bench/extractor/thumbnails.sh [file-count] (default 200).
+#        bench/extractor/thumbnails.sh --formats [per-format] (default 8): the formats SkiaSharp does not decode
+#        (HEIC, AVIF, TIFF, DNG), made from the largest camera JPEGs of the corpus, one row per format and tool,
+#        single-threaded (see formats_bench below).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+formats=""
+if [ "${1:-}" = "--formats" ]; then formats=${2:-8}; shift $(( $# > 1 ? 2 : 1 )); fi
 count=${1:-200}
 results=bench/results
 corpus=$results/corpus-$count
@@ -15,6 +20,10 @@ mkdir -p "$results"
 
 missing=()
 command -v vipsthumbnail >/dev/null || missing+=(libvips-tools)
+if [ -n "$formats" ]; then
+  command -v heif-enc >/dev/null || missing+=(libheif-examples)
+  command -v avifenc >/dev/null || missing+=(libavif-bin)
+fi
 [ -x /usr/bin/mogrify ] || missing+=(imagemagick)
 [ -x /usr/bin/time ] || missing+=(time)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -56,6 +65,76 @@ measure() { # name, function, workers: one warm-up, then the best of three timed
   for run in 1 2 3; do tail -n 1 "$results/$name.time.$run"; done | awk '{ print $1, $2 + $3, $4 }' | sort -n -k2 | head -1
   rm -f "$results/$name.time".*
 }
+
+
+# The new formats: from the largest camera JPEGs, HEIC (heif-enc, quality 80), AVIF (avifenc, default quality), TIFF
+# (LZW) and DNG. A DNG is written here as a camera writes its preview: IFD0 is the full-size JPEG (NewSubfileType 1,
+# DNGVersion, orientation 1), followed by 4 MiB standing in for sensor data, so every tool gets the same preview to
+# read (ours finds the embedded JPEG; vipsthumbnail reads IFD0 through libtiff; ImageMagick hands .dng to its RAW
+# delegate). One process per tool over each format's folder, single-threaded, best of three.
+formats_bench() {
+  local per=$1 fdir=$results/formats-$1
+  if [ ! -f "$fdir.complete" ]; then
+    rm -rf "$fdir"; mkdir -p "$fdir"/{heic,avif,tiff,dng}
+    find "$corpus" -name '*.jpg' -printf '%s %p\n' | sort -rn | head -n "$per" | cut -d' ' -f2- | while read -r jpg; do
+      base=$(basename "$jpg" .jpg)
+      heif-enc -q 80 "$jpg" -o "$fdir/heic/$base.heic" >/dev/null
+      avifenc -j 2 "$jpg" "$fdir/avif/$base.avif" >/dev/null
+      /usr/bin/convert "$jpg" -compress lzw "$fdir/tiff/$base.tif"
+      python3 - "$jpg" "$fdir/dng/$base.dng" <<'PY'
+import os, struct, sys
+jpeg = open(sys.argv[1], 'rb').read()
+# The JPEG's size from its first SOF marker.
+i = 2
+while True:
+    marker, length = jpeg[i + 1], struct.unpack('>H', jpeg[i + 2:i + 4])[0]
+    if marker in (0xC0, 0xC1, 0xC2):
+        height, width = struct.unpack('>HH', jpeg[i + 5:i + 9]); break
+    i += 2 + length
+entries = [(0x00FE, 4, 1, 1), (0x0100, 4, 1, width), (0x0101, 4, 1, height), (0x0103, 3, 1, 7), (0x0106, 3, 1, 6),
+           (0x0111, 4, 1, None), (0x0112, 3, 1, 1), (0x0115, 3, 1, 3), (0x0116, 4, 1, height), (0x0117, 4, 1, len(jpeg)),
+           (0xC612, 1, 4, struct.unpack('<I', bytes([1, 4, 0, 0]))[0])]
+strip = 8 + 2 + 12 * len(entries) + 4
+ifd = struct.pack('<H', len(entries))
+for tag, kind, count, value in entries:
+    value = strip if value is None else value
+    ifd += struct.pack('<HHI', tag, kind, count) + (struct.pack('<HH', value, 0) if kind == 3 else struct.pack('<I', value))
+open(sys.argv[2], 'wb').write(b'II*\0' + struct.pack('<I', 8) + ifd + struct.pack('<I', 0) + jpeg + os.urandom(4 << 20))
+PY
+    done
+    touch "$fdir.complete"
+  fi
+  local fmt ext
+  rows=""
+  for fmt in heic avif tiff dng; do
+    ext=$fmt; [ "$fmt" = tiff ] && ext=tif
+    corpus_f=$fdir/$fmt; list_f=$results/formats-$fmt.txt
+    find "$corpus_f" -type f | sort > "$list_f"
+    cat "$corpus_f"/* > /dev/null
+    local n; n=$(wc -l < "$list_f")
+    ours_f() { "$results/thumbnails-bench/ImageMeta.Bench.Thumbnails" "$corpus" "$out/$1" 1; }
+    vips_f() { mkdir -p "$out/$1"; xargs -n 1000 vipsthumbnail -s 320x320 -o "$(realpath "$out/$1")/%s.webp[Q=80]" < "$list"; }
+    magick_f() { mkdir -p "$out/$1"; xargs -n 1000 /usr/bin/mogrify -path "$out/$1" -format webp -quality 80 -thumbnail 320x320 < <(sed 's/$/[0]/' "$list") 2>/dev/null; }
+    local saved_corpus=$corpus saved_list=$list saved_files=$files
+    corpus=$corpus_f; list=$list_f; files=$n
+    read -r t1 c1 r1 < <(measure "f-ours-$fmt" ours_f 1)
+    read -r t2 c2 r2 < <(measure "f-vips-$fmt" vips_f 1)
+    read -r t3 c3 r3 < <(measure "f-magick-$fmt" magick_f 1)
+    corpus=$saved_corpus; list=$saved_list; files=$saved_files
+    rows+="| $fmt | ThumbnailRenderer (fallback decoder) | $n | $t1 | $(awk -v n="$n" -v t="$c1" 'BEGIN { printf "%.2f", n / (t > 0 ? t : 0.001) }') | $c1 | $(made "f-ours-$fmt") | $((r1 / 1024)) |"$'\n'
+    rows+="| $fmt | vipsthumbnail -s 320x320 | $n | $t2 | $(awk -v n="$n" -v t="$c2" 'BEGIN { printf "%.2f", n / (t > 0 ? t : 0.001) }') | $c2 | $(made "f-vips-$fmt") | $((r2 / 1024)) |"$'\n'
+    rows+="| $fmt | mogrify -thumbnail 320x320 | $n | $t3 | $(awk -v n="$n" -v t="$c3" 'BEGIN { printf "%.2f", n / (t > 0 ? t : 0.001) }') | $c3 | $(made "f-magick-$fmt") | $((r3 / 1024)) |"$'\n'
+  done
+  local biggest; biggest=$(find "$fdir/heic" -type f -printf '%s %p\n' | sort -rn | head -1 | cut -d' ' -f2-)
+  printf '%s\n\n| format | tool | files | wall s | thumbnails per CPU-second | CPU s | WebP files made | peak RSS (MB) |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n%s' \
+    "$per files per format (the largest camera JPEGs of the corpus; HEIC up to $(identify -format '%wx%h' "$biggest" 2>/dev/null || echo '?')); $(env -u OMP_NUM_THREADS nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; $(date -u +%Y-%m-%d)" "$rows" \
+    | tee "$results/thumbnails-formats.md"
+}
+made() { find "$out/$1" -type f -name '*.webp' | wc -l; }
+if [ -n "$formats" ]; then
+  formats_bench "$formats"
+  exit 0
+fi
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 read -r t_im1 c_im1 rss_im1 < <(measure imagemeta-1 imagemeta 1)

@@ -12,6 +12,7 @@ public sealed record PipelineMeasurement(
     int BurstImages,
     double BurstSeconds,
     double ImagesPerSecond,
+    double BlobReadsPerImage,
     int SteadyImages,
     double SteadyRate,
     double P50Milliseconds,
@@ -35,10 +36,13 @@ public sealed class PipelineBenchmark(SidecarDoublePipeline pipeline, PipelineCl
         log.WriteLine($"[{database}] burst: {burstImages} images, {burstConcurrency} concurrent uploads");
         var burst = TestImages.Mixed(burstImages, seed: 11, prefix: $"burst-{database}");
         var cpuBefore = CpuSeconds();
+        // Blob reads are counted where they happen, at the images binding double (every sidecar's `get`).
+        var readsBefore = pipeline.Network.Images.GetCount;
         var clock = Stopwatch.StartNew();
         var burstIds = await UploadAndWaitAsync(burst, burstConcurrency, TimeSpan.FromMinutes(5));
         var burstSeconds = clock.Elapsed.TotalSeconds;
         var cpuAfter = CpuSeconds();
+        var readsPerImage = (double)(pipeline.Network.Images.GetCount - readsBefore) / burstIds.Count;
 
         log.WriteLine($"[{database}] steady: {steadyRate} images/s for {steadyDuration.TotalSeconds} s");
         var steadyCount = (int)(steadyRate * steadyDuration.TotalSeconds);
@@ -54,6 +58,7 @@ public sealed class PipelineBenchmark(SidecarDoublePipeline pipeline, PipelineCl
             burstIds.Count,
             burstSeconds,
             burstIds.Count / burstSeconds,
+            readsPerImage,
             latencies.Count,
             steadyRate,
             Percentile(latencies, 0.50),
@@ -206,11 +211,11 @@ public sealed class PipelineBenchmark(SidecarDoublePipeline pipeline, PipelineCl
     public static string Markdown(IReadOnlyList<PipelineMeasurement> results)
     {
         var md = new StringBuilder();
-        md.AppendLine(CultureInfo.InvariantCulture, $"| database | burst images | burst time (s) | images/s | steady rate (/s) | steady images | p50 (ms) | p95 (ms) | max (ms) |");
-        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| database | burst images | burst time (s) | images/s | blob reads per image | steady rate (/s) | steady images | p50 (ms) | p95 (ms) | max (ms) |");
+        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var r in results)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Database} | {r.BurstImages} | {r.BurstSeconds:F1} | **{r.ImagesPerSecond:F0}** | {r.SteadyRate:F0} | {r.SteadyImages} | {r.P50Milliseconds:F0} | **{r.P95Milliseconds:F0}** | {r.MaxMilliseconds:F0} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Database} | {r.BurstImages} | {r.BurstSeconds:F1} | **{r.ImagesPerSecond:F0}** | {r.BlobReadsPerImage:F2} | {r.SteadyRate:F0} | {r.SteadyImages} | {r.P50Milliseconds:F0} | **{r.P95Milliseconds:F0}** | {r.MaxMilliseconds:F0} |");
         }
 
         foreach (var r in results)

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Store benchmark: upserts/s from 8 concurrent writers and query latency at N rows (default 100,000),
-# SQLite and PostgreSQL in one run. Uses IMAGEMETA_TEST_POSTGRES when set; else starts a private
-# PostgreSQL 15 on loopback for the run. Usage: bench/store/run.sh [rows]
-# BENCH_STORE_DATABASES=postgres skips SQLite (the similar-images numbers are PostgreSQL's).
+# Store benchmark: bulk-loads N rows (PostgreSQL binary COPY, SQLite large transactions, SqlBulkCopy for SQL Server),
+# checks the answers, then measures query p95s, upserts/s with and without the maintained stats (same run), the
+# database's size on disk and the bench process's memory. SQLite and PostgreSQL in one run; SQL Server when
+# IMAGEMETA_TEST_SQLSERVER is set. Uses IMAGEMETA_TEST_POSTGRES when set; else starts a private PostgreSQL 15 on
+# loopback for the run.
+# Usage: bench/store/run.sh [--rows N] [--sqlite-rows N] [--samples 200] [--upserts 4000] [--databases sqlite,postgres]
+# (a bare number is --rows N, as before). The suite runs the same seeding and checks at 2,000 rows (StoreBenchTests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rows=${1:-100000}
+if [ $# -eq 1 ] && [[ $1 =~ ^[0-9]+$ ]]; then set -- --rows "$1"; fi
 pg=${IMAGEMETA_TEST_POSTGRES:-}
 if [ -z "$pg" ]; then
   pgbin=/usr/lib/postgresql/15/bin
@@ -16,5 +19,8 @@ if [ -z "$pg" ]; then
   trap 'runuser -u postgres -- $pgbin/pg_ctl -D "$dir" -m fast stop >/dev/null; rm -rf "$dir"' EXIT
   pg="Host=127.0.0.1;Port=55433;Username=postgres;Database=postgres"
 fi
+databases=sqlite,postgres
+extra=()
+if [ -n "${IMAGEMETA_TEST_SQLSERVER:-}" ]; then databases=$databases,sqlserver; extra=(--sqlserver "$IMAGEMETA_TEST_SQLSERVER"); fi
 mkdir -p bench/results
-dotnet run -c Release --project bench/store/ImageMeta.Bench.Store.csproj -- "$rows" "$pg" | tee bench/results/store.md
+dotnet run -c Release --project bench/store/ImageMeta.Bench.Store.csproj -- --databases "$databases" --postgres "$pg" "${extra[@]}" "$@" | tee bench/results/store.md

@@ -104,6 +104,12 @@ public static class DaprTopology
         /// <summary>Removes an image's blob version, thumbnail, renditions and record (tombstoned), so a crash halfway is finished by the next attempt.</summary>
         public const string DeleteImage = "DeleteImageWorkflow";
 
+        /// <summary>Delete step: the original blob, when its current version is still the one deleted.</summary>
+        public const string DeleteOriginalActivity = "DeleteOriginal";
+
+        /// <summary>Delete step: the store's <c>DELETE images/{id}</c> (record, thumbnail blobs, tombstone).</summary>
+        public const string DeleteRecordActivity = "DeleteRecord";
+
         /// <summary>A reprocessing job: pages through the store and runs <see cref="ImageMetadata"/> for each match, at most N at once.</summary>
         public const string Reprocessing = "ReprocessingWorkflow";
     }

@@ -172,9 +172,9 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
             Assert.False(string.IsNullOrWhiteSpace(record.Failure?.Message));
         }
 
-        // One extraction and one thumbnail call each: content failures are permanent, so nobody retries them.
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.Equal(2 * bad.Count, Pipeline.Network.Invocations.To("extractor").Count - extractCallsBefore);
+        // One analyze call each (metadata and thumbnail from one read): content failures are permanent, so nobody retries them.
+        await QuiesceAsync();
+        Assert.Equal(bad.Count, Pipeline.Network.Invocations.To("extractor").Count - extractCallsBefore);
         Assert.All(records.Values, r => Assert.Equal(r.Failure?.Class, r.ThumbnailFailure?.Class));
     }
 
@@ -237,6 +237,40 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
     }
 
     [SkippableFact]
+    public async Task An_image_deleted_through_the_API_loses_its_blob_thumbnails_and_record_and_a_second_delete_is_harmless()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var image = TestImages.Mixed(1, seed: 8, prefix: Unique("delete"))[0];
+        var upload = await Client.UploadAsync(image.Name, image.Content);
+        var records = await Client.WaitForRecordsAsync([upload.Id], Settle);
+        AssertAllStored([upload.Id], records);
+        var thumbnails = ImageThumbnail.BlobNamesFor(upload.Id).Select(n => Path.Combine(Pipeline.Network.Thumbnails.RootPath, n)).ToList();
+        Assert.Contains(thumbnails, File.Exists);
+        using var http = new HttpClient();
+        var address = new Uri(Pipeline.Ingest.BaseAddress, $"images/{upload.Id}");
+
+        using var first = await http.DeleteAsync(address);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, first.StatusCode);
+        var workflow = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement.GetProperty("workflow").GetString()!;
+        var run = await WaitForAsync(
+            () => Pipeline.Workflows.GetAsync(workflow, CancellationToken.None),
+            instance => instance?.RuntimeStatus is "COMPLETED" or "FAILED" or "TERMINATED",
+            TimeSpan.FromSeconds(60));
+
+        Assert.True(run?.RuntimeStatus == "COMPLETED", Pipeline.Workflows.Describe(workflow));
+        Assert.False(File.Exists(Path.Combine(Pipeline.Network.Images.RootPath, image.Name)));
+        Assert.DoesNotContain(thumbnails, File.Exists);
+        using (var gone = await Client.GetFromStoreAsync($"{DaprTopology.Methods.Images}/{upload.Id}"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Gone, gone.StatusCode);
+        }
+
+        using var second = await http.DeleteAsync(address);
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, second.StatusCode);
+        Assert.Equal(0, await CountRowsAsync(image));
+    }
+
+    [SkippableFact]
     public async Task Extractor_down_for_twenty_seconds_delays_images_but_every_one_succeeds()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
@@ -292,7 +326,7 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
         var images = TestImages.Mixed(10, seed: 5, prefix: Unique("resume"));
         var extractorFailuresBefore = FailedExtractorCalls();
 
-        // Park the workflows in their retry of ExtractMetadata: the extractor is down.
+        // Park the workflows in their retry of AnalyzeImage: the extractor is down.
         await Pipeline.Extractor.KillAsync();
         List<UploadResult> uploads;
         try
@@ -348,8 +382,7 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
         // each one's chain of parents reaches the upload's server span without a gap.
         var trace = await WaitForAsync(
             () => zipkin.Trace(upload.TraceId),
-            spans => ReachesUpload(ServerChain(spans, DaprTopology.AppIds.Extractor, verb: DaprTopology.Methods.Extract)) &&
-                     ReachesUpload(ServerChain(spans, DaprTopology.AppIds.Extractor, verb: DaprTopology.Methods.Thumbnail)) &&
+            spans => ReachesUpload(ServerChain(spans, DaprTopology.AppIds.Extractor, verb: DaprTopology.Methods.Analyze)) &&
                      ReachesUpload(ServerChain(spans, DaprTopology.AppIds.Store, verb: "PUT")),
             TimeSpan.FromSeconds(60));
         output.WriteLine(string.Join('\n', trace));
@@ -363,8 +396,7 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
 
         foreach (var (app, verb, activity) in new[]
                  {
-                     (DaprTopology.AppIds.Extractor, DaprTopology.Methods.Extract, DaprTopology.Workflows.ExtractMetadataActivity),
-                     (DaprTopology.AppIds.Extractor, DaprTopology.Methods.Thumbnail, DaprTopology.Workflows.MakeThumbnailActivity),
+                     (DaprTopology.AppIds.Extractor, DaprTopology.Methods.Analyze, DaprTopology.Workflows.AnalyzeImageActivity),
                      (DaprTopology.AppIds.Store, "PUT", DaprTopology.Workflows.SaveMetadataActivity),
                  })
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using System.Reflection;
 using System.Text.Json;
 using ImageMeta.Contracts;
@@ -12,7 +13,8 @@ namespace ImageMeta.Extractor.Tests;
 /// <summary>
 /// The real extractor service as its own process, so its peak resident memory (VmHWM in
 /// <c>/proc/&lt;pid&gt;/status</c>) is what a container's memory limit would see. Hostile load: PNGs that
-/// declare 10000×10000 but are cut short (truncation forces verification), together with fifty ~10 MB JPEGs.
+/// declare 10000×10000 but are cut short (truncation forces verification), together with fifty ~10 MB JPEGs; and
+/// 48 MP HEICs (which the fallback decoder can only decode whole) sent for thumbnails at once, with JPEGs beside them.
 /// </summary>
 public sealed class ExtractorMemoryTests(ITestOutputHelper output)
 {
@@ -34,9 +36,63 @@ public sealed class ExtractorMemoryTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<ServiceProcess> StartExtractorAsync(string root)
+    [SkippableFact]
+    public async Task Three_48_megapixel_heics_and_jpegs_sent_for_thumbnails_at_once_stay_under_the_memory_bound()
     {
+        // 8000×6000, made here (heif-enc; the bundled libheif has no HEVC encoder): a smooth picture encodes quickly.
+        using var picture = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(8000, 6000, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque));
+        using (var canvas = new SkiaSharp.SKCanvas(picture))
+        using (var paint = new SkiaSharp.SKPaint())
+        {
+            paint.Shader = SkiaSharp.SKShader.CreateLinearGradient(new(0, 0), new(8000, 6000), [SkiaSharp.SKColors.Red, SkiaSharp.SKColors.Blue], SkiaSharp.SKShaderTileMode.Clamp);
+            canvas.DrawRect(0, 0, 8000, 6000, paint);
+        }
+
+        var heic = FallbackSamples.Heic(FallbackSamples.Png(picture), quality: 50);
+        var jpeg = HostileImages.NoiseJpeg(targetBytes: 10 * 1024 * 1024);
+        await using var network = new SidecarNetwork();
+        var names = Enumerable.Range(0, 3).Select(i => $"big-{i}.heic").Concat(Enumerable.Range(0, 6).Select(i => $"large-{i}.jpg")).ToArray();
+        foreach (var name in names)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(network.Images.RootPath, name), name.EndsWith(".heic", StringComparison.Ordinal) ? heic : jpeg);
+        }
+
         var port = LoopbackPorts.Free();
+        var sidecar = await network.StartSidecarAsync(new SidecarOptions { AppId = DaprTopology.AppIds.Extractor, AppPort = port, MaxBodyBytes = 64L * 1024 * 1024 });
+        var env = new Dictionary<string, string>(sidecar.AppEnvironment())
+        {
+            ["Blobs__BindingType"] = "localstorage",
+            ["Blobs__LocalRootPath"] = network.Images.RootPath,
+            // The bound under test is memory; a shared machine may take longer than the default 30 s per 48 MP decode.
+            ["Thumbnails__MaxRenderTime"] = "00:05:00",
+            ["Blobs__CallTimeout"] = "00:05:00",
+        };
+        await using var extractor = await StartExtractorAsync(network.Images.RootPath, port, env);
+        var pid = extractor.ProcessId ?? throw new InvalidOperationException("The extractor is not running.");
+
+        using var client = new HttpClient { BaseAddress = extractor.BaseAddress, Timeout = TimeSpan.FromMinutes(10) };
+        var answers = await Task.WhenAll(names.Select(async name =>
+        {
+            using var response = await client.PostAsJsonAsync("/" + DaprTopology.Methods.Thumbnail, new BlobReference("images", name), ContractJson.Options);
+            return (Name: name, Answer: await Classify(response));
+        }));
+
+        var peak = ResidentKilobytes(pid, "VmHWM") * 1024;
+        output.WriteLine($"peak {peak / 1024 / 1024} MB; heic {heic.Length} bytes (8000×6000), jpeg {jpeg.Length} bytes; planned per HEIC decode {FallbackDecoder.PlannedBytes(8000, 6000) / 1024 / 1024} MB");
+        foreach (var group in answers.GroupBy(a => a.Answer).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            output.WriteLine($"{group.Count()} × {group.Key}");
+        }
+
+        Assert.True(extractor.IsRunning, $"The extractor died.\n{extractor.RecentOutput}");
+        Assert.All(answers, a => Assert.True(a.Answer is "200" or "503 unavailable retry-after", $"{a.Name}: {a.Answer}\n{extractor.RecentOutput}"));
+        Assert.Contains(answers, a => a.Name.EndsWith(".heic", StringComparison.Ordinal) && a.Answer == "200");
+        Assert.True(peak < PeakResidentLimit, $"Peak resident memory {peak / 1024 / 1024} MB is over {PeakResidentLimit / 1024 / 1024} MB.");
+    }
+
+    private static async Task<ServiceProcess> StartExtractorAsync(string root, int? appPort = null, Dictionary<string, string>? extra = null)
+    {
+        var port = appPort ?? LoopbackPorts.Free();
         var configuration = typeof(ExtractorMemoryTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         var dll = RepositoryLayout.ServiceAssembly(DaprTopology.AppIds.Extractor, configuration);
         var env = new Dictionary<string, string>
@@ -49,6 +105,11 @@ public sealed class ExtractorMemoryTests(ITestOutputHelper output)
             // runtimeconfig's heap limit percent means what it means there.
             ["DOTNET_GCTotalPhysicalMemory"] = "80000000",
         };
+        foreach (var (key, value) in extra ?? [])
+        {
+            env[key] = value;
+        }
+
         var extractor = new ServiceProcess(DaprTopology.AppIds.Extractor, "dotnet", [dll], Path.GetDirectoryName(dll)!, port, env);
         try
         {

@@ -14,14 +14,9 @@ namespace ImageMeta.Extractor.Tests;
 public sealed class FallbackThumbnailTests
 {
     private static ThumbnailRenderer Renderer(ExtractionOptions? limits = null, ThumbnailOptions? options = null, long budget = 1L << 30) =>
-        new(limits ?? new ExtractionOptions(), options ?? new ThumbnailOptions(), new InFlightBudget(budget));
+        ThumbnailRendererTests.Renderer(limits, options, budget);
 
-    private static RenderedThumbnail Rendered(byte[] content, ThumbnailRenderer? renderer = null)
-    {
-        var result = (renderer ?? Renderer()).Render(content);
-        Assert.True(result.Succeeded, result.Failure?.Message);
-        return result.Value;
-    }
+    private static RenderedThumbnail Rendered(byte[] content) => ThumbnailRendererTests.Rendered(content);
 
     /// <summary>Asserts the thumbnail is <paramref name="width"/>×<paramref name="height"/> with the red quarter in the named corner and blue opposite.</summary>
     private static void AssertRedCorner(RenderedThumbnail thumbnail, int width, int height, bool right, bool bottom)

@@ -9,10 +9,10 @@ namespace ImageMeta.Extractor.Tests;
 /// <summary>The thumbnail renderer on its own: size bound, orientation, scaled decoding, limits and failure classes.</summary>
 public sealed class ThumbnailRendererTests
 {
-    private static ThumbnailRenderer Renderer(ExtractionOptions? limits = null, ThumbnailOptions? options = null, long budget = 1L << 30) =>
+    internal static ThumbnailRenderer Renderer(ExtractionOptions? limits = null, ThumbnailOptions? options = null, long budget = 1L << 30) =>
         new(limits ?? new ExtractionOptions(), options ?? new ThumbnailOptions(), new InFlightBudget(budget));
 
-    private static RenderedThumbnail Rendered(byte[] content, ThumbnailRenderer? renderer = null)
+    internal static RenderedThumbnail Rendered(byte[] content, ThumbnailRenderer? renderer = null)
     {
         var result = (renderer ?? Renderer()).Render(content);
         Assert.True(result.Succeeded, result.Failure?.Message);

@@ -45,16 +45,18 @@ public sealed class BlobCreatedEventsTests
     }
 
     [Fact]
-    public void A_batch_keeps_blob_events_and_counts_other_types_as_ignored()
+    public void A_batch_keeps_created_and_deleted_blobs_and_counts_other_types_as_ignored()
     {
         var batch = BlobCreatedEvents.Parse(Json(new[]
         {
             EventGrid("images", "a.png"),
             EventGrid("images", "b.png", "Microsoft.Storage.BlobDeleted"),
             EventGrid("images", "c.png"),
+            EventGrid("images", "d.png", "Microsoft.Storage.BlobTierChanged"),
         }));
 
         Assert.Equal(["a.png", "c.png"], batch.Created.Select(c => c.Name));
+        Assert.Equal(("images", "b.png"), (Assert.Single(batch.DeletedBlobs).Container, batch.DeletedBlobs[0].Name));
         Assert.Equal(1, batch.Ignored);
     }
 
@@ -82,10 +84,11 @@ public sealed class BlobCreatedEventsTests
     [Fact]
     public void Other_event_types_alone_are_ignored_not_poison()
     {
-        var batch = BlobCreatedEvents.Parse(Json(CloudEvent("https://acct.blob.core.windows.net/images/a.jpg", "Microsoft.Storage.BlobDeleted")));
+        var batch = BlobCreatedEvents.Parse(Json(CloudEvent("https://acct.blob.core.windows.net/images/a.jpg", "Microsoft.Storage.BlobTierChanged")));
 
         Assert.False(batch.IsPoison);
         Assert.Empty(batch.Created);
+        Assert.Empty(batch.DeletedBlobs);
         Assert.Equal(1, batch.Ignored);
     }
 

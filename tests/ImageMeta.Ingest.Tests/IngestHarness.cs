@@ -51,6 +51,7 @@ public sealed class IngestHarness : IAsyncDisposable
     private int _extractCalls;
     private int _thumbnailCalls;
     private int _storePuts;
+    private int _storeDeletes;
     private int _lookups;
 
     private IngestHarness(IngestHarnessOptions options)
@@ -75,16 +76,25 @@ public sealed class IngestHarness : IAsyncDisposable
     /// <summary>Records the stand-in store keeps (only on a 2xx answer), by id: the latest save wins.</summary>
     public ConcurrentDictionary<string, ImageRecord> Records { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Ids the stand-in store deleted (its tombstones).</summary>
+    public ConcurrentDictionary<string, bool> Tombstones { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>How many <c>DELETE /images/{id}</c> calls the stand-in store answered.</summary>
+    public int StoreDeletes => Volatile.Read(ref _storeDeletes);
+
     /// <summary>Every record the stand-in store accepted, in order (repeated saves included).</summary>
     public ConcurrentQueue<ImageRecord> Saved { get; } = new();
 
     /// <summary>What the stand-in store answers to PUT (the record is kept only on 2xx).</summary>
     public int StorePutStatus { get; set; } = StatusCodes.Status200OK;
 
-    /// <summary>What the stand-in extractor answers to <c>/extract</c>: a status and, for errors, the problem's failure class.</summary>
+    /// <summary>
+    /// What the stand-in extractor answers to <c>/extract</c>, and for the metadata half of <c>/analyze</c>: a status and,
+    /// for errors, the problem's failure class.
+    /// </summary>
     public (int Status, string? FailureClass) ExtractAnswer { get; set; } = (StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable);
 
-    /// <summary>What the stand-in extractor answers to <c>/thumbnail</c>, as for <c>/extract</c>.</summary>
+    /// <summary>What the stand-in extractor answers to <c>/thumbnail</c>, and for the thumbnail half of <c>/analyze</c>, as for <c>/extract</c>.</summary>
     public (int Status, string? FailureClass) ThumbnailAnswer { get; set; } = (StatusCodes.Status200OK, null);
 
     /// <summary>
@@ -93,6 +103,7 @@ public sealed class IngestHarness : IAsyncDisposable
     /// </summary>
     public bool ExtractAndThumbnailMeet { get; set; }
 
+    /// <summary>Calls of <c>/analyze</c> and <c>/extract</c>: each is one extraction.</summary>
     public int ExtractCalls => Volatile.Read(ref _extractCalls);
 
     public int ThumbnailCalls => Volatile.Read(ref _thumbnailCalls);
@@ -125,7 +136,20 @@ public sealed class IngestHarness : IAsyncDisposable
     {
         _store = await StartStandInAsync(DaprTopology.AppIds.Store, app =>
         {
-            app.MapGet("/images/{id}", (string id) => Records.TryGetValue(id, out var record) ? Results.Json(record, ContractJson.Options) : Results.NotFound());
+            // As the store: a deleted id answers 410 (failureClass deleted) while its tombstone is kept, and a save of it 409.
+            app.MapGet("/images/{id}", (string id) => Tombstones.ContainsKey(id)
+                ? StoreProblem(StatusCodes.Status410Gone, FailureClass.Deleted)
+                : Records.TryGetValue(id, out var record) ? Results.Json(record, ContractJson.Options) : Results.NotFound());
+            // As the store's list query with container, name and versions=all: every stored version of one name.
+            app.MapGet("/images", (string? container, string? name) => Results.Json(
+                new ImagePage([.. Records.Values.Where(r => r.Blob.Container == container && r.Blob.Name == name)], null), ContractJson.Options));
+            app.MapDelete("/images/{id}", (string id) =>
+            {
+                Interlocked.Increment(ref _storeDeletes);
+                Records.TryRemove(id, out _);
+                Tombstones[id] = true;
+                return Results.NoContent();
+            });
             app.MapPost("/images/lookup", (LookupIds request) =>
             {
                 Interlocked.Increment(ref _lookups);
@@ -148,6 +172,11 @@ public sealed class IngestHarness : IAsyncDisposable
                     return Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: "blob.name must be plain text");
                 }
 
+                if (Tombstones.ContainsKey(id))
+                {
+                    return StoreProblem(StatusCodes.Status409Conflict, FailureClass.Deleted);
+                }
+
                 if (StorePutStatus is >= 200 and < 300)
                 {
                     Records[id] = record;
@@ -161,6 +190,7 @@ public sealed class IngestHarness : IAsyncDisposable
         {
             MapExtractorMethod(app, "/extract", () => Interlocked.Increment(ref _extractCalls), () => ExtractAnswer, blob => Metadata(blob), ExtractArrived, ThumbnailArrived);
             MapExtractorMethod(app, "/thumbnail", () => Interlocked.Increment(ref _thumbnailCalls), () => ThumbnailAnswer, blob => Thumbnail(blob), ThumbnailArrived, ExtractArrived);
+            app.MapPost("/" + DaprTopology.Methods.Analyze, Analyze);
         });
         IngestSidecar = await Network.StartSidecarAsync(Engine.Attach(new SidecarOptions { AppId = DaprTopology.AppIds.Ingest, AppPort = LoopbackPorts.Free(), DaprApiToken = _options.DaprToken }));
         Ingest = CreateIngest(_options);
@@ -306,6 +336,39 @@ public sealed class IngestHarness : IAsyncDisposable
         return app;
     }
 
+    /// <summary>
+    /// The stand-in's <c>/analyze</c>, as the extractor answers it (AnalyzeApi): a transient answer of either half is the
+    /// whole call's 503 problem; permanent failures are values in a 200 <see cref="ImageAnalysis"/> (an image whose
+    /// metadata failed has no thumbnail either). Counted as an extraction (<see cref="ExtractCalls"/>).
+    /// </summary>
+    private IResult Analyze(BlobReference blob)
+    {
+        Interlocked.Increment(ref _extractCalls);
+        var (extractStatus, extractClass) = ExtractAnswer;
+        var (thumbnailStatus, thumbnailClass) = ThumbnailAnswer;
+        if (extractStatus != StatusCodes.Status200OK && !FailureClass.Permanent.Contains(extractClass ?? string.Empty))
+        {
+            return StandInProblem(extractStatus, extractClass);
+        }
+
+        if (thumbnailStatus != StatusCodes.Status200OK && !FailureClass.Permanent.Contains(thumbnailClass ?? string.Empty))
+        {
+            return StandInProblem(thumbnailStatus, thumbnailClass);
+        }
+
+        ProcessingFailure Failure(string failureClass) => new(failureClass, ExtractorDetail ?? $"stand-in extractor: {failureClass}");
+        var analysis = extractStatus != StatusCodes.Status200OK
+            ? new ImageAnalysis { Failure = Failure(extractClass!), ThumbnailFailure = Failure(extractClass!), ExtractorVersion = ExtractorVersions.Current }
+            : new ImageAnalysis
+            {
+                Metadata = Metadata(blob),
+                Thumbnail = thumbnailStatus == StatusCodes.Status200OK ? Thumbnail(blob) : null,
+                ThumbnailFailure = thumbnailStatus == StatusCodes.Status200OK ? null : Failure(thumbnailClass!),
+                ExtractorVersion = ExtractorVersions.Current,
+            };
+        return Results.Json(analysis, ContractJson.Options);
+    }
+
     /// <summary>One stand-in extractor method: counts its calls, meets the other method when asked, then answers as set.</summary>
     private void MapExtractorMethod(
         WebApplication app, string path, Action count, Func<(int Status, string? FailureClass)> answer, Func<BlobReference, object> success,
@@ -329,6 +392,9 @@ public sealed class IngestHarness : IAsyncDisposable
             var (status, failureClass) = answer();
             return status == StatusCodes.Status200OK ? Results.Json(success(blob), ContractJson.Options) : StandInProblem(status, failureClass);
         });
+
+    private static IResult StoreProblem(int status, string failureClass) =>
+        Results.Problem(statusCode: status, detail: $"stand-in store: {failureClass}", extensions: new Dictionary<string, object?> { ["failureClass"] = failureClass });
 
     private IResult StandInProblem(int status, string? failureClass, string? why = null) =>
         Results.Problem(statusCode: status, detail: ExtractorDetail ?? $"stand-in extractor: {why ?? failureClass}", extensions: new Dictionary<string, object?> { ["failureClass"] = failureClass });

@@ -105,11 +105,9 @@ public sealed class WorkflowOutcomeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Extraction_and_thumbnail_run_in_parallel_and_the_record_carries_both()
+    public async Task One_analyze_call_gives_the_record_its_metadata_thumbnail_and_extractor_version()
     {
-        // Each stand-in answers only once the other was called: a sequential workflow would get neither.
         H.ExtractAnswer = (StatusCodes.Status200OK, null);
-        H.ExtractAndThumbnailMeet = true;
 
         var status = await H.UploadAndWaitForWorkflowAsync("both.png");
 
@@ -118,6 +116,26 @@ public sealed class WorkflowOutcomeTests : IAsyncLifetime
         Assert.Equal(ImageStatus.Succeeded, record.Status);
         Assert.Equal(IngestHarness.Thumbnail(record.Blob), record.Thumbnail);
         Assert.Null(record.ThumbnailFailure);
+        Assert.Equal(ExtractorVersions.Current, record.ExtractorVersion);
+        // One read of the blob: no separate thumbnail call.
+        Assert.Equal((1, 0), (H.ExtractCalls, H.ThumbnailCalls));
+    }
+
+    [Fact]
+    public async Task An_instance_started_with_the_input_of_the_fan_out_shape_finishes_with_extract_and_thumbnail()
+    {
+        // An instance in flight during the upgrade to AnalyzeImage has an input without analyzeInOneCall: it must go on
+        // with the two activities its history names (replaying AnalyzeImage there would be non-deterministic).
+        H.ExtractAnswer = (StatusCodes.Status200OK, null);
+        var blob = new BlobReference("images", "in-flight.png", "v1", Size: 3);
+        var input = $$"""{"blob":{"container":"images","name":"in-flight.png","version":"v1","size":3},"retry":{"maxAttempts":3,"firstInterval":"00:00:00.1","backoffCoefficient":2,"maxInterval":"00:00:00.2"},"trigger":"upload"}""";
+
+        await H.Engine.StartAsync(DaprTopology.Workflows.ImageMetadata, blob.ImageId.Value, input, null, null, CancellationToken.None);
+        await H.Engine.WaitForTerminalAsync(blob.ImageId.Value, TimeSpan.FromSeconds(30));
+
+        Assert.Equal("COMPLETED", (await H.Engine.GetAsync(blob.ImageId.Value, CancellationToken.None))?.RuntimeStatus);
+        var record = Assert.Single(H.Saved);
+        Assert.Equal((ImageStatus.Succeeded, IngestHarness.Thumbnail(blob)), (record.Status, record.Thumbnail));
         Assert.Equal((1, 1), (H.ExtractCalls, H.ThumbnailCalls));
     }
 
@@ -135,20 +153,22 @@ public sealed class WorkflowOutcomeTests : IAsyncLifetime
         Assert.NotNull(record.Metadata);
         Assert.Null(record.Thumbnail);
         Assert.Equal(FailureClass.TooLarge, record.ThumbnailFailure?.Class);
-        Assert.Equal(1, H.ThumbnailCalls);
+        Assert.Equal((1, 0), (H.ExtractCalls, H.ThumbnailCalls));
     }
 
     [Fact]
-    public async Task A_thumbnail_that_stays_unavailable_is_retried_then_recorded_as_unavailable_without_failing_the_image()
+    public async Task A_thumbnail_write_that_stays_unavailable_is_retried_then_recorded_as_unavailable_for_the_repair_loop()
     {
+        // The one analyze call answers 503 when the thumbnails binding cannot be written: nothing of the image is
+        // known for sure, so the record is unavailable and the sweep's repair loop runs it again later.
         H.ExtractAnswer = (StatusCodes.Status200OK, null);
         H.ThumbnailAnswer = (StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable);
 
         await H.UploadAndWaitForWorkflowAsync("no-preview.png");
 
         var record = Assert.Single(H.Saved);
-        Assert.Equal(ImageStatus.Succeeded, record.Status);
+        Assert.Equal((ImageStatus.Failed, FailureClass.Unavailable), (record.Status, record.Failure?.Class));
         Assert.Equal(FailureClass.Unavailable, record.ThumbnailFailure?.Class);
-        Assert.Equal((1, 3), (H.ExtractCalls, H.ThumbnailCalls));
+        Assert.Equal((3, 0), (H.ExtractCalls, H.ThumbnailCalls));
     }
 }

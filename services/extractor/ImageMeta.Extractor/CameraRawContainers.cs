@@ -31,7 +31,7 @@ internal static class CanonRaw3Header
         ReadOnlyMemory<byte>? Block(string type) =>
             IsoMediaHeader.Boxes(bytes, canon.Body, canon.End, out _).Find(b => b.Type == type) is { } box && bytes.TryGet(box.Body, box.End - box.Body, out var data)
                 ? data
-                : null;
+                : (ReadOnlyMemory<byte>?)null;
 
         if (Block("CMT1") is not { } ifd0)
         {

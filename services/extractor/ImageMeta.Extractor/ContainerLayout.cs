@@ -85,9 +85,236 @@ internal static class ContainerLayout
     {
         ImageFormats.Gif => new Walk(GifFrames(pass), null),
         ImageFormats.Webp => WebpChunks(pass),
-        ImageFormats.Png => new Walk(PngAnimationFrames(pass.Head.Span), PngExif(pass.Head)),
+        ImageFormats.Png => PngChunks(pass.Head),
+        ImageFormats.Jpeg => JpegSegments(pass.Head),
         _ => new Walk(null, null),
     };
+
+    private const int MaxProfileBytes = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// A PNG's frames (acTL), EXIF (the eXIf chunk, else ImageMagick's <c>Raw profile type exif</c> text chunk, which is
+    /// where ImageMagick and older writers keep it), XMP (the <c>XML:com.adobe.xmp</c> iTXt chunk) and ICC profile (iCCP),
+    /// from the chunks before the image data.
+    /// </summary>
+    private static Walk PngChunks(ReadOnlyMemory<byte> head)
+    {
+        ReadOnlyMemory<byte>? exif = PngExif(head), xmp = null, icc = null;
+        var span = head.Span;
+        long at = 8;
+        while (at + 8 <= span.Length)
+        {
+            var i = (int)at;
+            var length = BinaryPrimitives.ReadUInt32BigEndian(span[i..]);
+            var type = span.Slice(i + 4, 4);
+            if (type.SequenceEqual("IDAT"u8) || type.SequenceEqual("IEND"u8) || at + 8 + length > span.Length)
+            {
+                break;
+            }
+
+            var data = head.Slice(i + 8, (int)length);
+            var keywordEnd = data.Span.IndexOf((byte)0);
+            if (keywordEnd > 0)
+            {
+                var keyword = data.Span[..keywordEnd];
+                if (type.SequenceEqual("iCCP"u8) && icc is null && data.Length > keywordEnd + 2)
+                {
+                    icc = Inflate(data[(keywordEnd + 2)..]);
+                }
+                else if (type.SequenceEqual("iTXt"u8) && keyword.SequenceEqual("XML:com.adobe.xmp"u8) && xmp is null)
+                {
+                    xmp = InternationalText(data, keywordEnd);
+                }
+                else if (keyword.StartsWith("Raw profile type "u8) && (type.SequenceEqual("tEXt"u8) || type.SequenceEqual("zTXt"u8) || type.SequenceEqual("iTXt"u8)))
+                {
+                    var text = type.SequenceEqual("tEXt"u8) ? data[(keywordEnd + 1)..]
+                        : type.SequenceEqual("zTXt"u8) ? (data.Length > keywordEnd + 2 ? Inflate(data[(keywordEnd + 2)..]) : null)
+                        : InternationalText(data, keywordEnd);
+                    var kind = keyword["Raw profile type "u8.Length..];
+                    if (text is { } t && RawProfile(t.Span) is { } profile)
+                    {
+                        if ((kind.SequenceEqual("exif"u8) || kind.SequenceEqual("APP1"u8)) && exif is null)
+                        {
+                            exif = profile;
+                        }
+                        else if (kind.SequenceEqual("xmp"u8) && xmp is null)
+                        {
+                            xmp = profile;
+                        }
+                        else if ((kind.SequenceEqual("icc"u8) || kind.SequenceEqual("icm"u8)) && icc is null)
+                        {
+                            icc = profile;
+                        }
+                    }
+                }
+            }
+
+            at += 12L + length;
+        }
+
+        return new Walk(PngAnimationFrames(span), exif, xmp, icc);
+    }
+
+    /// <summary>An iTXt chunk's text: keyword, compression flag and method, language and translated keyword, then the text.</summary>
+    private static ReadOnlyMemory<byte>? InternationalText(ReadOnlyMemory<byte> data, int keywordEnd)
+    {
+        var span = data.Span;
+        if (span.Length < keywordEnd + 3)
+        {
+            return null;
+        }
+
+        var compressed = span[keywordEnd + 1] == 1;
+        var at = keywordEnd + 3;
+        for (var skip = 0; skip < 2; skip++)
+        {
+            var end = span[at..].IndexOf((byte)0);
+            if (end < 0)
+            {
+                return null;
+            }
+
+            at += end + 1;
+        }
+
+        return compressed ? Inflate(data[at..]) : data[at..];
+    }
+
+    /// <summary>
+    /// ImageMagick's raw profile text: a newline, the profile's name, its length in decimal, then the bytes in hexadecimal
+    /// over many lines.
+    /// </summary>
+    private static byte[]? RawProfile(ReadOnlySpan<byte> text)
+    {
+        var at = 0;
+        while (at < text.Length && text[at] is (byte)'\n' or (byte)'\r')
+        {
+            at++;
+        }
+
+        var nameEnd = text[at..].IndexOf((byte)'\n');
+        if (nameEnd < 0)
+        {
+            return null;
+        }
+
+        at += nameEnd + 1;
+        var lengthEnd = text[at..].IndexOf((byte)'\n');
+        if (lengthEnd < 0 || !int.TryParse(System.Text.Encoding.ASCII.GetString(text.Slice(at, lengthEnd)).Trim(), out var length) || length is <= 0 or > MaxProfileBytes)
+        {
+            return null;
+        }
+
+        at += lengthEnd + 1;
+        var bytes = new byte[length];
+        var filled = 0;
+        var high = -1;
+        for (; at < text.Length && filled < length; at++)
+        {
+            var c = text[at];
+            var digit = c is >= (byte)'0' and <= (byte)'9' ? c - '0' : c is >= (byte)'a' and <= (byte)'f' ? c - 'a' + 10 : c is >= (byte)'A' and <= (byte)'F' ? c - 'A' + 10 : -1;
+            if (digit < 0)
+            {
+                continue;
+            }
+
+            if (high < 0)
+            {
+                high = digit;
+            }
+            else
+            {
+                bytes[filled++] = (byte)((high << 4) | digit);
+                high = -1;
+            }
+        }
+
+        return filled == length ? bytes : null;
+    }
+
+    /// <summary>zlib data inflated up to <see cref="MaxProfileBytes"/>; null when damaged or larger.</summary>
+    private static byte[]? Inflate(ReadOnlyMemory<byte> compressed)
+    {
+        try
+        {
+            using var input = new ReadOnlyMemoryStream(compressed);
+            using var zlib = new System.IO.Compression.ZLibStream(input, System.IO.Compression.CompressionMode.Decompress);
+            using var output = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            int read;
+            while ((read = zlib.Read(chunk)) > 0)
+            {
+                output.Write(chunk, 0, read);
+                if (output.Length > MaxProfileBytes)
+                {
+                    return null;
+                }
+            }
+
+            return output.ToArray();
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A JPEG's XMP (APP1 <c>http://ns.adobe.com/xap/1.0/</c>) and ICC profile (APP2 <c>ICC_PROFILE</c>, in order of its chunks).</summary>
+    private static Walk JpegSegments(ReadOnlyMemory<byte> head)
+    {
+        var span = head.Span;
+        ReadOnlyMemory<byte>? xmp = null;
+        var icc = new SortedDictionary<int, ReadOnlyMemory<byte>>();
+        var at = 2;
+        while (at + 4 <= span.Length && span[at] == 0xFF)
+        {
+            var marker = span[at + 1];
+            if (marker == 0xFF || marker is 0xD8 or 0x01 or (>= 0xD0 and <= 0xD7))
+            {
+                at += marker == 0xFF ? 1 : 2;
+                continue;
+            }
+
+            if (marker is 0xDA or 0xD9)
+            {
+                break;
+            }
+
+            var length = BinaryPrimitives.ReadUInt16BigEndian(span[(at + 2)..]);
+            if (length < 2 || at + 2 + length > span.Length)
+            {
+                break;
+            }
+
+            var data = head.Slice(at + 4, length - 2);
+            if (marker == 0xE1 && xmp is null && data.Span.StartsWith("http://ns.adobe.com/xap/1.0/\0"u8))
+            {
+                xmp = data["http://ns.adobe.com/xap/1.0/\0"u8.Length..];
+            }
+            else if (marker == 0xE2 && data.Length > 14 && data.Span.StartsWith("ICC_PROFILE\0"u8))
+            {
+                icc.TryAdd(data.Span[12], data[14..]);
+            }
+
+            at += 2 + length;
+        }
+
+        ReadOnlyMemory<byte>? profile = null;
+        if (icc.Count > 0)
+        {
+            var whole = new byte[icc.Values.Sum(c => c.Length)];
+            var filled = 0;
+            foreach (var chunk in icc.Values)
+            {
+                chunk.CopyTo(whole.AsMemory(filled));
+                filled += chunk.Length;
+            }
+
+            profile = whole;
+        }
+
+        return new Walk(null, null, xmp, profile);
+    }
 
     private static long JpegHeader(ReadOnlySpan<byte> head)
     {
@@ -171,7 +398,7 @@ internal static class ContainerLayout
 
     /// <summary>The payload of a PNG's eXIf chunk before its image data, without the chunk framing.</summary>
     private static ReadOnlyMemory<byte>? PngExif(ReadOnlyMemory<byte> head) =>
-        PngChunkBeforeImageData(head.Span, "eXIf"u8) is { } exif ? head.Slice(exif.Start, exif.Length) : null;
+        PngChunkBeforeImageData(head.Span, "eXIf"u8) is { } exif ? head.Slice(exif.Start, exif.Length) : (ReadOnlyMemory<byte>?)null; // a bare null would become an empty memory through byte[]
 
     /// <summary>Where the payload of the first chunk of <paramref name="type"/> before IDAT lies in the head (all of it there); null when there is none.</summary>
     private static (int Start, int Length)? PngChunkBeforeImageData(ReadOnlySpan<byte> head, ReadOnlySpan<byte> type)
@@ -347,15 +574,15 @@ internal static class ContainerLayout
 
         var flags = head[20];
         var animated = (flags & 0x02) != 0;
-        if (!animated && (flags & 0x08) == 0)
+        if (!animated && (flags & 0x2C) == 0)
         {
-            return new Walk(null, null);
+            return new Walk(null, null); // no animation, EXIF (0x08), XMP (0x04) or ICC profile (0x20)
         }
 
         var end = 8L + BinaryPrimitives.ReadUInt32LittleEndian(head[4..]);
         long at = 12;
         var frames = 0;
-        ReadOnlyMemory<byte>? exif = null;
+        ReadOnlyMemory<byte>? exif = null, xmp = null, icc = null;
         Span<byte> header = stackalloc byte[8];
         var chunks = 0;
         while (at + 8 <= end && pass.ReadAt(at, header) == 8)
@@ -370,18 +597,19 @@ internal static class ContainerLayout
             {
                 frames++;
             }
-            else if (header[..4].SequenceEqual("EXIF"u8) && exif is null && size <= MaxExifBytes)
+            else if (size <= MaxExifBytes && ((header[..4].SequenceEqual("EXIF"u8) && exif is null)
+                || (header[..4].SequenceEqual("XMP "u8) && xmp is null) || (header[..4].SequenceEqual("ICCP"u8) && icc is null)))
             {
                 var payload = new byte[size];
                 if (pass.ReadAt(at + 8, payload) == payload.Length)
                 {
-                    exif = payload;
+                    _ = header[0] == (byte)'E' ? exif = payload : header[0] == (byte)'X' ? xmp = payload : icc = payload;
                 }
             }
 
             at += 8L + size + (size & 1);
         }
 
-        return new Walk(animated ? Math.Max(frames, 1) : null, exif);
+        return new Walk(animated ? Math.Max(frames, 1) : null, exif, xmp, icc);
     }
 }

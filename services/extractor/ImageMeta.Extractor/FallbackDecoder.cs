@@ -19,12 +19,13 @@ namespace ImageMeta.Extractor;
 public static class FallbackDecoder
 {
     /// <summary>
-    /// Native memory the decode takes per pixel of the full image beyond ImageMagick's own 4-byte RGBA pixel cache:
-    /// libheif's decoded YCbCr planes and its interleaved RGB copy before ImageMagick imports it (HEIC, AVIF), the
-    /// codec's own strips or tiles elsewhere. Measured with bench/thumbnails (peak RSS of a 48 MP HEIC decode less
-    /// the runtime's baseline, divided by its pixels, rounded up); see bench/README.md.
+    /// Memory the decode takes per pixel of the full image beyond the 4 bytes of RGBA that
+    /// <see cref="ExtractionOptions.DecodedBytesPerPixel"/> counts: libheif's decoded YCbCr planes and its RGB copy
+    /// before ImageMagick imports it into its pixel cache (HEIC, AVIF), the box-filtered copy the thumbnail step makes,
+    /// the codec's strips or tiles elsewhere. Measured with bench/thumbnails on an 8000×6000 HEIC: peak RSS 665 MB
+    /// against 52 MB for a 400×300 one, so 613 MB for 48 MP, 13.4 bytes a pixel in all; 10 beyond the 4 (rounded up).
     /// </summary>
-    public const int OverheadBytesPerPixel = 5;
+    public const int OverheadBytesPerPixel = 10;
 
     /// <summary>Bytes one full decode of a <paramref name="width"/>×<paramref name="height"/> image holds at its peak: the pixel cache and the overhead.</summary>
     public static long PlannedBytes(long width, long height) =>
@@ -125,7 +126,8 @@ public static class FallbackDecoder
         }
 
         // libheif has applied HEIF's irot/imir (they decide how HEIF and AVIF are shown); their EXIF orientation, which
-        // phones write as well, must not turn the picture a second time.
+        // phones write as well, must not turn the picture a second time. ImageMagick 7.1.2 already reports no
+        // orientation after libheif's transforms; this keeps it so should a version pass the EXIF value on.
         var transformedByDecoder = coder is MagickFormat.Heic or MagickFormat.Avif;
         var origin = !transformedByDecoder && image.Orientation is >= Orientation.TopLeft and <= Orientation.LeftBottom
             ? (SKEncodedOrigin)(int)image.Orientation

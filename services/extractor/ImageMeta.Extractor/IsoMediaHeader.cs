@@ -126,7 +126,7 @@ internal static class IsoMediaHeader
             }
             else if (property.Type == "imir" && bytes.Has(property.Body, 1))
             {
-                orientation = Orientations.Then(orientation, (bytes.Span[(int)property.Body] & 1) == 0 ? 2 : 4);
+                orientation = Orientations.Then(orientation, (bytes.Span[(int)property.Body] & 1) == 0 ? 4 : 2);
             }
         }
 
@@ -160,7 +160,7 @@ internal static class IsoMediaHeader
             {
                 // A 4-byte offset to the TIFF header (past any "Exif\0\0"), then the bytes.
                 var offset = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(block.Span);
-                exif = offset < block.Length - 4 ? block[(4 + (int)offset)..] : null;
+                exif = offset < block.Length - 4 ? block[(4 + (int)offset)..] : (ReadOnlyMemory<byte>?)null;
             }
             else if (type == "mime" && xmp is null && contentType == "application/rdf+xml" && Data(bytes, locations, id) is { } packet)
             {
@@ -170,9 +170,8 @@ internal static class IsoMediaHeader
 
         var primaryType = items.Find(i => i.Id == primary).Type;
         var isAv1 = primaryType == "av01" || (primaryType == "grid" && items.Exists(i => i.Type == "av01"));
-        var declared = locations.TryGetValue(primary, out var extents) && extents.Count > 0 && extents[0].InFile
-            ? extents.Max(e => e.Offset + e.Length)
-            : 0;
+        // Every item's data (a grid's tiles are items of their own) must be in the file.
+        var declared = locations.Values.SelectMany(e => e).Where(e => e.InFile).Select(e => e.Offset + e.Length).DefaultIfEmpty(0).Max();
         return new FormatHeader
         {
             Width = width,
@@ -389,7 +388,7 @@ internal static class IsoMediaHeader
         locations.TryGetValue(id, out var extents) && extents.Count == 1 && extents[0].Length is > 0 and <= MaxMetadataBytes
             && bytes.TryGet(extents[0].Offset, extents[0].Length, out var data)
             ? data
-            : null;
+            : (ReadOnlyMemory<byte>?)null;
 }
 
 /// <summary>EXIF orientations (1–8) as the transforms they are, so a container's transforms can be combined into one.</summary>

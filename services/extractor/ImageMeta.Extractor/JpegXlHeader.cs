@@ -50,11 +50,30 @@ internal static class JpegXlHeader
             {
                 // A 4-byte offset to the TIFF header, then the TIFF bytes.
                 var offset = BinaryPrimitives.ReadUInt32BigEndian(block.Span);
-                exif = offset < block.Length - 4 ? block[(4 + (int)offset)..] : null;
+                exif = offset < block.Length - 4 ? block[(4 + (int)offset)..] : (ReadOnlyMemory<byte>?)null;
             }
             else if (type.SequenceEqual("xml "u8) && !toEnd && bytes.TryGet(body, size - (body - at), out var packet))
             {
                 xmp = packet;
+            }
+            else if (type.SequenceEqual("brob"u8) && !toEnd && size - (body - at) is > 4 and <= MaxCompressedBytes
+                && bytes.TryGet(body, size - (body - at), out var compressed))
+            {
+                // A Brotli-compressed box (cjxl writes Exif and xml this way): its real type, then the compressed body.
+                var inner = compressed.Span[..4];
+                if ((inner.SequenceEqual("Exif"u8) && exif is null) || (inner.SequenceEqual("xml "u8) && xmp is null))
+                {
+                    var expanded = Expand(compressed[4..]);
+                    if (inner.SequenceEqual("xml "u8))
+                    {
+                        xmp = expanded;
+                    }
+                    else if (expanded is { Length: > 4 } expandedExif
+                        && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(expandedExif.Span) is var tiffAt && tiffAt < expandedExif.Length - 4)
+                    {
+                        exif = expandedExif[(4 + (int)tiffAt)..];
+                    }
+                }
             }
 
             if (toEnd)
@@ -72,6 +91,37 @@ internal static class JpegXlHeader
 
         var read = Codestream(bytes, codestream);
         return read.Header is { } header ? header with { Exif = exif, Xmp = xmp } : read;
+    }
+
+    private const int MaxCompressedBytes = 1024 * 1024;
+
+    /// <summary>Largest expanded metadata box: EXIF and XMP are kilobytes; a box that expands past this is skipped.</summary>
+    private const int MaxExpandedBytes = 4 * 1024 * 1024;
+
+    private static ReadOnlyMemory<byte>? Expand(ReadOnlyMemory<byte> compressed)
+    {
+        try
+        {
+            using var input = new ReadOnlyMemoryStream(compressed);
+            using var brotli = new System.IO.Compression.BrotliStream(input, System.IO.Compression.CompressionMode.Decompress);
+            using var expanded = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            int read;
+            while ((read = brotli.Read(chunk)) > 0)
+            {
+                expanded.Write(chunk, 0, read);
+                if (expanded.Length > MaxExpandedBytes)
+                {
+                    return null;
+                }
+            }
+
+            return expanded.ToArray();
+        }
+        catch (InvalidDataException)
+        {
+            return null; // damaged metadata: the image stands without it
+        }
     }
 
     private static FormatHeaderRead Codestream(HeaderBytes bytes, long at)

@@ -107,7 +107,7 @@ internal static class TiffHeader
 
         public ReadOnlyMemory<byte>? Block(Directory directory, ushort tag) =>
             directory.TryGetValue(tag, out var entry) && entry.Count * TypeSize(entry.Type) is > 0 and <= MaxMetadataBytes and var length
-            && Bytes.TryGet(entry.ValueAt, length, out var data) ? data : null;
+            && Bytes.TryGet(entry.ValueAt, length, out var data) ? data : (ReadOnlyMemory<byte>?)null;
 
         private static int TypeSize(ushort type) => type switch
         {
@@ -237,7 +237,7 @@ internal static class TiffHeader
             Frames = Math.Max(1, pages),
             HasAlpha = extra is 1 or 2,
             ColorType = FormatHeader.ColorTypeOf(samples - (extra is null ? 0 : 1), bits),
-            Exif = embedded is null ? tiffBytes : null,
+            Exif = embedded is null ? tiffBytes : (ReadOnlyMemory<byte>?)null,
             ExifFacts = embedded,
             Xmp = walker.Block(ifd0, Xmp),
             Icc = walker.Block(ifd0, Icc),

@@ -12,7 +12,7 @@ namespace ImageMeta.Ingest.Service;
 /// count of each outcome, <paramref name="PoisonEvents"/> being BlobCreated events that can never be processed (logged
 /// and counted as poison, while the batch's other events are).
 /// </summary>
-public sealed record EventsHandled(int Started, int Known, int Ignored, int OtherContainer, int Vanished, string? Poison, int PoisonEvents = 0);
+public sealed record EventsHandled(int Started, int Known, int Ignored, int OtherContainer, int Vanished, string? Poison, int PoisonEvents = 0, int Removed = 0);
 
 /// <summary>
 /// The input bindings' routes: Dapr POSTs each event to <c>/{binding name}</c> and treats a 2xx answer as
@@ -29,7 +29,7 @@ public static partial class BindingsApi
     }
 
     private static async Task<Results<Ok<EventsHandled>, ProblemHttpResult>> ImageEventsAsync(
-        HttpRequest request, IBlobBinding blobs, ImageWorkflowStarter starter, ImageEventSlots slots, IngestMetrics metrics, ILogger<EventsHandled> logger, CancellationToken cancellationToken)
+        HttpRequest request, IBlobBinding blobs, ImageWorkflowStarter starter, ImageDeletions deletions, ImageEventSlots slots, IngestMetrics metrics, ILogger<EventsHandled> logger, CancellationToken cancellationToken)
     {
         // Bounded concurrency: a burst of deliveries waits here (holding only its connection) rather than all at once.
         using var slot = await slots.EnterAsync(cancellationToken);
@@ -49,9 +49,20 @@ public static partial class BindingsApi
             LogPoisonEvent(logger, reason);
         }
 
-        int started = 0, known = 0, other = 0, vanished = 0;
+        int started = 0, known = 0, other = 0, vanished = 0, removed = 0;
         try
         {
+            foreach (var notice in batch.DeletedBlobs)
+            {
+                if (!string.Equals(notice.Container, blobs.Container, StringComparison.Ordinal))
+                {
+                    other++;
+                    continue;
+                }
+
+                removed += await deletions.RemoveGoneVersionsAsync(notice.Container, notice.Name, cancellationToken);
+            }
+
             foreach (var notice in batch.Created)
             {
                 if (!string.Equals(notice.Container, blobs.Container, StringComparison.Ordinal))
@@ -88,7 +99,7 @@ public static partial class BindingsApi
                 }
             }
         }
-        catch (Exception e) when (e is BlobBindingUnavailableException or RpcException or TimeoutException)
+        catch (Exception e) when (e is BlobBindingUnavailableException or RpcException or TimeoutException or ImageMeta.Dapr.AppUnavailableException)
         {
             // Redelivery is safe: starts already made are recognised as known next time. The sidecar's or the storage's
             // text goes to the log, not into the answer.
@@ -96,7 +107,7 @@ public static partial class BindingsApi
             return FailureProblems.Problem(StatusCodes.Status500InternalServerError, FailureClass.Unavailable, "Events not processed (storage or workflow engine unavailable); deliver again.");
         }
 
-        return TypedResults.Ok(new EventsHandled(started, known, batch.Ignored, other, vanished, null, poisonEvents));
+        return TypedResults.Ok(new EventsHandled(started, known, batch.Ignored, other, vanished, null, poisonEvents, removed));
     }
 
     private static async Task<Results<Ok<SweepReport>, Ok<string>, ProblemHttpResult>> SweepAsync(SweepRunner sweep, IngestMetrics metrics, ILogger<SweepRunner> logger, CancellationToken cancellationToken)

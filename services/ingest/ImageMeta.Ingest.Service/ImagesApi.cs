@@ -11,7 +11,7 @@ using MinDataRate = Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate;
 
 namespace ImageMeta.Ingest.Service;
 
-/// <summary><c>POST /images</c> (upload) and <c>GET /images/{id}/status</c>.</summary>
+/// <summary><c>POST /images</c> (upload), <c>GET /images/{id}/status</c> and <c>DELETE /images/{id}</c>.</summary>
 public static partial class ImagesApi
 {
     public static RouteGroupBuilder MapImagesApi(this IEndpointRouteBuilder endpoints)
@@ -19,6 +19,7 @@ public static partial class ImagesApi
         var group = endpoints.MapGroup("/images");
         group.MapPost("/", UploadAsync).DisableAntiforgery().AddEndpointFilter(RecordUploadSizeAsync);
         group.MapGet("/{id}/status", StatusAsync);
+        group.MapDelete("/{id}", DeleteAsync);
         return group;
     }
 
@@ -165,6 +166,39 @@ public static partial class ImagesApi
             : FailureProblems.Problem(StatusCodes.Status404NotFound, FailureClass.NotFound, $"No workflow for image '{imageId}' (its record, if any, is the store's to answer).");
     }
 
+    /// <summary>
+    /// <c>DELETE /images/{id}</c>: 202 with <see cref="DeleteAccepted"/> while the delete workflow runs (a repeat while it
+    /// runs answers the same), 204 once nothing of the image is left (the store keeps its tombstone), 404 for an image
+    /// nobody knows, 400 for a malformed id.
+    /// </summary>
+    private static async Task<Results<Accepted<DeleteAccepted>, NoContent, ProblemHttpResult>> DeleteAsync(
+        string id, ImageDeletions deletions, ILogger<DeleteAccepted> logger, CancellationToken cancellationToken)
+    {
+        if (!ImageId.TryParse(id, out var imageId))
+        {
+            return FailureProblems.Problem(StatusCodes.Status400BadRequest, "invalid-id", $"'{id}' is not an image id (32 lowercase hex characters).");
+        }
+
+        DeleteStart outcome;
+        try
+        {
+            outcome = await deletions.StartAsync(imageId, cancellationToken);
+        }
+        catch (Exception e) when (e is ImageMeta.Dapr.AppUnavailableException or RpcException or TimeoutException)
+        {
+            // The log keeps the reason (it may name an address); the answer says what to do.
+            LogDeleteDeferred(logger, imageId.Value, e.Message);
+            return FailureProblems.Problem(StatusCodes.Status503ServiceUnavailable, FailureClass.Unavailable, "The store or the workflow engine could not be asked; nothing was deleted yet. Send the delete again shortly.");
+        }
+
+        return outcome switch
+        {
+            DeleteStart.Accepted => TypedResults.Accepted((string?)null, new DeleteAccepted(imageId, ImageDeletions.InstanceId(imageId))),
+            DeleteStart.NothingLeft => TypedResults.NoContent(),
+            _ => FailureProblems.Problem(StatusCodes.Status404NotFound, FailureClass.NotFound, $"No image '{imageId}' is known to the store or the workflow engine."),
+        };
+    }
+
     /// <summary>Records the size of each accepted upload, as the blob binding reported it after the write.</summary>
     private static async ValueTask<object?> RecordUploadSizeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -185,6 +219,9 @@ public static partial class ImagesApi
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stored '{Name}' but could not start its workflow ({Reason}); the next sweep will")]
     private static partial void LogStartDeferred(ILogger logger, string name, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not start the delete of {ImageId} ({Reason})")]
+    private static partial void LogDeleteDeferred(ILogger logger, string imageId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing '{Name}' failed")]
     private static partial void LogWriteFailed(ILogger logger, string name, Exception e);

@@ -15,8 +15,12 @@ public sealed record BlobCreatedNotice(string Container, string Name, string? ET
 /// (<see cref="PoisonEvents"/>: no usable blob name, a payload that is not BlobCreated's), or nothing readable at all
 /// (<see cref="PoisonReason"/>). One bad event in a batch does not take the good ones with it.
 /// </summary>
-public sealed record BlobEventBatch(IReadOnlyList<BlobCreatedNotice> Created, int Ignored, string? PoisonReason, IReadOnlyList<string> PoisonEvents)
+public sealed record BlobEventBatch(
+    IReadOnlyList<BlobCreatedNotice> Created, int Ignored, string? PoisonReason, IReadOnlyList<string> PoisonEvents, IReadOnlyList<BlobCreatedNotice>? Deleted = null)
 {
+    /// <summary>Blobs named by <c>Microsoft.Storage.BlobDeleted</c> events: their records and thumbnails go.</summary>
+    public IReadOnlyList<BlobCreatedNotice> DeletedBlobs => Deleted ?? [];
+
     public bool IsPoison => PoisonReason is not null;
 }
 
@@ -32,6 +36,9 @@ public sealed record BlobEventBatch(IReadOnlyList<BlobCreatedNotice> Created, in
 public static class BlobCreatedEvents
 {
     public const string BlobCreatedType = SystemEventNames.StorageBlobCreated;
+
+    /// <summary>The event type of a deleted blob (the Event Grid subscription includes it beside BlobCreated).</summary>
+    public const string BlobDeletedType = SystemEventNames.StorageBlobDeleted;
 
     /// <summary>Messages larger than this are not events Event Grid sends (its batches are at most 1 MB).</summary>
     public const int MaxMessageBytes = 1024 * 1024;
@@ -95,9 +102,27 @@ public static class BlobCreatedEvents
         }
 
         var created = new List<BlobCreatedNotice>();
+        var deleted = new List<BlobCreatedNotice>();
         var ignored = 0;
         foreach (var e in events)
         {
+            if (string.Equals(e.Type, BlobDeletedType, StringComparison.Ordinal))
+            {
+                // Only the name matters (the records of that name whose version is gone are removed); a name that breaks
+                // the rule was never recorded under it, so there is nothing to find.
+                var url = (e.SystemData() as StorageBlobDeletedEventData)?.Url;
+                if (Locate(e.Subject, url) is { } gone && BlobNameRule.Problem(gone.Name) is null)
+                {
+                    deleted.Add(new BlobCreatedNotice(gone.Container, gone.Name, null, null, e.Id ?? string.Empty));
+                }
+                else
+                {
+                    ignored++;
+                }
+
+                continue;
+            }
+
             if (!string.Equals(e.Type, BlobCreatedType, StringComparison.Ordinal))
             {
                 ignored++;
@@ -132,7 +157,7 @@ public static class BlobCreatedEvents
             created.Add(new BlobCreatedNotice(location.Container, location.Name, data?.ETag, data?.ContentLength, e.Id ?? string.Empty));
         }
 
-        return new BlobEventBatch(created, ignored, null, poisoned);
+        return new BlobEventBatch(created, ignored, null, poisoned, deleted);
     }
 
     private static List<Envelope> Envelopes(byte[] json, bool cloudEvents) => cloudEvents

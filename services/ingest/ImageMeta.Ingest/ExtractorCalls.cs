@@ -12,6 +12,18 @@ namespace ImageMeta.Ingest;
 /// </summary>
 public sealed class ExtractorCalls(IHttpClientFactory clients)
 {
+    /// <summary>
+    /// Metadata, thumbnail and renditions of a blob version from one read of the blob (<see cref="DaprTopology.Methods.Analyze"/>);
+    /// each permanent failure is a value in the answer. A permanent problem answer (a request the extractor refuses) fails
+    /// both parts with its class.
+    /// </summary>
+    /// <exception cref="AppUnavailableException">No usable answer; worth trying again.</exception>
+    public async Task<ImageAnalysis> AnalyzeAsync(BlobReference blob, CancellationToken cancellationToken)
+    {
+        var (analysis, failure) = await CallAsync<ImageAnalysis>(DaprTopology.Methods.Analyze, blob, cancellationToken);
+        return analysis ?? new ImageAnalysis { Failure = failure, ThumbnailFailure = failure, ExtractorVersion = 0 };
+    }
+
     /// <summary>Metadata of a blob version, or the permanent failure that says why there is none.</summary>
     /// <exception cref="AppUnavailableException">No usable answer; worth trying again.</exception>
     public async Task<ExtractionOutcome> ExtractAsync(BlobReference blob, CancellationToken cancellationToken)

@@ -31,12 +31,30 @@ public sealed record ThumbnailOutcome(ImageThumbnail? Thumbnail, ProcessingFailu
 /// What <c>SaveMetadata</c> returns: null when the record is stored, or the store's reason for refusing the
 /// record itself (a 400/422 answer), which sending it again cannot change.
 /// </summary>
-public sealed record SaveOutcome(string? Rejection)
+public sealed record SaveOutcome(string? Rejection, bool WasDeleted = false)
 {
     public static SaveOutcome Stored { get; } = new((string?)null);
+
+    /// <summary>The store keeps a tombstone for the image (it was deleted meanwhile): nothing stored, nothing to retry.</summary>
+    public static SaveOutcome Deleted { get; } = new(null, WasDeleted: true);
 }
 
-/// <summary>Activity <c>ExtractMetadata</c>: the extractor's metadata for a blob version.</summary>
+/// <summary>
+/// Activity <c>AnalyzeImage</c>: the extractor reads the blob version once and answers its metadata, thumbnail and
+/// renditions (written through the thumbnails binding under names derived from the image id, so a repeated run
+/// overwrites the same blobs), each permanent failure as a value.
+/// </summary>
+public sealed class AnalyzeImageActivity(ExtractorCalls extractor) : WorkflowActivity<BlobReference, ImageAnalysis>
+{
+    public override Task<ImageAnalysis> RunAsync(WorkflowActivityContext context, BlobReference input) =>
+        // The SDK's activity context carries no cancellation token; each call is bounded by Ingest:InvocationTimeout.
+        extractor.AnalyzeAsync(input, CancellationToken.None);
+}
+
+/// <summary>
+/// Activity <c>ExtractMetadata</c>: the extractor's metadata for a blob version. New instances use
+/// <see cref="AnalyzeImageActivity"/>; this stays registered for instances started before it (see <see cref="ImageMetadataWorkflow"/>).
+/// </summary>
 public sealed class ExtractMetadataActivity(ExtractorCalls extractor) : WorkflowActivity<BlobReference, ExtractionOutcome>
 {
     public override Task<ExtractionOutcome> RunAsync(WorkflowActivityContext context, BlobReference input) =>
@@ -46,7 +64,8 @@ public sealed class ExtractMetadataActivity(ExtractorCalls extractor) : Workflow
 
 /// <summary>
 /// Activity <c>MakeThumbnail</c>: the extractor renders the blob version's thumbnail and writes it under a name
-/// derived from the image id, so a repeated run overwrites the same blob.
+/// derived from the image id, so a repeated run overwrites the same blob. Kept, like <see cref="ExtractMetadataActivity"/>,
+/// for instances started before <see cref="AnalyzeImageActivity"/>.
 /// </summary>
 public sealed class MakeThumbnailActivity(ExtractorCalls extractor) : WorkflowActivity<BlobReference, ThumbnailOutcome>
 {

@@ -10,7 +10,18 @@ namespace ImageMeta.Ingest;
 /// The policy travels in the input because workflow code may not take dependencies (the SDK's DAPR1305), and because
 /// history then holds it: a replay after a configuration change follows the schedule the instance began with.
 /// </summary>
-public sealed record ImageWorkflowInput(BlobReference Blob, ActivityRetry Retry, ImageTrigger Trigger = ImageTrigger.Upload, string? NameProblem = null);
+/// <remarks>
+/// <paramref name="AnalyzeInOneCall"/>: the extractor step is the one <c>AnalyzeImage</c> activity (one blob read for
+/// metadata, thumbnail and renditions). Every start sets it; inputs written before it existed lack it (false), and those
+/// instances replay the fan-out of <c>ExtractMetadata</c> and <c>MakeThumbnail</c> they were started with: daprd replays
+/// an in-flight instance's history against the code of the worker that picks it up, and the history of a fan-out
+/// instance names those two activities at sequence numbers 0 and 1, so a worker that scheduled <c>AnalyzeImage</c>
+/// there instead would fail it as non-deterministic. With the flag, an instance in flight during an upgrade finishes
+/// as it began (both old activities stay registered and the extractor keeps serving <c>extract</c> and <c>thumbnail</c>);
+/// remove them once no instance of the old shape can still be running.
+/// </remarks>
+public sealed record ImageWorkflowInput(
+    BlobReference Blob, ActivityRetry Retry, ImageTrigger Trigger = ImageTrigger.Upload, string? NameProblem = null, bool AnalyzeInOneCall = false);
 
 /// <summary>The activities' retry policy as data (see <see cref="IngestOptions"/>' <c>Retry*</c> settings).</summary>
 public sealed record ActivityRetry(int MaxAttempts, TimeSpan FirstInterval, double BackoffCoefficient, TimeSpan MaxInterval)
@@ -25,14 +36,19 @@ public sealed record ActivityRetry(int MaxAttempts, TimeSpan FirstInterval, doub
 
 /// <summary>What the workflow reports when it ends: small, so history stays small.</summary>
 public sealed record ImageWorkflowResult(
-    ImageId Id, string Status, string? Format, int? Width, int? Height, string? FailureClass, string? ThumbnailFailureClass = null);
+    ImageId Id, string Status, string? Format, int? Width, int? Height, string? FailureClass, string? ThumbnailFailureClass = null)
+{
+    /// <summary><see cref="Status"/> of a run whose image was deleted before its record was stored (nothing was stored).</summary>
+    public const string DeletedStatus = "deleted";
+}
 
 /// <summary>The workflow's custom status while a step waits to be tried again (read by <c>GET /images/{id}/status</c>).</summary>
 public sealed record ImageWorkflowProgress(WaitingFor? WaitingFor);
 
 /// <summary>
-/// One image version: extract its metadata and make its thumbnail through the extractor, in parallel (fan-out,
-/// fan-in), then store the record with both results through the store. A bad image (a permanent extraction
+/// One image version: the extractor analyzes it in one call (metadata, thumbnail and renditions from one read of the
+/// blob; instances started before that call existed replay their fan-out of two calls), then the store keeps the record
+/// with both results. A bad image (a permanent extraction
 /// failure) comes back as a typed outcome, is not retried, and is stored as a failed record with its class; a name
 /// that breaks the name rule is stored as failed with the class <c>invalid-name</c> without calling the extractor.
 /// Transient faults are retried with durable timers and exponential backoff (the policy in the input), and while a
@@ -63,8 +79,35 @@ public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWo
                 ProcessedAt = context.CurrentUtcDateTime,
             };
         }
+        else if (input.AnalyzeInOneCall)
+        {
+            var analysis = await OrUnavailableAsync(
+                context, DaprTopology.Workflows.AnalyzeImageActivity, blob, input.Retry, failure => new ImageAnalysis { Failure = failure, ThumbnailFailure = failure, ExtractorVersion = 0 });
+            if (analysis is { Metadata: null, Failure: null })
+            {
+                throw new InvalidOperationException("AnalyzeImage returned neither metadata nor a failure.");
+            }
+
+            // Metadata, when there is any, decides the status; a failure counts only without it.
+            record = new ImageRecord
+            {
+                Id = id,
+                Blob = blob,
+                Status = analysis.Metadata is null ? ImageStatus.Failed : ImageStatus.Succeeded,
+                Metadata = analysis.Metadata,
+                Failure = analysis.Metadata is null ? analysis.Failure : null,
+                Thumbnail = analysis.Thumbnail,
+                ThumbnailFailure = analysis.Thumbnail is null ? analysis.ThumbnailFailure : null,
+                ExtractorVersion = analysis.ExtractorVersion,
+                ExtractorBuild = analysis.ExtractorBuild,
+                ProcessedAt = context.CurrentUtcDateTime,
+            };
+        }
         else
         {
+            // The shape before AnalyzeImage, for instances whose input predates it (no AnalyzeInOneCall): replaying their
+            // history needs the same actions in the same order (two activities in one turn, sequence numbers 0 and 1),
+            // or the replay is non-deterministic and the instance fails. New instances never take this branch.
             // Both activities are scheduled in the same turn, so the engine dispatches them at once; each one's
             // retries past the policy become an "unavailable" outcome, so nothing is left unaccounted for.
             var extraction = OrUnavailableAsync(context, DaprTopology.Workflows.ExtractMetadataActivity, blob, input.Retry, ExtractionOutcome.Failed);
@@ -113,20 +156,30 @@ public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWo
             throw new RecordNotStoredException($"the store refused the record: {rejection}");
         }
 
+        if (saved.WasDeleted)
+        {
+            // Deleted while this run was under way: the store's tombstone refused the save, and the delete stands.
+            return new ImageWorkflowResult(id, ImageWorkflowResult.DeletedStatus, null, null, null, null);
+        }
+
         return new ImageWorkflowResult(
             id, record.Status, record.Metadata?.Format, record.Metadata?.Width, record.Metadata?.Height, record.Failure?.Class, record.ThumbnailFailure?.Class);
     }
 
     /// <summary>Which app an activity calls, for <see cref="WaitingFor"/>.</summary>
-    internal static string ServiceOf(string activity) =>
-        activity == DaprTopology.Workflows.SaveMetadataActivity ? DaprTopology.AppIds.Store : DaprTopology.AppIds.Extractor;
+    internal static string ServiceOf(string activity) => activity switch
+    {
+        DaprTopology.Workflows.SaveMetadataActivity or DaprTopology.Workflows.DeleteRecordActivity => DaprTopology.AppIds.Store,
+        DaprTopology.Workflows.DeleteOriginalActivity => DaprTopology.Components.Images,
+        _ => DaprTopology.AppIds.Extractor,
+    };
 
     /// <summary>
     /// An activity with the retry policy: on a failed attempt, the custom status says which service is awaited and when
     /// the next attempt is, a durable timer waits, and the activity is scheduled again (the SDK's own retry policy does
     /// the same, but cannot say what it waits for). The last failure is thrown.
     /// </summary>
-    private static async Task<T> WithRetriesAsync<T>(WorkflowContext context, string activity, object input, ActivityRetry retry)
+    internal static async Task<T> WithRetriesAsync<T>(WorkflowContext context, string activity, object input, ActivityRetry retry)
     {
         for (var attempt = 1; ; attempt++)
         {

@@ -89,7 +89,7 @@ public sealed partial class ImageWorkflowStarter(VersionReads versions, IDaprWor
         deadline.CancelAfter(options.Value.WorkflowStartTimeout);
         try
         {
-            var input = new ImageWorkflowInput(blob, options.Value.ActivityRetry(), trigger, nameProblem);
+            var input = new ImageWorkflowInput(blob, options.Value.ActivityRetry(), trigger, nameProblem, AnalyzeInOneCall: true);
             await workflows.ScheduleNewWorkflowAsync(DaprTopology.Workflows.ImageMetadata, id.Value, input, startTime: null, deadline.Token);
         }
         catch (Exception e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested

@@ -41,6 +41,7 @@ public static class IngestRegistration
         services.AddSingleton<UploadBudget>();
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<ImageWorkflowStarter>();
+        services.AddSingleton<ImageDeletions>();
         services.AddSingleton<ImageEventSlots>();
         services.AddSingleton<SweepPositions>();
         services.AddSingleton<VersionReads>();
@@ -54,9 +55,13 @@ public static class IngestRegistration
         services.AddDaprWorkflowBuilder(o =>
             {
                 o.RegisterWorkflow<ImageMetadataWorkflow>(DaprTopology.Workflows.ImageMetadata);
+                o.RegisterActivity<AnalyzeImageActivity>(DaprTopology.Workflows.AnalyzeImageActivity);
                 o.RegisterActivity<ExtractMetadataActivity>(DaprTopology.Workflows.ExtractMetadataActivity);
                 o.RegisterActivity<MakeThumbnailActivity>(DaprTopology.Workflows.MakeThumbnailActivity);
                 o.RegisterActivity<SaveMetadataActivity>(DaprTopology.Workflows.SaveMetadataActivity);
+                o.RegisterWorkflow<DeleteImageWorkflow>(DaprTopology.Workflows.DeleteImage);
+                o.RegisterActivity<DeleteOriginalActivity>(DaprTopology.Workflows.DeleteOriginalActivity);
+                o.RegisterActivity<DeleteRecordActivity>(DaprTopology.Workflows.DeleteRecordActivity);
             })
             .WithJsonSerializer(ContractJson.Options);
         services.TryAddSingleton<IDaprWorkflowClient>(sp => sp.GetRequiredService<DaprWorkflowClient>());

@@ -16,7 +16,7 @@ public sealed class OutcomeRecorder(IngestMetrics metrics, IDaprWorkflowClient w
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(outcome);
         var since = record.Blob.LastModified;
-        if (since is null && outcome.Rejection is null)
+        if (since is null && outcome.Rejection is null && !outcome.WasDeleted)
         {
             try
             {
@@ -28,6 +28,6 @@ public sealed class OutcomeRecorder(IngestMetrics metrics, IDaprWorkflowClient w
             }
         }
 
-        metrics.RecordSaved(record, stored: outcome.Rejection is null, since, DateTimeOffset.UtcNow);
+        metrics.RecordSaved(record, stored: outcome.Rejection is null && !outcome.WasDeleted, since, DateTimeOffset.UtcNow);
     }
 }

@@ -25,10 +25,65 @@ public sealed class StoreCalls(IHttpClientFactory clients)
         }
 
         var problem = await AppProblem.ReadAsync(response, cancellationToken);
+        // The image was deleted while this run was under way (the store keeps a tombstone): the delete wins.
+        if (problem is { FromSidecar: false, Status: StatusCodes.Conflict, FailureClass: Contracts.FailureClass.Deleted })
+        {
+            return SaveOutcome.Deleted;
+        }
+
         // The store refuses the record itself: sending it again cannot help.
         return response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity && !problem.FromSidecar
             ? new SaveOutcome(problem.Sentence)
             : throw problem.ToException();
+    }
+
+    /// <summary>
+    /// What the store says of an image before a delete: its record; none (404); or deleted (410 <c>deleted</c>: a
+    /// tombstone, written by the store's delete after everything else of the image was gone).
+    /// </summary>
+    /// <exception cref="AppUnavailableException">No usable answer.</exception>
+    public async Task<(ImageRecord? Record, bool Deleted)> ReadBeforeDeleteAsync(ImageId id, CancellationToken cancellationToken)
+    {
+        using var response = await Store.GetAsync($"{DaprTopology.Methods.Images}/{id}", cancellationToken);
+        if (response.IsSuccessStatusCode)
+        {
+            return (await AppAnswer.ReadAsync<ImageRecord>(response, cancellationToken), false);
+        }
+
+        var problem = await AppProblem.ReadAsync(response, cancellationToken);
+        return problem switch
+        {
+            { FromSidecar: false, Status: StatusCodes.NotFound } => (null, false),
+            { FromSidecar: false, Status: StatusCodes.Gone, FailureClass: Contracts.FailureClass.Deleted } => (null, true),
+            _ => throw problem.ToException(),
+        };
+    }
+
+    /// <summary>
+    /// Removes an image's record and its thumbnail blobs and writes its tombstone (<c>DELETE images/{id}</c>: 204 whether
+    /// or not a record was there, so a repeated delete is harmless). A 503 (thumbnails not deleted yet; the record is
+    /// gone) is thrown like any other failure, for the caller to try again.
+    /// </summary>
+    /// <exception cref="AppUnavailableException">The store did not confirm the delete.</exception>
+    public async Task DeleteAsync(ImageId id, CancellationToken cancellationToken)
+    {
+        using var response = await Store.DeleteAsync($"{DaprTopology.Methods.Images}/{id}", cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw (await AppProblem.ReadAsync(response, cancellationToken)).ToException();
+        }
+    }
+
+    /// <summary>Most records of one blob name read at once (every stored version of it, <c>versions=all</c>).</summary>
+    public const int MaxVersionsPerName = 100;
+
+    /// <summary>The stored records of every version of one blob name, newest first (at most <see cref="MaxVersionsPerName"/>).</summary>
+    /// <exception cref="AppUnavailableException">No usable answer.</exception>
+    public async Task<IReadOnlyList<ImageRecord>> RecordsNamedAsync(string container, string name, CancellationToken cancellationToken)
+    {
+        var query = $"{DaprTopology.Methods.Images}?container={Uri.EscapeDataString(container)}&name={Uri.EscapeDataString(name)}&versions=all&limit={MaxVersionsPerName}";
+        using var response = await Store.GetAsync(query, cancellationToken);
+        return (await AppAnswer.ReadAsync<ImagePage>(response, cancellationToken)).Items;
     }
 
     /// <summary>The record of an image, or null when it has none.</summary>
@@ -88,6 +143,14 @@ public sealed class StoreCalls(IHttpClientFactory clients)
 }
 
 /// <summary>What the store's lookup answers per image: enough to tell whether it needs processing again.</summary>
+/// <summary>The HTTP statuses the store's answers are told apart by.</summary>
+file static class StatusCodes
+{
+    public const int NotFound = 404;
+    public const int Conflict = 409;
+    public const int Gone = 410;
+}
+
 public sealed record RecordSummary(ImageId Id, string Status, string? FailureClass, int ExtractorVersion, BlobReference Blob)
 {
     /// <summary>A record whose outcome says nothing about the image (a service was missing): the repair loop runs it again.</summary>

@@ -34,21 +34,74 @@ public sealed partial class SqlMetadataStore
                 bytes += (high * 4294967296m) + low;
             }
 
-            // Groups need every hash (one narrow scan of the partial index); the pairs are compared in memory.
-            await using var hashes = Command(connection, null, "SELECT perceptual_hash FROM images WHERE perceptual_hash IS NOT NULL AND is_current = 1");
-            var all = new List<ulong>();
-            await using (var hashReader = await hashes.ExecuteReaderAsync(cancellationToken))
+            var stats = new ImageStats(total, byFormat, byStatus, bytes);
+            if (_options.NearDuplicateGroupsRefresh <= TimeSpan.Zero)
             {
-                while (await hashReader.ReadAsync(cancellationToken))
-                {
-                    all.Add(unchecked((ulong)hashReader.GetInt64(0)));
-                }
+                // Computed for every answer: no age to report.
+                var (groups, grouped) = await CountGroupsAsync(connection, cancellationToken);
+                return stats with { NearDuplicateGroups = groups, NearDuplicateImages = grouped };
             }
 
-            var (groups, grouped) = NearDuplicateGroups.Count(all, PerceptualHash.NearDuplicateDistance);
-            // Computed for this answer, so it has no age to report.
-            return new ImageStats(total, byFormat, byStatus, bytes, groups, grouped);
+            if (_groups is not { } figures)
+            {
+                // Nothing computed yet: this answer waits for the figures, then keeps them (labelled like later answers,
+                // so the next answer's ETag matches while nothing changed).
+                var (groups, grouped) = await CountGroupsAsync(connection, cancellationToken);
+                figures = _groups = new GroupFigures(groups, grouped, _time.GetUtcNow());
+            }
+
+            if (_time.GetUtcNow() - figures.AsOf >= _options.NearDuplicateGroupsRefresh && Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0)
+            {
+                // One refresh at a time, off the request: this answer and the others meanwhile carry the older figures, labelled.
+                _ = Task.Run(RefreshGroupsAsync, CancellationToken.None);
+            }
+
+            return stats with { NearDuplicateGroups = figures.Groups, NearDuplicateImages = figures.Images, NearDuplicateGroupsAsOf = figures.AsOf };
         });
+
+    /// <summary>The near-duplicate figures and when they were computed.</summary>
+    private sealed record GroupFigures(long Groups, long Images, DateTimeOffset AsOf);
+
+    private volatile GroupFigures? _groups;
+    private int _refreshing;
+
+    private async Task RefreshGroupsAsync()
+    {
+        try
+        {
+            await Guard(async () =>
+            {
+                await using var connection = await OpenAsync(CancellationToken.None);
+                var (groups, grouped) = await CountGroupsAsync(connection, CancellationToken.None);
+                _groups = new GroupFigures(groups, grouped, _time.GetUtcNow());
+                return 0;
+            }, "stats");
+        }
+        catch (StoreUnavailableException)
+        {
+            // Counted by Guard; the older figures stay and the next stats request tries again.
+        }
+        finally
+        {
+            Volatile.Write(ref _refreshing, 0);
+        }
+    }
+
+    /// <summary>Groups need every hash (one narrow scan of the partial index); the pairs are compared in memory.</summary>
+    private static async Task<(long Groups, long Images)> CountGroupsAsync(System.Data.Common.DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var hashes = Command(connection, null, "SELECT perceptual_hash FROM images WHERE perceptual_hash IS NOT NULL AND is_current = 1");
+        var all = new List<ulong>();
+        await using (var hashReader = await hashes.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await hashReader.ReadAsync(cancellationToken))
+            {
+                all.Add(unchecked((ulong)hashReader.GetInt64(0)));
+            }
+        }
+
+        return NearDuplicateGroups.Count(all, PerceptualHash.NearDuplicateDistance);
+    }
 
     public Task<ImageTimeline> TimelineAsync(string? status, string? format, CancellationToken cancellationToken) =>
         Guard(async () =>
@@ -246,6 +299,50 @@ public sealed partial class SqlMetadataStore
 
             return new ImageLookup(records.OrderBy(r => r.Id.Value, StringComparer.Ordinal).ToList(), deleted.OrderBy(d => d.Value, StringComparer.Ordinal).ToList());
         }, "lookup");
+
+    /// <summary>
+    /// Counts the summary rows again from the current images, in one transaction: after a bulk load that bypassed the
+    /// writes (bench/store), or to check them. Writers wait meanwhile on SQLite; elsewhere a write committing during the
+    /// recount may be counted twice or not at all, so run it while nothing writes.
+    /// </summary>
+    public Task RecountSummariesAsync(CancellationToken cancellationToken) =>
+        Guard(async () =>
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var transaction = await Provider.BeginWriteAsync(connection, cancellationToken);
+            var rows = new List<(string Kind, string Bucket, long Images, long High, long Low)>();
+            await using (var formats = Command(connection, transaction,
+                "SELECT format, status, COUNT(*), COALESCE(SUM(byte_size / 4294967296), 0), COALESCE(SUM(byte_size % 4294967296), 0) FROM images WHERE is_current = 1 GROUP BY format, status"))
+            {
+                await using var reader = await formats.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows.Add(("format", (Text(reader, 0) ?? string.Empty) + "/" + reader.GetString(1), Int64(reader, 2), Int64(reader, 3), Int64(reader, 4)));
+                }
+            }
+
+            var month = Provider.Prefix("sort_time", 7);
+            await using (var months = Command(connection, transaction, $"SELECT {month}, COUNT(*) FROM images WHERE is_current = 1 GROUP BY {month}"))
+            {
+                await using var reader = await months.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows.Add(("month", reader.GetString(0), Int64(reader, 1), 0, 0));
+                }
+            }
+
+            var batch = new SqlBatch();
+            batch.Add("DELETE FROM image_summary");
+            foreach (var (kind, bucket, images, high, low) in rows)
+            {
+                batch.Add("INSERT INTO image_summary (kind, bucket, shard, images, bytes_high, bytes_low) VALUES (@k, @b, 0, @i, @h, @l)",
+                    ("k", kind), ("b", bucket), ("i", images), ("h", high), ("l", low));
+            }
+
+            await batch.ExecuteAsync(connection, transaction, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return 0;
+        }, "maintain");
 
     /// <summary>The summary rows of one kind, shards summed.</summary>
     private static async Task<List<(string Bucket, long Images, long High, long Low)>> SummaryAsync(System.Data.Common.DbConnection connection, string kind, CancellationToken cancellationToken)

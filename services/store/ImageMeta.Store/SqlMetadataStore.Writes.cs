@@ -127,7 +127,11 @@ public sealed partial class SqlMetadataStore
             batch.Add("DELETE FROM image_tombstones WHERE id = @id", ("id", id));
         }
 
-        summary.AddTo(batch, Provider);
+        if (MaintainsSummaries)
+        {
+            summary.AddTo(batch, Provider);
+        }
+
         await batch.ExecuteAsync(connection, transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new UpsertResult(outcome, record, released);

@@ -93,6 +93,22 @@ public sealed partial class SqlMetadataStore(StoreProvider provider, StoreMetric
     public static string? CameraKey(string? make, string? model) =>
         make is null && model is null ? null : SearchText.Fold(make ?? string.Empty) + "\n" + SearchText.Fold(model ?? string.Empty);
 
+    /// <summary>
+    /// Whether each write keeps the summary rows (<c>image_summary</c>) in its transaction. Always true in the service;
+    /// false only to measure what keeping them costs (bench/store), after which <see cref="RecountSummariesAsync"/> repairs them.
+    /// </summary>
+    public bool MaintainsSummaries { get; init; } = true;
+
+    /// <summary>
+    /// The column values a write stores for a record as the current version of its name (<see cref="StoreProvider.Columns"/>,
+    /// by name), for bulk loads that bypass <see cref="UpsertAsync"/>; <see cref="RecountSummariesAsync"/> then counts them.
+    /// </summary>
+    public IReadOnlyDictionary<string, object?> ColumnValues(ImageRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return Row(record, isCurrent: true);
+    }
+
     private Dictionary<string, object?> Row(ImageRecord record, bool isCurrent)
     {
         var m = record.Metadata;

@@ -48,6 +48,14 @@ public sealed class StoreOptions
     /// <summary>How often expired tombstones are purged and thumbnail deletions still due are retried.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How old the near-duplicate figures of <c>GET /images/stats</c> may be (0: computed for every answer). They need
+    /// every hash, so they are recomputed in the background once older than this, and the answer says when they were
+    /// computed (<c>nearDuplicateGroupsAsOf</c>); the counts and bytes are always exact.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan NearDuplicateGroupsRefresh { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>The provider names <see cref="StoreOptions.Provider"/> accepts.</summary>

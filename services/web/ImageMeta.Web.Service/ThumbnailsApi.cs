@@ -5,8 +5,10 @@ using ImageMeta.Web.Service.Calls;
 namespace ImageMeta.Web.Service;
 
 /// <summary>
-/// <c>GET /thumbnails/{id}</c>: the store's thumbnail for &lt;img&gt;, streamed through (<see cref="StoreForwarding"/>),
-/// with its ETag, so a browser that has it gets 304. No thumbnail is a 404; the store not answering is a 503.
+/// The store's images for &lt;img&gt;, streamed through (<see cref="StoreForwarding"/>) with their ETag, so a browser
+/// that has one gets 304: <c>GET /thumbnails/{id}</c> (320 px), <c>GET /thumbnails/{id}/large</c> (the 640 px
+/// rendition for 2× screens, the store's <c>thumbnail?scale=2</c>) and <c>GET /previews/{id}</c> (the 1600 px preview
+/// the viewer shows). Nothing there is a 404; the store not answering is a 503. Only image answers pass.
 /// </summary>
 public static class ThumbnailsApi
 {
@@ -18,19 +20,24 @@ public static class ThumbnailsApi
     public static RouteGroupBuilder MapThumbnailsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/thumbnails");
-        group.MapGet("/{id}", ThumbnailAsync);
+        group.MapGet("/{id}", (string id, HttpContext http, StoreForwarding store) => ForwardAsync(id, "thumbnail", "private, max-age=300", http, store));
+        // A rendition is named for its image version, so it never changes: the browser keeps it.
+        group.MapGet("/{id}/large", (string id, HttpContext http, StoreForwarding store) => ForwardAsync(id, "thumbnail?scale=2", Immutable, http, store));
         return group;
     }
 
-    private static Task<IResult> ThumbnailAsync(string id, HttpContext http, StoreForwarding store) => RenditionAsync(id, "thumbnail", http, store);
-
-    /// <summary>
-    /// One of the store's WebPs of an image (<c>GET /images/{id}/{rendition}</c>: <c>thumbnail</c>,
-    /// <c>thumbnail?scale=2</c>, <c>preview</c>), streamed through with its ETag; the pages' rendition routes share it.
-    /// </summary>
-    public static async Task<IResult> RenditionAsync(string id, string rendition, HttpContext http, StoreForwarding store)
+    /// <summary><c>GET /previews/{id}</c>: the 1600 px preview.</summary>
+    public static RouteGroupBuilder MapPreviewsApi(this IEndpointRouteBuilder endpoints)
     {
-        ArgumentNullException.ThrowIfNull(http);
+        var group = endpoints.MapGroup("/previews");
+        group.MapGet("/{id}", (string id, HttpContext http, StoreForwarding store) => ForwardAsync(id, "preview", Immutable, http, store));
+        return group;
+    }
+
+    private const string Immutable = "private, max-age=86400, immutable";
+
+    private static async Task<IResult> ForwardAsync(string id, string rendition, string cacheControl, HttpContext http, StoreForwarding store)
+    {
         if (!ImageId.TryParse(id, out var imageId))
         {
             return WebProblems.InvalidId();
@@ -56,7 +63,7 @@ public static class ThumbnailsApi
                 context.Response.StatusCode = StatusCodes.Status200OK;
                 context.Response.ContentType = response.Content.Headers.ContentType!.ToString();
                 context.Response.ContentLength = response.Content.Headers.ContentLength;
-                headers.CacheControl = "private, max-age=300";
+                headers.CacheControl = cacheControl;
                 return true;
             }
 

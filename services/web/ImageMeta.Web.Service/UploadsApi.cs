@@ -31,6 +31,12 @@ public static class UploadsApi
     public static RouteGroupBuilder MapUploadsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/uploads");
+        // An upload's stage is one person's and changes by the second: no cache keeps it.
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            context.HttpContext.Response.Headers.CacheControl = "no-store";
+            return await next(context);
+        });
         group.MapPost("/", UploadAsync).DisableAntiforgery();
         group.MapGet("/{id}", StageAsync);
         return group;

@@ -34,6 +34,32 @@ public sealed class WebOptions
     /// network policy makes the sole peer (deploy/k8s), so sign-in redirects use the public https address.
     /// </summary>
     public bool TrustForwardedHeaders { get; set; }
+
+    /// <summary>
+    /// The Dapr state store that holds the Data Protection key ring and the sign-in sessions, shared by every replica
+    /// (Kubernetes: <c>webstate</c>). Without it the key ring is in <see cref="KeyRingFolder"/> and sessions in memory:
+    /// right for one process (the local profile), not for two.
+    /// </summary>
+    public string? StateStore { get; set; }
+
+    /// <summary>
+    /// The folder of the key ring when there is no <see cref="StateStore"/>; unset, ASP.NET Core's default (a folder
+    /// under the user's home, kept across restarts).
+    /// </summary>
+    public string? KeyRingFolder { get; set; }
+
+    /// <summary>A PKCS#12 file whose certificate encrypts the key ring's keys before they are stored (Kubernetes: the <c>imagemeta-web-keyring</c> secret).</summary>
+    public string? KeyRingCertificate { get; set; }
+
+    /// <summary>The password of <see cref="KeyRingCertificate"/>, from a secret.</summary>
+    public string? KeyRingCertificatePassword { get; set; }
+
+    /// <summary>
+    /// A second port that serves only <c>/metrics</c>, for the scraper. When it is set, the people-facing port does not
+    /// serve <c>/metrics</c> at all; when it is not, <c>/metrics</c> needs a sign-in like every page (when sign-in is on).
+    /// </summary>
+    [Range(1, 65535)]
+    public int? MetricsPort { get; set; }
 }
 
 /// <summary>
@@ -54,6 +80,14 @@ public sealed class AuthOptions
 
     /// <summary>Refuse an http authority; only a test provider on loopback turns this off.</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
+
+    /// <summary>How long a session lasts without use; each use slides it on.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a session lasts after sign-in however much it is used; then the person signs in again.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Authority);
 }

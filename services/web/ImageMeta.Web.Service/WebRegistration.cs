@@ -2,10 +2,9 @@ using ImageMeta.Contracts;
 using ImageMeta.Dapr;
 using ImageMeta.ServiceDefaults;
 using ImageMeta.Web.Service.Calls;
+using ImageMeta.Web.Service.KeyRing;
 using ImageMeta.Web.Service.Library;
-using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.Authentication.OpenIdConnect;
-using Microsoft.AspNetCore.Diagnostics;
+using ImageMeta.Web.Service.SignIn;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -13,7 +12,7 @@ using Microsoft.Extensions.Options;
 
 namespace ImageMeta.Web.Service;
 
-/// <summary>The web app's registrations (port, options, calls to ingest and store, pages, sign-in) and its pipeline.</summary>
+/// <summary>The web app's registrations (port, options, calls to ingest and store, key ring, pages, sign-in) and its pipeline.</summary>
 public static class WebRegistration
 {
     /// <summary>Room for multipart framing around the largest file.</summary>
@@ -25,7 +24,7 @@ public static class WebRegistration
 
         var services = builder.Services;
         services.AddOptions<WebOptions>().BindConfiguration(WebOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName)
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations()
             .Validate(a => !a.Enabled || !string.IsNullOrWhiteSpace(a.ClientId), "Auth:ClientId is required when Auth:Authority is set.")
             .ValidateOnStart();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<WebOptions>>((kestrel, web) =>
@@ -42,9 +41,9 @@ public static class WebRegistration
         services.AddSingleton<StoreCalls>();
         services.AddHttpForwarder();
         services.AddSingleton<StoreForwarding>();
-
         services.AddWebUi();
-        services.AddRazorPages();
+
+        services.AddRazorPages(o => o.Conventions.ConfigureFilter(new NoStorePages()));
         services.AddAntiforgery(o =>
         {
             o.HeaderName = "RequestVerificationToken";
@@ -59,58 +58,23 @@ public static class WebRegistration
             o.KnownProxies.Clear();
         });
 
+        var web = builder.Configuration.GetSection(WebOptions.SectionName).Get<WebOptions>() ?? new WebOptions();
         var auth = builder.Configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
+        services.AddKeyRing(web);
         if (auth.Enabled)
         {
-            services.AddAuthentication(o =>
-            {
-                o.DefaultScheme = CookieAuthenticationDefaults.AuthenticationScheme;
-                o.DefaultChallengeScheme = OpenIdConnectDefaults.AuthenticationScheme;
-            })
-            .AddCookie(o =>
-            {
-                o.Cookie.Name = "imagemeta.session";
-                o.Cookie.SameSite = SameSiteMode.Lax;
-                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                o.SlidingExpiration = true;
-                o.ExpireTimeSpan = TimeSpan.FromHours(8);
-            })
-            .AddOpenIdConnect(o =>
-            {
-                o.Authority = auth.Authority;
-                o.ClientId = auth.ClientId;
-                o.ClientSecret = auth.ClientSecret;
-                o.RequireHttpsMetadata = auth.RequireHttpsMetadata;
-                o.ResponseType = "code";
-                o.UsePkce = true;
-                o.SaveTokens = true;
-                o.GetClaimsFromUserInfoEndpoint = true;
-                o.MapInboundClaims = false;
-                o.TokenValidationParameters.NameClaimType = "name";
-                o.Scope.Clear();
-                o.Scope.Add("openid");
-                o.Scope.Add("profile");
-                o.SignedOutRedirectUri = "/";
-                // API calls from the page's script get a 401, not a redirect to the provider they cannot follow.
-                o.Events.OnRedirectToIdentityProvider = context =>
-                {
-                    if (context.Request.Path.StartsWithSegments("/api"))
-                    {
-                        // A bare 401 for the script: no error page re-executed in its place (which would challenge again).
-                        if (context.HttpContext.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
-                        {
-                            statusPages.Enabled = false;
-                        }
-
-                        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                        context.HandleResponse();
-                    }
-
-                    return Task.CompletedTask;
-                };
-            });
+            services.AddSignIn(auth, web);
         }
 
+        if (web.MetricsPort is { } metricsPort)
+        {
+            // The people-facing address(es) as configured, plus the scraper's port.
+            var urls = builder.Configuration["urls"] ?? $"http://0.0.0.0:{DaprTopology.AppPorts.Web}";
+            builder.WebHost.UseUrls($"{urls};http://0.0.0.0:{metricsPort}");
+        }
+
+        services.AddHttpClient(SidecarReadiness.ClientName, c => c.Timeout = TimeSpan.FromSeconds(2));
+        services.AddHealthChecks().AddCheck<SidecarReadiness>("sidecar", tags: [HealthEndpoints.ReadyTag]);
         services.AddAuthorization();
         return builder;
     }
@@ -135,10 +99,11 @@ public static class WebRegistration
             app.UseAuthentication();
         }
 
+        app.UseMiddleware<MetricsAccess>();
         app.UseAuthorization();
         app.UseAntiforgery();
 
-        IEndpointConventionBuilder[] endpoints = [app.MapRazorPages(), app.MapUploadsApi(), app.MapThumbnailsApi(), app.MapOriginalsApi(), app.MapWebUi()];
+        IEndpointConventionBuilder[] endpoints = [app.MapRazorPages(), app.MapUploadsApi(), app.MapThumbnailsApi(), app.MapPreviewsApi(), app.MapOriginalsApi()];
         if (auth.Enabled)
         {
             foreach (var endpoint in endpoints)

@@ -18,11 +18,15 @@ public sealed class LocalStorageBindingDouble(string rootPath)
     public string RootPath { get; } = Path.GetFullPath(rootPath);
 
     private int _creates;
+    private int _gets;
     private int _getsInFlight;
     private int _maxGetsInFlight;
 
     /// <summary>How many <c>create</c> operations succeeded (an upload writes exactly one).</summary>
     public int CreateCount => Volatile.Read(ref _creates);
+
+    /// <summary>Test hook: <c>get</c> operations that read a file, since the double started (blob reads, for the benchmark's reads per image).</summary>
+    public int GetCount => Volatile.Read(ref _gets);
 
     /// <summary>Test hook: <c>get</c> operations reading a file now.</summary>
     public int GetsInFlight => Volatile.Read(ref _getsInFlight);
@@ -101,6 +105,7 @@ public sealed class LocalStorageBindingDouble(string rootPath)
         }
 
         Interlocked.Increment(ref _getsInFlight);
+        Interlocked.Increment(ref _gets);
         try
         {
             UpdateMaximum(ref _maxGetsInFlight, Volatile.Read(ref _getsInFlight));

@@ -9,13 +9,10 @@ public sealed class ChangesTokenExpiredException() : Exception("The changes toke
 
 /// <summary>
 /// The store's answers the live pages need beyond the gallery query: the changes feed (records written and ids removed
-/// after a token), through Dapr service invocation (<see cref="AppCalls"/>, app id <c>store</c>). Each call throws
-/// <see cref="AppUnavailableException"/> when there is no usable answer.
+/// after a token), through Dapr service invocation (app id <c>store</c>).
 /// </summary>
 public sealed class LibraryCalls(IHttpClientFactory clients)
 {
-    private HttpClient Store => clients.CreateClient(DaprTopology.AppIds.Store);
-
     /// <summary>Most changes one poll takes; more wait for the next poll (the token moves only past what was answered).</summary>
     public const int ChangesPerPoll = 100;
 
@@ -31,8 +28,8 @@ public sealed class LibraryCalls(IHttpClientFactory clients)
             query += "&after=" + Uri.EscapeDataString(after);
         }
 
-        using var response = await Store.GetAsync(query, cancellationToken);
-        if (response.StatusCode is HttpStatusCode.Gone or HttpStatusCode.BadRequest && !(await AppProblem.ReadAsync(response, cancellationToken)).FromSidecar)
+        using var response = await clients.CreateClient(DaprTopology.AppIds.Store).GetAsync(query, cancellationToken);
+        if (response.StatusCode is HttpStatusCode.Gone or HttpStatusCode.BadRequest)
         {
             // 410: older than the tombstone retention; 400: not a token the store issued. Either way, start again.
             throw new ChangesTokenExpiredException();

@@ -8,7 +8,4 @@ public static class WebUiRegistration
         services.AddSingleton<LibraryCalls>();
         return services;
     }
-
-    /// <summary>The pages' own endpoints (renditions); behind sign-in with the pages when sign-in is on.</summary>
-    public static RouteGroupBuilder MapWebUi(this IEndpointRouteBuilder endpoints) => endpoints.MapRenditions();
 }
