@@ -256,7 +256,9 @@ public sealed class WebScenarios(BrowserPipelineFixture fixture)
         var osm = session.Page.Locator("#gps a");
         await Expect(osm).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex(@"^https://www\.openstreetmap\.org/\?mlat=48\.858400&mlon=2\.294500"));
 
-        // The trace id is the upload's real trace: ingest's spans carry it, and the link points at the Zipkin UI.
+        // The trace id is the upload's real trace: ingest's spans carry it, and the link points at the Zipkin UI. It sits
+        // with the other technical facts, folded until asked for.
+        await session.Page.Locator("#technical > summary").ClickAsync();
         var trace = session.Page.Locator("#trace a");
         var traceId = (await trace.InnerTextAsync()).Trim();
         Assert.Matches("^[0-9a-f]{32}$", traceId);
