@@ -115,6 +115,7 @@ public sealed class SharedKeyRingTests : IAsyncLifetime
         var signedIn = 0;
         var crossed = 0;
         var sessions = new List<string>();
+        string? firstFailure = null;
         for (var i = 0; i < SignIns; i++)
         {
             var before = _proxy.Log.Count;
@@ -126,6 +127,10 @@ public sealed class SharedKeyRingTests : IAsyncLifetime
                 signedIn++;
                 sessions.Add(browser.WebCookies[SignInRegistration.SessionCookie]);
             }
+            else
+            {
+                firstFailure ??= $"sign-in {i} ended at {page.RequestMessage?.RequestUri} with {(int)page.StatusCode}: {html[..Math.Min(html.Length, 600)]}\n{string.Join('\n', _replicas.Select(r => r.RecentOutput[^Math.Min(r.RecentOutput.Length, 1500)..]))}";
+            }
 
             var requests = _proxy.Log.Skip(before).ToList();
             var challenge = requests.First(r => r.Method == "GET" && r.Path == "/");
@@ -134,7 +139,7 @@ public sealed class SharedKeyRingTests : IAsyncLifetime
         }
 
         Assert.Equal(SignIns, crossed);
-        Assert.Equal(SignIns, signedIn);
+        Assert.True(signedIn == SignIns, $"{signedIn} of {SignIns} signed in; {firstFailure}");
 
         // The ring is in the state store, encrypted with the certificate: no key's secret is stored in the clear.
         var (ring, _) = _network!.State.Get(Surface.WebOnStandIns.StateStore, DaprTopology.AppIds.Web, StateStoreXmlRepository.Key);

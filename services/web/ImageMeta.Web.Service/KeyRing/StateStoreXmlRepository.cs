@@ -39,7 +39,9 @@ public sealed partial class StateStoreXmlRepository(DaprClient dapr, string stor
         {
             var (ring, etag) = Read();
             var saved = dapr.TrySaveStateAsync(storeName, Key, new KeyRingItem([.. ring.Keys, xml]), etag, FirstWrite).GetAwaiter().GetResult();
-            if (saved)
+            // Read back: a store that does not enforce first-write on an absent item (last-write-wins) may have let
+            // another replica's first key replace this one; then it is added again on top of that one.
+            if (saved && Read().Ring.Keys.Contains(xml))
             {
                 LogStored(logger, friendlyName, storeName, ring.Keys.Count + 1);
                 return;
