@@ -88,20 +88,7 @@ public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWo
                 throw new InvalidOperationException("AnalyzeImage returned neither metadata nor a failure.");
             }
 
-            // Metadata, when there is any, decides the status; a failure counts only without it.
-            record = new ImageRecord
-            {
-                Id = id,
-                Blob = blob,
-                Status = analysis.Metadata is null ? ImageStatus.Failed : ImageStatus.Succeeded,
-                Metadata = analysis.Metadata,
-                Failure = analysis.Metadata is null ? analysis.Failure : null,
-                Thumbnail = analysis.Thumbnail,
-                ThumbnailFailure = analysis.Thumbnail is null ? analysis.ThumbnailFailure : null,
-                ExtractorVersion = analysis.ExtractorVersion,
-                ExtractorBuild = analysis.ExtractorBuild,
-                ProcessedAt = context.CurrentUtcDateTime,
-            };
+            record = RecordOf(blob, analysis, context.CurrentUtcDateTime);
         }
         else
         {
@@ -126,18 +113,16 @@ public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWo
                 throw new InvalidOperationException("MakeThumbnail returned neither a thumbnail nor a failure.");
             }
 
-            // Metadata, when there is any, decides the status; a failure counts only without it.
-            record = new ImageRecord
+            // The two answers as one analysis; these extractors predate the version field (0: unknown, as before).
+            var joined = new ImageAnalysis
             {
-                Id = id,
-                Blob = blob,
-                Status = outcome.Metadata is null ? ImageStatus.Failed : ImageStatus.Succeeded,
                 Metadata = outcome.Metadata,
-                Failure = outcome.Metadata is null ? outcome.Failure : null,
+                Failure = outcome.Failure,
                 Thumbnail = thumbnail.Thumbnail,
-                ThumbnailFailure = thumbnail.Thumbnail is null ? thumbnail.Failure : null,
-                ProcessedAt = context.CurrentUtcDateTime,
+                ThumbnailFailure = thumbnail.Failure,
+                ExtractorVersion = 0,
             };
+            record = RecordOf(blob, joined, context.CurrentUtcDateTime);
         }
 
         // A failure here fails the workflow, and its status names the step and the store's reason.
@@ -201,6 +186,21 @@ public sealed class ImageMetadataWorkflow : Workflow<ImageWorkflowInput, ImageWo
             }
         }
     }
+
+    /// <summary>The record of one analysis: metadata, when there is any, decides the status; a failure counts only without it.</summary>
+    private static ImageRecord RecordOf(BlobReference blob, ImageAnalysis analysis, DateTimeOffset processedAt) => new()
+    {
+        Id = blob.ImageId,
+        Blob = blob,
+        Status = analysis.Metadata is null ? ImageStatus.Failed : ImageStatus.Succeeded,
+        Metadata = analysis.Metadata,
+        Failure = analysis.Metadata is null ? analysis.Failure : null,
+        Thumbnail = analysis.Thumbnail,
+        ThumbnailFailure = analysis.Thumbnail is null ? analysis.ThumbnailFailure : null,
+        ExtractorVersion = analysis.ExtractorVersion,
+        ExtractorBuild = analysis.ExtractorBuild,
+        ProcessedAt = processedAt,
+    };
 
     /// <summary>An extractor step with the retry policy; a transient fault that outlasts the retries becomes the outcome <paramref name="unavailable"/> makes.</summary>
     private static async Task<TOutcome> OrUnavailableAsync<TOutcome>(
