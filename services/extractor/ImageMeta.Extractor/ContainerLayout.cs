@@ -233,31 +233,7 @@ internal static class ContainerLayout
     }
 
     /// <summary>zlib data inflated up to <see cref="MaxProfileBytes"/>; null when damaged or larger.</summary>
-    private static byte[]? Inflate(ReadOnlyMemory<byte> compressed)
-    {
-        try
-        {
-            using var input = new ReadOnlyMemoryStream(compressed);
-            using var zlib = new System.IO.Compression.ZLibStream(input, System.IO.Compression.CompressionMode.Decompress);
-            using var output = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = zlib.Read(chunk)) > 0)
-            {
-                output.Write(chunk, 0, read);
-                if (output.Length > MaxProfileBytes)
-                {
-                    return null;
-                }
-            }
-
-            return output.ToArray();
-        }
-        catch (InvalidDataException)
-        {
-            return null;
-        }
-    }
+    private static byte[]? Inflate(ReadOnlyMemory<byte> compressed) => BoundedExpansion.Zlib(compressed, MaxProfileBytes);
 
     /// <summary>A JPEG's XMP (APP1 <c>http://ns.adobe.com/xap/1.0/</c>) and ICC profile (APP2 <c>ICC_PROFILE</c>, in order of its chunks).</summary>
     private static Walk JpegSegments(ReadOnlyMemory<byte> head)

@@ -98,31 +98,10 @@ internal static class JpegXlHeader
     /// <summary>Largest expanded metadata box: EXIF and XMP are kilobytes; a box that expands past this is skipped.</summary>
     private const int MaxExpandedBytes = 4 * 1024 * 1024;
 
-    private static ReadOnlyMemory<byte>? Expand(ReadOnlyMemory<byte> compressed)
-    {
-        try
-        {
-            using var input = new ReadOnlyMemoryStream(compressed);
-            using var brotli = new System.IO.Compression.BrotliStream(input, System.IO.Compression.CompressionMode.Decompress);
-            using var expanded = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = brotli.Read(chunk)) > 0)
-            {
-                expanded.Write(chunk, 0, read);
-                if (expanded.Length > MaxExpandedBytes)
-                {
-                    return null;
-                }
-            }
-
-            return expanded.ToArray();
-        }
-        catch (InvalidDataException)
-        {
-            return null; // damaged metadata: the image stands without it
-        }
-    }
+    // Damaged or oversized metadata: the image stands without it. Null stays null here: a null byte[] would
+    // otherwise convert to an empty ReadOnlyMemory.
+    private static ReadOnlyMemory<byte>? Expand(ReadOnlyMemory<byte> compressed) =>
+        BoundedExpansion.Brotli(compressed, MaxExpandedBytes) is { } expanded ? new ReadOnlyMemory<byte>(expanded) : null;
 
     private static FormatHeaderRead Codestream(HeaderBytes bytes, long at)
     {
