@@ -49,7 +49,8 @@ public enum ReprocessingState
 /// <summary>
 /// <c>GET /reprocessing/{id}</c>: a job's progress. <see cref="Matched"/> counts records the filter matched so far
 /// (the job pages through the store, so it grows until the last page), <see cref="Started"/> the images whose workflow
-/// it started, <see cref="Done"/> those that ended with a record, <see cref="Failed"/> those whose new record is a failure.
+/// it started, <see cref="Done"/> those whose workflow ended, <see cref="Failed"/> those of them whose new record is a
+/// failure or that could store none (they keep their old record). A completed job has Done = Started = Matched.
 /// </summary>
 public sealed record ReprocessingJob(
     string Id,
