@@ -24,6 +24,9 @@ public sealed partial class DetailModel(StoreCalls store, IngestCalls ingest, IO
 
     public SimilarAnswer? Similar { get; private set; }
 
+    /// <summary>The store keeps this image's tombstone: it was deleted.</summary>
+    public bool Deleted { get; private set; }
+
     /// <summary>Whether the store serves the original as an image to show (else as a download): <see cref="ImageRecord.OriginalMediaType"/>.</summary>
     public bool OriginalShown => Record?.OriginalMediaType() is not null;
 
@@ -54,7 +57,8 @@ public sealed partial class DetailModel(StoreCalls store, IngestCalls ingest, IO
         var statusTask = ingest.StatusAsync(imageId, cancellationToken);
         try
         {
-            Record = await store.FindAsync(imageId, cancellationToken);
+            var lookup = await store.LookUpAsync(imageId, cancellationToken);
+            (Record, Deleted) = (lookup.Record, lookup.Deleted);
             if (Record is not null)
             {
                 Similar = await store.SimilarAsync(imageId, cancellationToken);
@@ -72,6 +76,13 @@ public sealed partial class DetailModel(StoreCalls store, IngestCalls ingest, IO
         catch (AppUnavailableException)
         {
             Problems.Add("The ingest service is not answering, so the workflow's status cannot be shown right now.");
+        }
+
+        if (Deleted)
+        {
+            // Gone, and the page says so, rather than a bare "not found" or a workflow that once ran.
+            Response.StatusCode = StatusCodes.Status410Gone;
+            return Page();
         }
 
         if (Record is null && Status is null && Problems.Count == 0)
