@@ -34,8 +34,14 @@
   // Whether the first card is the newest of the timeline (nothing unloaded or unknown above it).
   var atTop = initialStart === '';
   var loading = false;
+  // Whether the person has scrolled themselves (wheel, touch, scrolling keys); a scroll that focus caused does not count.
   var scrolled = false;
-  window.addEventListener('scroll', function () { scrolled = true; }, { passive: true, once: true });
+  function scrolling() { scrolled = true; }
+  window.addEventListener('wheel', scrolling, { passive: true, once: true });
+  window.addEventListener('touchmove', scrolling, { passive: true, once: true });
+  window.addEventListener('keydown', function (e) {
+    if (['PageDown', 'End', 'ArrowDown', ' '].indexOf(e.key) >= 0 && !/^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) { scrolling(); }
+  }, { passive: true });
   Array.prototype.forEach.call(gallery.querySelectorAll(':scope > li.card'), function (c) { c.setAttribute('data-start', initialStart); });
 
   function query(start) { return [filter, start].filter(Boolean).join('&'); }

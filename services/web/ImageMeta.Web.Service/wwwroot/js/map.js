@@ -28,6 +28,8 @@
     img.src = '/thumbnails/' + encodeURIComponent(id);
     img.alt = 'Thumbnail of the photo';
     img.width = 160;
+    // Records without a thumbnail yet: say so instead of a broken picture.
+    img.addEventListener('error', function () { img.replaceWith(document.createTextNode('No preview yet.')); });
     link.appendChild(img);
     var words = document.createElement('span');
     words.textContent = 'Open the photo';
@@ -41,7 +43,8 @@
     points.clearLayers();
     groups.clearLayers();
     var markers = answer.points.map(function (p) {
-      return L.marker([p.lat, p.lon], { alt: 'Photo', title: 'Photo', keyboard: true }).bindPopup(popup(p.id));
+      // Made when opened: a thumbnail is asked for only for the photo a person picks.
+      return L.marker([p.lat, p.lon], { alt: 'Photo', title: 'Photo', keyboard: true }).bindPopup(function () { return popup(p.id); });
     });
     points.addLayers(markers);
     answer.clusters.forEach(function (c) {
