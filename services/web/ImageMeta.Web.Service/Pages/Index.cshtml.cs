@@ -139,9 +139,15 @@ public sealed class IndexModel(StoreCalls store, LibraryCalls library, IOptions<
         return Partial("_TimelineCards", this);
     }
 
-    /// <summary>The count of a month in <see cref="Months"/>, when known.</summary>
+    /// <summary>
+    /// Whether the months' counts are those of the gallery: the store counts by status and format only, so with any
+    /// other filter the counts are left out (the months still lead to the right place).
+    /// </summary>
+    public bool CountsExact => Filter is { Camera: null or "", TakenFrom: null, TakenTo: null, MinWidth: null, MinHeight: null, HasGps: null };
+
+    /// <summary>The count of a month in <see cref="Months"/>, when known and exact.</summary>
     public long? CountOf(string month) =>
-        Months?.Months.FirstOrDefault(m => MonthKey(m) == month)?.Count;
+        CountsExact ? Months?.Months.FirstOrDefault(m => MonthKey(m) == month)?.Count : null;
 
     /// <summary><c>yyyy-MM</c> of a month of the timeline.</summary>
     public static string MonthKey(TimelineMonth month) =>

@@ -53,7 +53,7 @@
   var monthTitles = {};
   Array.prototype.forEach.call(document.querySelectorAll('#jump-month option'), function (o) {
     var count = Number(o.getAttribute('data-count'));
-    monthTitles[o.value] = o.getAttribute('data-label') + ' · ' + count + (count === 1 ? ' image' : ' images');
+    monthTitles[o.value] = o.getAttribute('data-label') + (o.hasAttribute('data-count') ? ' · ' + count + (count === 1 ? ' image' : ' images') : '');
   });
   function rememberTitles(root) {
     Array.prototype.forEach.call(root.querySelectorAll('li.month-header'), function (h) {
