@@ -28,6 +28,12 @@ public static class DaprTopology
 
         /// <summary>The web app: the README's "open http://localhost:5000".</summary>
         public const int Web = 5000;
+
+        /// <summary>
+        /// The web app's <c>/metrics</c> on Kubernetes (<c>Web__MetricsPort</c>): with sign-in on, the people-facing port
+        /// asks the scraper to sign in, so the scraper gets a port of its own (OpenTelemetry's Prometheus exporter port).
+        /// </summary>
+        public const int WebMetrics = 9464;
     }
 
     /// <summary>Sidecar ports for local multi-app runs, where four sidecars share one machine.</summary>
