@@ -65,6 +65,14 @@ public sealed class IngestOptions
     [Range(1, 1000)]
     public int ReprocessingJobsListed { get; set; } = 100;
 
+    /// <summary>
+    /// Most records one sweep run deletes because their blob is gone from the container (the reconciliation); the rest wait
+    /// for a later pass. A bound on what a wrongly configured binding (an empty folder, the wrong container) could do in
+    /// one run. 0 turns the reconciliation off: then only BlobDeleted events remove records of deleted blobs.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int SweepMaxDeletionsPerRun { get; set; } = 1000;
+
     /// <summary>Blobs examined at once during a sweep.</summary>
     [Range(1, 64)]
     public int SweepParallelism { get; set; } = 4;

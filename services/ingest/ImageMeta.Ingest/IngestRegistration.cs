@@ -48,6 +48,9 @@ public static class IngestRegistration
         services.AddSingleton<VersionReads>();
         services.AddSingleton<RepairBackoff>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IStoredNames, StoredNames>();
+        services.AddSingleton<IGoneRecords, GoneRecords>();
+        services.AddSingleton<SweepReconciliation>();
         services.AddSingleton<SweepRunner>();
         // The official SDK hosts the worker (a hosted service holding the sidecar's work-item stream) and registers
         // DaprWorkflowClient. It finds the sidecar by DAPR_GRPC_ENDPOINT / DAPR_GRPC_PORT and sends DAPR_API_TOKEN,
