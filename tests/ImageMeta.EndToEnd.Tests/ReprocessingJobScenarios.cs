@@ -20,7 +20,7 @@ public abstract class ReprocessingJobScenarios<TFixture>(TFixture fixture, ITest
     private static readonly TimeSpan Bound = TimeSpan.FromMinutes(4);
 
     /// <summary>What every test's job runs again: the old extractor's unsupported failures.</summary>
-    private static readonly ReprocessingFilter OldFailures = new(ImageStatus.Failed, FailureClass.Unsupported, ExtractorVersionBelow: 3);
+    private static readonly ReprocessingFilter OldFailures = new(ImageStatus.Failed, FailureClass.Unsupported, ExtractorVersionBelow: ExtractorVersions.Current);
 
     private static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(60) };
 
@@ -45,7 +45,7 @@ public abstract class ReprocessingJobScenarios<TFixture>(TFixture fixture, ITest
         {
             Assert.True(r.Status == ImageStatus.Succeeded, $"{r.Blob.Name}: {r.Status} {r.Failure}");
             Assert.NotNull(r.Thumbnail);
-            Assert.Equal(3, r.ExtractorVersion);
+            Assert.Equal(ExtractorVersions.Current, r.ExtractorVersion);
         });
 
         var children = ChildrenOf(job.Id);
