@@ -23,9 +23,12 @@ public sealed class StoreCalls(IHttpClientFactory clients, IOptions<WebOptions> 
 {
     private HttpClient Store => clients.CreateClient(DaprTopology.AppIds.Store);
 
-    public async Task<ImagePage> QueryAsync(GalleryFilter filter, string? cursor, CancellationToken cancellationToken)
+    public Task<ImagePage> QueryAsync(GalleryFilter filter, string? cursor, CancellationToken cancellationToken) =>
+        QueryAsync(filter.ToStoreQuery(options.Value.PageSize, cursor), cancellationToken);
+
+    /// <summary>One page of <c>GET /images</c> for a store query string (starting with <c>?</c>).</summary>
+    public async Task<ImagePage> QueryAsync(string query, CancellationToken cancellationToken)
     {
-        var query = filter.ToStoreQuery(options.Value.PageSize, cursor);
         using var response = await Store.GetAsync($"{DaprTopology.Methods.Images}{query}", cancellationToken);
         if (response.StatusCode == HttpStatusCode.BadRequest && await AppProblem.ReadAsync(response, cancellationToken) is { FromSidecar: false } refused)
         {
