@@ -74,6 +74,7 @@ public sealed class ActScenarios(BrowserPipelineFixture fixture)
         await page.Locator("#delete").ClickAsync();
         await Expect(page.Locator("#delete-question")).ToContainTextAsync("Delete a1-to-delete.png for good?");
         await session.ScreenshotAsync("50-detail-delete-confirmation");
+        await session.ReadmeScreenshotAsync("delete-confirmation");
         await session.AssertAccessibleEverywhereAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Yes, delete it" }).ClickAsync();
 
@@ -151,6 +152,8 @@ public sealed class ActScenarios(BrowserPipelineFixture fixture)
         await Expect(page.Locator("#selection-count")).ToHaveTextAsync("3 selected");
         await Expect(Box(mine[0])).ToHaveAccessibleNameAsync($"Select {(await fixture.Client.GetRecordAsync(mine[0]))!.Blob.Name}");
         await session.ScreenshotAsync("52-gallery-three-selected");
+        await page.EvaluateAsync("() => document.getElementById('selection').scrollIntoView({ block: 'start' })");
+        await session.ReadmeScreenshotAsync("selection");
         await session.AssertAccessibleEverywhereAsync();
 
         // Delete asks first, naming the three; yes deletes them and only them.

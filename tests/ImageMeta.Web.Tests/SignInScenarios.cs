@@ -82,6 +82,17 @@ public sealed partial class SignInScenarios(BrowserPipelineFixture fixture)
             using var page = await anonymous.GetAsync(webBase);
             Assert.Equal(System.Net.HttpStatusCode.Redirect, page.StatusCode);
             Assert.StartsWith(authority.ToString(), page.Headers.Location!.ToString(), StringComparison.Ordinal);
+            // The jobs page and every act on images sit behind sign-in too: challenged before anything reaches ingest.
+            using var jobs = await anonymous.GetAsync(new Uri(webBase, "jobs"));
+            Assert.StartsWith(authority.ToString(), jobs.Headers.Location!.ToString(), StringComparison.Ordinal);
+            foreach (var act in new[] { "images/0123456789abcdef0123456789abcdef?handler=Delete", "images/0123456789abcdef0123456789abcdef?handler=Reprocess", "selection", "jobs?handler=Start" })
+            {
+                using var form = new FormUrlEncodedContent([new("ids", "0123456789abcdef0123456789abcdef"), new("act", "delete"), new("confirmed", "true"), new("kind", "failed")]);
+                using var posted = await anonymous.PostAsync(new Uri(webBase, act), form);
+                Assert.Equal(System.Net.HttpStatusCode.Redirect, posted.StatusCode);
+                Assert.StartsWith(authority.ToString(), posted.Headers.Location!.ToString(), StringComparison.Ordinal);
+            }
+
         }
 
         // Sign out: the provider asks to confirm, then the web app says so; the next visit is challenged again.

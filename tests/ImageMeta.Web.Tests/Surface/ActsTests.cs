@@ -206,6 +206,25 @@ public sealed class ActsTests : IAsyncLifetime
         Assert.Contains(JobsModel.IngestDownSentence, await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_upload_waiting_on_a_retried_step_says_how_long_it_has_waited_and_when_the_next_try_is()
+    {
+        var waiting = ImageId.For("images", "waiting.png", "v1");
+        var now = DateTimeOffset.UtcNow;
+        _web.Ingest.Answer = context => context.Response.WriteAsJsonAsync(
+            new ImageStatusView(waiting, new WorkflowStatusView(WorkflowRunStatus.Running, now.AddHours(-1), now, WaitingFor: new WaitingFor("extractor", now.AddHours(1), 4))),
+            ContractJson.Options, context.RequestAborted);
+        using var client = _web.Client();
+
+        using var answer = await client.GetAsync(new Uri($"/api/uploads/{waiting}", UriKind.Relative));
+
+        answer.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+        var sentence = body.RootElement.GetProperty("sentence").GetString()!;
+        // An hour either way: the web app's own clock, not the test's, so only whole hours and minutes are pinned.
+        Assert.Matches(@"^Waiting for the extractor service, which did not answer: this file has waited 1 h( [0-9]+ min)? since processing began, and attempt 4 starts in (59 min( [0-9]+ s)?|1 h) \(at [0-9]{2}:[0-9]{2}:[0-9]{2} UTC\)\.$", sentence);
+    }
+
     private static async Task<HttpResponseMessage> PostAsync(HttpClient client, string target, List<KeyValuePair<string, string>> fields)
     {
         var token = await WebOnStandIns.UploadTokenAsync(client);
