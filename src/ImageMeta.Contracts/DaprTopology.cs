@@ -28,6 +28,12 @@ public static class DaprTopology
 
         /// <summary>The web app: the README's "open http://localhost:5000".</summary>
         public const int Web = 5000;
+
+        /// <summary>
+        /// The web app's <c>/metrics</c> on Kubernetes (<c>Web__MetricsPort</c>): with sign-in on, the people-facing port
+        /// asks the scraper to sign in, so the scraper gets a port of its own (OpenTelemetry's Prometheus exporter port).
+        /// </summary>
+        public const int WebMetrics = 9464;
     }
 
     /// <summary>Sidecar ports for local multi-app runs, where four sidecars share one machine.</summary>
@@ -87,6 +93,12 @@ public static class DaprTopology
         /// <summary>Store: <c>PUT images/{id}</c> upserts an <see cref="ImageRecord"/>; GET reads.</summary>
         public const string Images = "images";
 
+        /// <summary>
+        /// Store: <c>POST images/names</c> with an <see cref="ImageNamesRequest"/> answers an <see cref="ImageNamePage"/>: one
+        /// container's current records in blob-name order, a keyset page at a time (the sweep's reconciliation).
+        /// </summary>
+        public const string ImageNames = "images/names";
+
         /// <summary>Ingest: <c>POST reprocessing</c> starts a job (<see cref="ReprocessingRequest"/>); <c>GET reprocessing/{id}</c> answers <see cref="ReprocessingJob"/>.</summary>
         public const string Reprocessing = "reprocessing";
     }
@@ -112,5 +124,8 @@ public static class DaprTopology
 
         /// <summary>A reprocessing job: pages through the store and runs <see cref="ImageMetadata"/> for each match, at most N at once.</summary>
         public const string Reprocessing = "ReprocessingWorkflow";
+
+        /// <summary>Reprocessing step: one keyset page of the store's records that match the job's filter.</summary>
+        public const string ReadReprocessingPageActivity = "ReadReprocessingPage";
     }
 }

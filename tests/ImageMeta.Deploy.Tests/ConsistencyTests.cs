@@ -27,7 +27,7 @@ public sealed partial class ConsistencyTests
 
     /// <summary>
     /// The web app's state store on Kubernetes (key ring and sessions shared by its replicas), named by
-    /// <c>Web__StateStore</c> in base/web.yaml; the local profiles run one web process and keep both in memory.
+    /// <c>Web__StateStore</c> in base/web.yaml; the local profiles run one web process, with sessions in memory and the key ring in a folder.
     /// </summary>
     private const string WebState = "webstate";
 
@@ -252,7 +252,8 @@ public sealed partial class ConsistencyTests
             Assert.NotNull(Text(annotations, "dapr.io/max-body-size"));
             Assert.NotNull(Text(annotations, "dapr.io/sidecar-memory-limit"));
             var container = (Dictionary<object, object?>)Items(deployment, "spec", "template", "spec", "containers").Single()!;
-            Assert.Equal(Ports[id].App.ToString(CultureInfo.InvariantCulture), Text(Items(container, "ports").Single(), "containerPort"));
+            // The app port is named http; web also has the scraper's port (MonitoringTests).
+            Assert.Equal(Ports[id].App.ToString(CultureInfo.InvariantCulture), Text(Items(container, "ports").Single(p => Text(p, "name") == "http"), "containerPort"));
             var service = objects!.OfKind("Service").Single(s => Name(s) == id);
             Assert.Equal(Ports[id].App.ToString(CultureInfo.InvariantCulture), Text(Items(service, "spec", "ports").Single(), "port"));
         }

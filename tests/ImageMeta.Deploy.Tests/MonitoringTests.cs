@@ -18,12 +18,16 @@ public sealed partial class MonitoringTests
 {
     private const string Component = "components/monitoring";
 
-    private static readonly Dictionary<string, int> AppPorts = new()
+    /// <summary>
+    /// Where each app serves <c>/metrics</c> on Kubernetes, and the container port's name: the backends on their app
+    /// port; web on a port of its own, because with sign-in on its people-facing port asks the scraper to sign in.
+    /// </summary>
+    private static readonly Dictionary<string, (int Port, string PortName)> MetricsPorts = new()
     {
-        [DaprTopology.AppIds.Ingest] = DaprTopology.AppPorts.Ingest,
-        [DaprTopology.AppIds.Extractor] = DaprTopology.AppPorts.Extractor,
-        [DaprTopology.AppIds.Store] = DaprTopology.AppPorts.Store,
-        [DaprTopology.AppIds.Web] = DaprTopology.AppPorts.Web,
+        [DaprTopology.AppIds.Ingest] = (DaprTopology.AppPorts.Ingest, "http"),
+        [DaprTopology.AppIds.Extractor] = (DaprTopology.AppPorts.Extractor, "http"),
+        [DaprTopology.AppIds.Store] = (DaprTopology.AppPorts.Store, "http"),
+        [DaprTopology.AppIds.Web] = (DaprTopology.AppPorts.WebMetrics, "metrics"),
     };
 
     public static TheoryData<string> Overlays => ConsistencyTests.Overlays;
@@ -40,9 +44,9 @@ public sealed partial class MonitoringTests
         foreach (var (name, template) in daprPods)
         {
             var annotations = At(template, "metadata", "annotations");
-            var port = AppPorts[name].ToString(CultureInfo.InvariantCulture);
+            var port = MetricsPorts[name].Port.ToString(CultureInfo.InvariantCulture);
             Assert.True(Text(annotations, "prometheus.io/scrape") == "true", $"{name}: prometheus.io/scrape is not \"true\"");
-            Assert.True(Text(annotations, "prometheus.io/port") == port, $"{name}: prometheus.io/port is not the app port {port}");
+            Assert.True(Text(annotations, "prometheus.io/port") == port, $"{name}: prometheus.io/port is not the metrics port {port}");
             Assert.True(Text(annotations, "prometheus.io/path") == "/metrics", $"{name}: prometheus.io/path is not /metrics");
             Assert.True(Text(annotations, "dapr.io/enable-metrics") == "true", $"{name}: dapr.io/enable-metrics is not \"true\"");
             Assert.True(Text(annotations, "dapr.io/metrics-port") == "9090", $"{name}: dapr.io/metrics-port is not 9090");
@@ -66,12 +70,17 @@ public sealed partial class MonitoringTests
         Assert.Equal(DaprTopology.AppIds.All.Order(StringComparer.Ordinal),
             Items(Items(monitor, "spec", "selector", "matchExpressions").Single(), "values").Select(v => v!.ToString()!).Order(StringComparer.Ordinal));
         var endpoints = Items(monitor, "spec", "podMetricsEndpoints").Select(e => (Text(e, "port"), Text(e, "path"))).ToList();
-        Assert.Equal([("http", "/metrics"), ("dapr-metrics", "/metrics")], endpoints);
-        // The port the monitor names is the app container's port in every app's pod.
-        foreach (var (name, template) in PodTemplates(objects!).Where(t => AppPorts.ContainsKey(t.Name)))
+        Assert.Equal([("http", "/metrics"), ("metrics", "/metrics"), ("dapr-metrics", "/metrics")], endpoints);
+        // The http endpoint leaves web out (its http port answers 404 for /metrics), and only web has a port named metrics.
+        var httpDrops = Items(Items(monitor, "spec", "podMetricsEndpoints").First(), "relabelings").Where(r => Text(r, "action") == "drop");
+        Assert.Equal(DaprTopology.AppIds.Web, Text(Assert.Single(httpDrops), "regex"));
+        // The port the monitor names is the app container's metrics port in every app's pod.
+        foreach (var (name, template) in PodTemplates(objects!).Where(t => MetricsPorts.ContainsKey(t.Name)))
         {
+            var (port, portName) = MetricsPorts[name];
             var ports = Items(template, "spec", "containers").SelectMany(c => Items(c, "ports")).ToList();
-            Assert.Contains(ports, p => Text(p, "name") == "http" && Text(p, "containerPort") == AppPorts[name].ToString(CultureInfo.InvariantCulture));
+            Assert.Contains(ports, p => Text(p, "name") == portName && Text(p, "containerPort") == port.ToString(CultureInfo.InvariantCulture));
+            Assert.True(portName == "metrics" || ports.All(p => Text(p, "name") != "metrics"), $"{name}: a port named metrics would be scraped twice");
         }
 
         var rule = Assert.Single(objects!.OfKind("PrometheusRule"));
@@ -85,7 +94,7 @@ public sealed partial class MonitoringTests
 
         var policy = Assert.Single(objects!.OfKind("NetworkPolicy"), p => Name(p) == "imagemeta-metrics-scrape");
         var allowed = Items(Items(policy, "spec", "ingress").Single(), "ports").Select(p => Text(p, "port")!).ToHashSet();
-        Assert.Equal(AppPorts.Values.Select(p => p.ToString(CultureInfo.InvariantCulture)).Append("9090").ToHashSet(), allowed);
+        Assert.Equal(MetricsPorts.Values.Select(p => p.Port.ToString(CultureInfo.InvariantCulture)).Append("9090").ToHashSet(), allowed);
     }
 
     [SkippableTheory]

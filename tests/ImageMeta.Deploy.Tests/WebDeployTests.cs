@@ -70,6 +70,10 @@ public sealed class WebDeployTests
 
         Assert.Equal("true", Text(env["Web__TrustForwardedHeaders"], "value"));
 
+        // Sign-in is on, so the scraper gets /metrics on a port of its own, the one the annotation names.
+        Assert.Equal(DaprTopology.AppPorts.WebMetrics.ToString(CultureInfo.InvariantCulture), Text(env["Web__MetricsPort"], "value"));
+        Assert.Equal(Text(env["Web__MetricsPort"], "value"), Text(annotations, "prometheus.io/port"));
+
         // The page's limit is ingest's (its default; appsettings.json repeats no default): a file the page lets through is one ingest accepts.
         Assert.Equal(ImageMeta.Ingest.IngestOptions.DefaultMaxUploadBytes.ToString(CultureInfo.InvariantCulture), Text(env["Web__MaxUploadBytes"], "value"));
     }
