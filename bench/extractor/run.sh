@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Extraction benchmark, one command, one run, the same corpus for every tool (page cache warm):
-#   header facts (imagemeta scan --no-hash) vs exiftool -fast2 -j and identify -ping, single thread;
+#   header facts (imagemeta scan --no-hash) vs exiftool -fast2 -j, exiv2 -ps and identify -ping, single thread;
 #   the hashed scan vs openssl dgst -sha256 over the same files; 2 workers vs 1; peak RSS of both modes,
 #   also on a 250 MB file. Each command runs once untimed, then three times; the best time is kept.
 # Usage: bench/extractor/run.sh [file-count] (default 4200: hard links to 300 distinct files).
@@ -16,6 +16,7 @@ mkdir -p "$results"
 
 missing=()
 command -v exiftool >/dev/null || missing+=(libimage-exiftool-perl)
+command -v exiv2 >/dev/null || missing+=(exiv2)
 command -v identify >/dev/null || missing+=(imagemagick)
 command -v openssl >/dev/null || missing+=(openssl)
 [ -x /usr/bin/time ] || missing+=(time)
@@ -62,6 +63,7 @@ read -r t_h1 rss_h1 < <(measure hashed-1 "${imagemeta[@]}" scan --jsonl --parall
 read -r t_nh2 rss_nh2 < <(measure nohash-2 "${imagemeta[@]}" scan --jsonl --no-hash --parallel 2 "$corpus")
 read -r t_h2 rss_h2 < <(measure hashed-2 "${imagemeta[@]}" scan --jsonl --parallel 2 "$corpus")
 read -r t_ex rss_ex < <(measure exiftool exiftool -fast2 -j -q "${fields[@]}" "$corpus")
+read -r t_e2 rss_e2 < <(measure exiv2 sh -c "exiv2 -q -ps \"$corpus\"/* 2>/dev/null; true")
 read -r t_id rss_id < <(measure identify identify -ping "$corpus"/*)
 read -r t_ssl rss_ssl < <(measure openssl openssl dgst -sha256 "$corpus"/*)
 read -r t_start rss_start < <(measure start "${imagemeta[@]}" --version)
@@ -80,6 +82,7 @@ table=$(cat <<TABLE
 | --- | ---: | ---: | ---: | ---: | ---: |
 | \`imagemeta scan --jsonl --no-hash --parallel 1\` | $t_nh1 | $(rate "$t_nh1") | $(mbs "$t_nh1") | $((rss_nh1 / 1024)) | — |
 | \`exiftool -fast2 -j\` (the same fields) | $t_ex | $(rate "$t_ex") | $(mbs "$t_ex") | $((rss_ex / 1024)) | $(ratio "$t_nh1" "$t_ex")× slower |
+| \`exiv2 -ps\` | $t_e2 | $(rate "$t_e2") | $(mbs "$t_e2") | $((rss_e2 / 1024)) | $(ratio "$t_nh1" "$t_e2")× slower |
 | \`identify -ping\` | $t_id | $(rate "$t_id") | $(mbs "$t_id") | $((rss_id / 1024)) | $(ratio "$t_nh1" "$t_id")× slower |
 | \`imagemeta scan --jsonl --parallel 1\` (hashed) | $t_h1 | $(rate "$t_h1") | $(mbs "$t_h1") | $((rss_h1 / 1024)) | |
 | \`openssl dgst -sha256\` | $t_ssl | $(rate "$t_ssl") | $(mbs "$t_ssl") | $((rss_ssl / 1024)) | hashed scan at $(ratio "$t_h1" "$t_ssl")× openssl's throughput |

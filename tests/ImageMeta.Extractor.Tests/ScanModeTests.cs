@@ -81,6 +81,24 @@ public sealed class ScanModeTests
         await Assert.ThrowsAsync<IOException>(() => _inspector.ScanAsync(new UnreadableTailStream(bytes, readable: 64 * 1024)));
     }
 
+    [Theory]
+    [InlineData("metadata-extractor-images/exif-at-eof.heic")]
+    [InlineData("metadata-extractor-images/Issue-263-dotnet.heic")]
+    [InlineData("metadata-extractor-images/Issue-649.avif")]
+    public async Task A_header_facts_scan_of_a_heif_seeks_to_its_exif_item_instead_of_reading_the_tiles_before_it(string file)
+    {
+        // iPhones put the meta box first and the EXIF item's data after megabytes of image tiles.
+        var bytes = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "corpus", file));
+        var expected = _inspector.Inspect(bytes).Value! with { Sha256 = null };
+        var stream = new CountingStream(bytes);
+
+        var headerOnly = await _inspector.ScanAsync(stream, hash: false);
+
+        Assert.Equal(expected, headerOnly.Value);
+        Assert.NotNull(headerOnly.Value!.Exif?.CameraModel);
+        Assert.True(stream.BytesRead <= 96 * 1024, $"{stream.BytesRead} of {bytes.Length} bytes read");
+    }
+
     [Fact]
     public async Task A_hashed_scan_reads_each_byte_once_in_fixed_size_reads()
     {

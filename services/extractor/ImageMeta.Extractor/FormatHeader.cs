@@ -50,6 +50,15 @@ internal sealed record FormatHeader
     /// <summary>The XMP packet.</summary>
     public ReadOnlyMemory<byte>? Xmp { get; init; }
 
+    /// <summary>
+    /// Where the EXIF block lies when it is beyond the head (a HEIF's EXIF item at the end of its media data): the scan
+    /// reads just that range through its window, so a header-only scan seeks to it instead of reading all before it.
+    /// </summary>
+    public ItemRange? ExifBeyondHead { get; init; }
+
+    /// <summary>Where the XMP packet lies when it is beyond the head, read like <see cref="ExifBeyondHead"/>.</summary>
+    public ItemRange? XmpBeyondHead { get; init; }
+
     /// <summary>The embedded ICC profile.</summary>
     public ReadOnlyMemory<byte>? Icc { get; init; }
 
@@ -64,6 +73,9 @@ internal sealed record FormatHeader
         _ => "rgba8888",
     };
 }
+
+/// <summary>A range of the content: <paramref name="Offset"/> and <paramref name="Length"/> in bytes.</summary>
+internal readonly record struct ItemRange(long Offset, long Length);
 
 /// <summary>A format header reader's answer: the facts, or why the header cannot give them (<c>corrupt</c>, <c>too-large</c>).</summary>
 internal sealed record FormatHeaderRead(FormatHeader? Header, ProcessingFailure? Failure)
@@ -119,6 +131,9 @@ internal sealed class HeaderBytes(ReadOnlyMemory<byte> head, bool whole)
     }
 
     public bool Has(long offset, long length) => TryGet(offset, length, out _);
+
+    /// <summary>Whether the head holds the range now; unlike <see cref="TryGet"/>, a range it lacks is not wanted.</summary>
+    public bool Holds(long offset, long length) => offset >= 0 && length >= 0 && offset <= Memory.Length - length;
 
     /// <summary>Why an essential range is missing: past the end of the content, or past what a header may take.</summary>
     public FormatHeaderRead Missing(string name, string what) =>

@@ -254,7 +254,63 @@ public sealed class ImageInspector(ExtractionOptions options)
             sniffed = ContainerSignature.Detect(pass.Head.Span);
         }
 
-        return new Header(pass.Head, sniffed, ContainerLayout.WalkBeyondHeader(sniffed.ImageFormat, pass), pass.Clock, whole);
+        var walk = sniffed.ImageFormat is ImageFormats.Heif or ImageFormats.Avif
+            ? IsoMediaItemsBeyondHead(pass, whole)
+            : ContainerLayout.WalkBeyondHeader(sniffed.ImageFormat, pass);
+        return new Header(pass.Head, sniffed, walk, pass.Clock, whole);
+    }
+
+    /// <summary>
+    /// A HEIF's EXIF and XMP items that lie beyond the head, read through the pass's window in file order: in a
+    /// header-only scan the bytes between are seeked over, not read (a phone's EXIF item follows its image tiles).
+    /// A damaged header is left to the reader in <see cref="DescribeFromHeader"/>, which reports it.
+    /// </summary>
+    private static ContainerLayout.Walk IsoMediaItemsBeyondHead(ContentPass pass, bool whole)
+    {
+        FormatHeader? found;
+        try
+        {
+            found = IsoMediaHeader.Read(new HeaderBytes(pass.Head, whole)).Header;
+        }
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentOutOfRangeException or ArgumentException or OverflowException or InvalidOperationException)
+        {
+            return new ContainerLayout.Walk(null, null);
+        }
+
+        ReadOnlyMemory<byte>? ReadRange(ItemRange? range)
+        {
+            if (range is not { } r)
+            {
+                return null;
+            }
+
+            var data = new byte[r.Length];
+            try
+            {
+                return pass.ReadAt(r.Offset, data) == data.Length ? data : null;
+            }
+            catch (InvalidOperationException)
+            {
+                return null; // items that overlap: the pass reads front to back once, and the second one is not read
+            }
+        }
+
+        var ranges = new[] { (Exif: true, Range: found?.ExifBeyondHead), (Exif: false, Range: found?.XmpBeyondHead) }
+            .Where(r => r.Range is not null).OrderBy(r => r.Range!.Value.Offset).ToList();
+        ReadOnlyMemory<byte>? exif = null, xmp = null;
+        foreach (var (isExif, range) in ranges)
+        {
+            if (isExif)
+            {
+                exif = ReadRange(range) is { } block ? IsoMediaHeader.ExifItem(block) : null;
+            }
+            else
+            {
+                xmp = ReadRange(range);
+            }
+        }
+
+        return new ContainerLayout.Walk(null, exif, xmp);
     }
 
     /// <summary>
@@ -400,7 +456,8 @@ public sealed class ImageInspector(ExtractionOptions options)
         }
 
         var format = found.Format ?? sniffed.ImageFormat!;
-        var exif = (found.ExifFacts ?? (found.Exif is { } block ? ExifReader.ReadBlock(block) : ExifReader.ExifFacts.None)).With(XmpReader.Read(found.Xmp));
+        var exifBlock = found.Exif ?? header.Walk.Exif;
+        var exif = (found.ExifFacts ?? (exifBlock is { } block ? ExifReader.ReadBlock(block) : ExifReader.ExifFacts.None)).With(XmpReader.Read(found.Xmp ?? header.Walk.Xmp));
         var orientation = found.Orientation ?? exif.Orientation;
         var rotated = orientation is >= 5 and <= 8;
         var (width, height) = ((int)found.Width, (int)found.Height);

@@ -24,13 +24,17 @@ internal static class IsoMediaHeader
     public sealed record Box(string Type, long Start, long Body, long End);
 
     /// <summary>The boxes between <paramref name="start"/> and <paramref name="end"/>; stops at one that is not in the head yet.</summary>
-    public static List<Box> Boxes(HeaderBytes bytes, long start, long end, out string? problem)
+    /// <summary>
+    /// The boxes between <paramref name="start"/> and <paramref name="end"/>; stops at one that is not in the head yet,
+    /// which it asks the head to grow to unless <paramref name="inHeadOnly"/>.
+    /// </summary>
+    public static List<Box> Boxes(HeaderBytes bytes, long start, long end, out string? problem, bool inHeadOnly = false)
     {
         var boxes = new List<Box>();
         problem = null;
         for (var at = start; at + 8 <= end && boxes.Count < MaxEntries;)
         {
-            if (!bytes.Has(at, 8))
+            if (inHeadOnly ? !bytes.Holds(at, 16) : !bytes.Has(at, 8))
             {
                 break;
             }
@@ -74,7 +78,16 @@ internal static class IsoMediaHeader
 
     public static FormatHeaderRead Read(HeaderBytes bytes)
     {
-        var top = Boxes(bytes, 0, long.MaxValue, out var problem);
+        // A still image needs only its meta box, which comes before the media data: the boxes after that (the media
+        // data ends the file, or the EXIF item's data follows it) are not asked for, so a header-only scan does not
+        // read the whole file to find where its last box starts. An image sequence's moov may come after the media
+        // data, so a file branded as one has every top-level box looked at.
+        var top = Boxes(bytes, 0, long.MaxValue, out var problem, inHeadOnly: true);
+        if (top.Find(b => b.Type == "meta") is null || IsSequence(bytes, top.Find(b => b.Type == "ftyp")))
+        {
+            top = Boxes(bytes, 0, long.MaxValue, out problem);
+        }
+
         var meta = top.Find(b => b.Type == "meta");
         var sequence = SequenceTrack(bytes, top.Find(b => b.Type == "moov"));
         if (meta is null && sequence is { Width: > 0, Height: > 0 } track)
@@ -183,17 +196,20 @@ internal static class IsoMediaHeader
         }
 
         ReadOnlyMemory<byte>? exif = null, xmp = null;
+        ItemRange? exifBeyond = null, xmpBeyond = null;
+        var exifSeen = false;
+        var xmpSeen = false;
         foreach (var (id, type, contentType) in items)
         {
-            if (type == "Exif" && exif is null && Data(bytes, locations, id) is { Length: > 4 } block)
+            if (type == "Exif" && !exifSeen)
             {
-                // A 4-byte offset to the TIFF header (past any "Exif\0\0"), then the bytes.
-                var offset = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(block.Span);
-                exif = offset < block.Length - 4 ? block[(4 + (int)offset)..] : (ReadOnlyMemory<byte>?)null;
+                exifSeen = true;
+                exif = Data(bytes, locations, id, out exifBeyond) is { } block ? ExifItem(block) : null;
             }
-            else if (type == "mime" && xmp is null && contentType == "application/rdf+xml" && Data(bytes, locations, id) is { } packet)
+            else if (type == "mime" && !xmpSeen && contentType == "application/rdf+xml")
             {
-                xmp = packet;
+                xmpSeen = true;
+                xmp = Data(bytes, locations, id, out xmpBeyond);
             }
         }
 
@@ -213,9 +229,32 @@ internal static class IsoMediaHeader
             ColorType = FormatHeader.ColorTypeOf(channels, bits),
             Exif = exif,
             Xmp = xmp,
+            ExifBeyondHead = exifBeyond,
+            XmpBeyondHead = xmpBeyond,
             Icc = icc,
             DeclaredLength = declared,
         };
+    }
+
+    /// <summary>Whether the file type box names an image sequence brand (<c>msf1</c>, HEVC's <c>hevc</c>/<c>hevx</c>/<c>hevs</c>, AV1's <c>avis</c>).</summary>
+    private static bool IsSequence(HeaderBytes bytes, Box? ftyp)
+    {
+        if (ftyp is null || !bytes.TryGet(ftyp.Body, ftyp.End - ftyp.Body, out var body))
+        {
+            return false;
+        }
+
+        for (var at = 0; at + 4 <= body.Length; at += at == 0 ? 8 : 4) // the major brand, its version, then the compatible brands
+        {
+            var brand = body.Span.Slice(at, 4);
+            if (brand.SequenceEqual("msf1"u8) || brand.SequenceEqual("hevc"u8) || brand.SequenceEqual("hevx"u8)
+                || brand.SequenceEqual("hevs"u8) || brand.SequenceEqual("avis"u8))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -503,12 +542,40 @@ internal static class IsoMediaHeader
         return map;
     }
 
-    /// <summary>An item's bytes when it is one extent in the head (or one the head can grow to); null otherwise.</summary>
-    private static ReadOnlyMemory<byte>? Data(HeaderBytes bytes, Dictionary<uint, List<Extent>> locations, uint id) =>
-        locations.TryGetValue(id, out var extents) && extents.Count == 1 && extents[0].Length is > 0 and <= MaxMetadataBytes
-            && bytes.TryGet(extents[0].Offset, extents[0].Length, out var data)
-            ? data
-            : (ReadOnlyMemory<byte>?)null;
+    /// <summary>The TIFF-structured part of an EXIF item: a 4-byte offset to the TIFF header (past any "Exif\0\0"), then the bytes.</summary>
+    public static ReadOnlyMemory<byte>? ExifItem(ReadOnlyMemory<byte> block)
+    {
+        if (block.Length <= 4)
+        {
+            return null;
+        }
+
+        var offset = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(block.Span);
+        return offset < block.Length - 4 ? block[(4 + (int)offset)..] : null;
+    }
+
+    /// <summary>
+    /// An item's bytes when it is one extent in the head. One in the file beyond the head, of at most a read's size
+    /// (phones put the EXIF item after megabytes of tiles), is named in <paramref name="beyond"/> for the scan to read on
+    /// its own; a larger one is asked of the head as before. Null otherwise.
+    /// </summary>
+    private static ReadOnlyMemory<byte>? Data(HeaderBytes bytes, Dictionary<uint, List<Extent>> locations, uint id, out ItemRange? beyond)
+    {
+        beyond = null;
+        if (!locations.TryGetValue(id, out var extents) || extents.Count != 1 || extents[0].Length is <= 0 or > MaxMetadataBytes)
+        {
+            return null;
+        }
+
+        var (offset, length) = (extents[0].Offset, extents[0].Length);
+        if (!bytes.Holds(offset, length) && extents[0].InFile && length <= ContentPass.ChunkSize && offset >= bytes.Length)
+        {
+            beyond = new ItemRange(offset, length);
+            return null;
+        }
+
+        return bytes.TryGet(offset, length, out var data) ? data : null;
+    }
 }
 
 /// <summary>EXIF orientations (1–8) as the transforms they are, so a container's transforms can be combined into one.</summary>
