@@ -124,5 +124,8 @@ public static class DaprTopology
 
         /// <summary>A reprocessing job: pages through the store and runs <see cref="ImageMetadata"/> for each match, at most N at once.</summary>
         public const string Reprocessing = "ReprocessingWorkflow";
+
+        /// <summary>Reprocessing step: one keyset page of the store's records that match the job's filter.</summary>
+        public const string ReadReprocessingPageActivity = "ReadReprocessingPage";
     }
 }

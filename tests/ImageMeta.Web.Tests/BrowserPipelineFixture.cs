@@ -45,6 +45,9 @@ public sealed class BrowserPipelineFixture : IAsyncLifetime
     /// <summary>The axe-core script injected for the accessibility check.</summary>
     public string AxeScript { get; private set; } = null!;
 
+    /// <summary>The map tiles the web app is configured with (<c>Web:MapTiles:UrlTemplate</c>).</summary>
+    public TileStandIn Tiles { get; private set; } = null!;
+
     private readonly List<IAsyncDisposable> _extra = [];
 
     public async Task InitializeAsync()
@@ -66,6 +69,9 @@ public sealed class BrowserPipelineFixture : IAsyncLifetime
 
         AxeScript = await File.ReadAllTextAsync(axe);
         Directory.CreateDirectory(ScreenshotFolder);
+        Directory.CreateDirectory(Path.Combine(ScreenshotFolder, "readme"));
+        Tiles = TileStandIn.Start();
+        _extra.Add(Tiles);
 
         Pipeline = await SidecarDoublePipeline.StartAsync(new PipelineSettings
         {
@@ -81,7 +87,7 @@ public sealed class BrowserPipelineFixture : IAsyncLifetime
                     ["Ingest__RetryFirstInterval"] = "00:00:01",
                     ["Ingest__RetryMaxInterval"] = "00:00:02",
                 },
-                [DaprTopology.AppIds.Web] = WebEnvironment(),
+                [DaprTopology.AppIds.Web] = new Dictionary<string, string>(WebEnvironment()) { ["Web__MapTiles__UrlTemplate"] = Tiles.UrlTemplate, ["Web__MapTiles__Attribution"] = "Test tiles" },
             },
         });
         Client = new PipelineClient(Pipeline.Ingest.BaseAddress, Pipeline.Store.BaseAddress);
@@ -126,6 +132,27 @@ public sealed class BrowserPipelineFixture : IAsyncLifetime
         _extra.Add(process);
         await process.StartAsync(TimeSpan.FromSeconds(60));
         return process;
+    }
+
+    /// <summary>Starts a second web app with settings of its own over the first one's, sharing its sidecar double; disposed with the fixture.</summary>
+    public async Task<Uri> StartWebAsync(string name, IReadOnlyDictionary<string, string> settings)
+    {
+        var web = Pipeline.Web!;
+        var port = ImageMeta.Testing.Dapr.LoopbackPorts.Free();
+        var env = new Dictionary<string, string>(web.Environment)
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
+            ["APP_PORT"] = port.ToString(CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in settings)
+        {
+            env[key] = value;
+        }
+
+        var process = new ServiceProcess(name, web.Command, web.Arguments, web.WorkingDirectory, port, env);
+        _extra.Add(process);
+        await process.StartAsync(TimeSpan.FromSeconds(60));
+        return new Uri($"http://localhost:{port.ToString(CultureInfo.InvariantCulture)}/");
     }
 
     /// <summary>Keeps something to dispose with the fixture (the OIDC provider).</summary>

@@ -66,6 +66,13 @@ public sealed class BrowserSession : IAsyncDisposable
     public Task ScreenshotAsync(string name) =>
         Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserPipelineFixture.ScreenshotFolder, name + ".png"), FullPage = true });
 
+    /// <summary>
+    /// Saves <c>screenshots/readme/{name}.png</c>, one of the pictures services/web/README.md shows (kept in git, unlike
+    /// the others): the viewport only, so it reads at README width.
+    /// </summary>
+    public Task ReadmeScreenshotAsync(string name) =>
+        Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserPipelineFixture.ScreenshotFolder, "readme", name + ".png") });
+
     /// <summary>Injects axe-core and fails on any serious or critical violation of the current page.</summary>
     public async Task AssertAccessibleAsync()
     {

@@ -46,7 +46,7 @@ public sealed class ViewerScenarios(BrowserPipelineFixture fixture)
     /// </summary>
     private static async Task<string[]> LeadingNamesAsync(IPage page, string prefix)
     {
-        var names = await page.Locator("#gallery > li").EvaluateAllAsync<string[]>("cards => cards.slice(0, 3).map(c => c.dataset.name)");
+        var names = await page.Locator("#gallery > li.card").EvaluateAllAsync<string[]>("cards => cards.slice(0, 3).map(c => c.dataset.name)");
         Assert.All(names, n => Assert.StartsWith(prefix + "-", n, StringComparison.Ordinal));
         return names;
     }
@@ -65,7 +65,7 @@ public sealed class ViewerScenarios(BrowserPipelineFixture fixture)
         // The three lead the gallery; on a 2× screen each card shows the 640 px rendition.
         var order = await LeadingNamesAsync(page, "v1");
         var (one, two, three) = (IdOf(ids, order[0]), IdOf(ids, order[1]), IdOf(ids, order[2]));
-        var thumb = page.Locator("#gallery > li").First.Locator("img");
+        var thumb = page.Locator("#gallery > li.card").First.Locator("img");
         await Expect(thumb).ToHaveAttributeAsync("srcset", new Regex("/large 2x$"));
         Assert.EndsWith($"/thumbnails/{one}/large", await thumb.EvaluateAsync<string>("img => img.decode().then(() => img.currentSrc)"), StringComparison.Ordinal);
 

@@ -213,16 +213,16 @@ public sealed class WebScenarios(BrowserPipelineFixture fixture)
         Assert.Equal(8, (await fixture.Client.WaitForRecordsAsync([.. uploads.Select(u => u.Id)], Processing)).Count);
         await using var session = await BrowserSession.OpenAsync(fixture);
         await session.GoAsync("/?format=png");
-        var cards = session.Page.Locator("#gallery > li");
+        var cards = session.Page.Locator("#gallery > li.card");
         await Expect(cards).ToHaveCountAsync(6);
-        var first = await session.Page.Locator("#gallery > li").EvaluateAllAsync<string[]>("cards => cards.map(c => c.dataset.id)");
+        var first = await session.Page.Locator("#gallery > li.card").EvaluateAllAsync<string[]>("cards => cards.map(c => c.dataset.id)");
 
         // A new image arriving meanwhile must not shift the next page.
         var late = await fixture.Client.UploadAsync("p3-late.png", TestImages.Encode(77, 20, SKColors.SlateGray, SKEncodedImageFormat.Png, 100));
         await fixture.Client.WaitForRecordsAsync([late.Id], Processing);
         await session.Page.GetByRole(AriaRole.Link, new() { Name = "Load older images" }).ClickAsync();
         await Expect(cards).Not.ToHaveCountAsync(6);
-        var all = await session.Page.Locator("#gallery > li").EvaluateAllAsync<string[]>("cards => cards.map(c => c.dataset.id)");
+        var all = await session.Page.Locator("#gallery > li.card").EvaluateAllAsync<string[]>("cards => cards.map(c => c.dataset.id)");
         Assert.Equal(first, all[..6]);
         Assert.Equal(all.Length, all.Distinct().Count());
         Assert.DoesNotContain(late.Id.ToString(), all);

@@ -42,6 +42,7 @@ public static class IngestRegistration
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<ImageWorkflowStarter>();
         services.AddSingleton<ImageDeletions>();
+        services.AddSingleton<ReprocessingJobControl>();
         services.AddSingleton<ImageEventSlots>();
         services.AddSingleton<SweepPositions>();
         services.AddSingleton<VersionReads>();
@@ -65,6 +66,8 @@ public static class IngestRegistration
                 o.RegisterWorkflow<DeleteImageWorkflow>(DaprTopology.Workflows.DeleteImage);
                 o.RegisterActivity<DeleteOriginalActivity>(DaprTopology.Workflows.DeleteOriginalActivity);
                 o.RegisterActivity<DeleteRecordActivity>(DaprTopology.Workflows.DeleteRecordActivity);
+                o.RegisterWorkflow<ReprocessingWorkflow>(DaprTopology.Workflows.Reprocessing);
+                o.RegisterActivity<ReadReprocessingPageActivity>(DaprTopology.Workflows.ReadReprocessingPageActivity);
             })
             .WithJsonSerializer(ContractJson.Options);
         services.TryAddSingleton<IDaprWorkflowClient>(sp => sp.GetRequiredService<DaprWorkflowClient>());

@@ -6,9 +6,15 @@ public static class WebUiRegistration
     public static IServiceCollection AddWebUi(this IServiceCollection services)
     {
         services.AddSingleton<LibraryCalls>();
+        services.AddOptions<MapTilesOptions>().BindConfiguration(MapTilesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
 
-    /// <summary>The pages' own endpoints (renditions); behind sign-in with the pages when sign-in is on.</summary>
-    public static RouteGroupBuilder MapWebUi(this IEndpointRouteBuilder endpoints) => endpoints.MapRenditions();
+    /// <summary>The pages' own endpoints (renditions, the map's positions); behind sign-in with the pages when sign-in is on.</summary>
+    public static RouteGroupBuilder MapWebUi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapRenditions();
+        group.MapPositions();
+        return group;
+    }
 }
