@@ -3,7 +3,10 @@ using ImageMeta.Testing.Dapr.Pipeline;
 
 namespace ImageMeta.Bench.Pipeline;
 
-/// <summary>Command line of the pipeline benchmark: <c>--databases sqlite,postgres --burst 1000 --concurrency 32 --rate 20 --seconds 30 --out file.md [--double-only]</c>.</summary>
+/// <summary>
+/// Command line of the pipeline benchmark: <c>--databases sqlite,postgres --burst 1000 --concurrency 32 --rate 20 --seconds 30
+/// --out file.md [--double-only]</c>; <c>--reconciliation 10000,100000</c> runs the sweep's reconciliation at those sizes instead.
+/// </summary>
 public sealed record BenchOptions(
     IReadOnlyList<MetadataDatabase> Databases,
     int BurstImages,
@@ -11,7 +14,8 @@ public sealed record BenchOptions(
     double SteadyRate,
     TimeSpan SteadyDuration,
     string? OutputFile,
-    bool DoubleOnly)
+    bool DoubleOnly,
+    IReadOnlyList<int>? ReconciliationSizes = null)
 {
     /// <summary>Environment for the services: logging kept quiet so the console is not what is measured.</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> ServiceEnvironment { get; } =
@@ -40,6 +44,8 @@ public sealed record BenchOptions(
             double.Parse(Value("--rate") ?? "20", CultureInfo.InvariantCulture),
             TimeSpan.FromSeconds(double.Parse(Value("--seconds") ?? "30", CultureInfo.InvariantCulture)),
             Value("--out"),
-            args.Contains("--double-only"));
+            args.Contains("--double-only"),
+            Value("--reconciliation")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(n => int.Parse(n.Replace("_", string.Empty, StringComparison.Ordinal), CultureInfo.InvariantCulture)).ToList());
     }
 }

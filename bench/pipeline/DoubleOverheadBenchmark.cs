@@ -44,7 +44,7 @@ public static class DoubleOverheadBenchmark
         });
 
         using var channel = GrpcChannel.ForAddress(caller.GrpcEndpoint, new GrpcChannelOptions { MaxSendMessageSize = 64 * 1024 * 1024 });
-        var client = new Dapr.Client.Autogen.Grpc.v1.Dapr.DaprClient(channel);
+        var client = new global::Dapr.Client.Autogen.Grpc.v1.Dapr.DaprClient(channel);
         var payload = ByteString.CopyFrom(new byte[payloadBytes]);
         var n = 0;
         var (createRate, createP50) = await MeasureAsync(calls, concurrency, async () =>

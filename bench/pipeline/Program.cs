@@ -5,6 +5,23 @@ using ImageMeta.Testing.Dapr.Pipeline;
 // bench/pipeline/run.sh runs this: first what the doubles alone cost, then the three real services
 // against the doubles, once per database.
 var options = BenchOptions.Parse(args);
+if (options.ReconciliationSizes is { } sizes)
+{
+    // bench/pipeline/run.sh --reconciliation 10000,100000: the sweep's reconciliation alone, at each size, once per
+    // database, written beside the pipeline's results.
+    var measured = await ReconciliationBenchmark.RunAsync(options.Databases, sizes, Console.Out);
+    var table = ReconciliationBenchmark.Markdown(measured);
+    Console.WriteLine(table);
+    if (options.OutputFile is { } reconcileFile)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(reconcileFile))!;
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "reconciliation.md"), $"Measured {DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture)} on {Environment.ProcessorCount} cores.\n\n{table}");
+    }
+
+    return;
+}
+
 var overhead = await DoubleOverheadBenchmark.RunAsync(calls: 5000, concurrency: options.Concurrency, payloadBytes: 64 * 1024);
 var report = PipelineBenchmark.Markdown(overhead);
 Console.WriteLine(report);

@@ -2,6 +2,8 @@
 # Pipeline benchmark: upload-to-stored-row throughput and steady-rate latency of the three real
 # services against the sidecar doubles, on SQLite and on PostgreSQL. One command:
 #   bench/pipeline/run.sh [--databases sqlite,postgres] [--burst 1000] [--concurrency 32] [--rate 20] [--seconds 30]
+# The sweep's reconciliation instead (time and peak memory over N bulk-seeded records, bench/README.md):
+#   bench/pipeline/run.sh --reconciliation 10000,100000 [--databases sqlite,postgres]   (writes bench/results/reconciliation.md)
 # Uses IMAGEMETA_TEST_POSTGRES when set; otherwise starts a private PostgreSQL 15 for the run.
 # Writes bench/results/pipeline.md (ignored by git) and prints the same tables.
 set -euo pipefail

@@ -13,8 +13,9 @@ namespace ImageMeta.Ingest;
 /// stopped. <paramref name="Repaired"/>: images run again because they had no usable record (a failed or lost run, an
 /// <c>unavailable</c> outcome); <paramref name="Waiting"/>: such images still in their backoff; <paramref name="Unreadable"/>:
 /// blobs whose version could not be learned (not answering within the time limit, or failing), tried again on a later run.
+/// <paramref name="Deleted"/>: stored records whose blob version was gone from the listing, deleted by the reconciliation
+/// (<see cref="SweepReconciliation"/>).
 /// </summary>
-/// <paramref name="Deleted"/>: stored records whose blob version was gone from the listing, deleted by the reconciliation (<see cref="SweepReconciliation"/>).
 public sealed record SweepReport(
     int Examined, int Started, int Known, int Vanished, bool ReachedEnd, bool Overtaken = false, int Repaired = 0, int Waiting = 0, int Unreadable = 0, int Deleted = 0);
 
