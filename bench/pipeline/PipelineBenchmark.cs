@@ -19,7 +19,14 @@ public sealed record PipelineMeasurement(
     double P95Milliseconds,
     double MaxMilliseconds,
     IReadOnlyList<(string Stage, int Count, double MedianMs, double P95Ms)> Stages,
-    IReadOnlyList<(string Process, double CpuSeconds)> Cpu);
+    IReadOnlyList<(string Process, double CpuSeconds)> Cpu,
+    ReprocessingMeasurement? Reprocessing = null);
+
+/// <summary>
+/// A reprocessing job over the records the warm-up and the burst stored, in the same run: how many it ran, at most how
+/// many at once, and images/s = images ÷ (the job's start → the last of its records stored).
+/// </summary>
+public sealed record ReprocessingMeasurement(long Images, int Concurrency, double Seconds, double ImagesPerSecond, long Failed);
 
 /// <summary>
 /// Upload-to-stored-row throughput and latency of the real services against the sidecar doubles.
@@ -44,6 +51,9 @@ public sealed class PipelineBenchmark(SidecarDoublePipeline pipeline, PipelineCl
         var cpuAfter = CpuSeconds();
         var readsPerImage = (double)(pipeline.Network.Images.GetCount - readsBefore) / burstIds.Count;
 
+        log.WriteLine($"[{database}] reprocessing: every stored record again, {burstConcurrency} at once");
+        var reprocessing = await new ReprocessingBenchmark(pipeline, log).RunAsync(burstConcurrency, TimeSpan.FromMinutes(10));
+
         log.WriteLine($"[{database}] steady: {steadyRate} images/s for {steadyDuration.TotalSeconds} s");
         var steadyCount = (int)(steadyRate * steadyDuration.TotalSeconds);
         var steady = TestImages.Mixed(steadyCount, seed: 13, prefix: $"steady-{database}");
@@ -65,7 +75,8 @@ public sealed class PipelineBenchmark(SidecarDoublePipeline pipeline, PipelineCl
             Percentile(latencies, 0.95),
             latencies.Count > 0 ? latencies[^1] : double.NaN,
             stages,
-            [.. cpuAfter.Select(c => (c.Key, c.Value - cpuBefore.GetValueOrDefault(c.Key)))]);
+            [.. cpuAfter.Select(c => (c.Key, c.Value - cpuBefore.GetValueOrDefault(c.Key)))],
+            reprocessing);
     }
 
     private async Task<IReadOnlyCollection<ImageId>> UploadAndWaitAsync(IReadOnlyList<TestImage> images, int concurrency, TimeSpan timeout)
@@ -216,6 +227,20 @@ public sealed class PipelineBenchmark(SidecarDoublePipeline pipeline, PipelineCl
         foreach (var r in results)
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Database} | {r.BurstImages} | {r.BurstSeconds:F1} | **{r.ImagesPerSecond:F0}** | {r.BlobReadsPerImage:F2} | {r.SteadyRate:F0} | {r.SteadyImages} | {r.P50Milliseconds:F0} | **{r.P95Milliseconds:F0}** | {r.MaxMilliseconds:F0} |");
+        }
+
+        if (results.Any(r => r.Reprocessing is not null))
+        {
+            md.AppendLine();
+            md.AppendLine("Reprocessing job over the stored records, in the same run (target: at least 80 % of the upload burst's images/s):");
+            md.AppendLine();
+            md.AppendLine("| database | images | at once | time (s) | images/s | of the burst's | failed |");
+            md.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
+            foreach (var r in results.Where(r => r.Reprocessing is not null))
+            {
+                var j = r.Reprocessing!;
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Database} | {j.Images} | {j.Concurrency} | {j.Seconds:F1} | **{j.ImagesPerSecond:F0}** | **{j.ImagesPerSecond / r.ImagesPerSecond:P0}** | {j.Failed} |");
+            }
         }
 
         foreach (var r in results)

@@ -93,6 +93,12 @@ public static class DaprTopology
         /// <summary>Store: <c>PUT images/{id}</c> upserts an <see cref="ImageRecord"/>; GET reads.</summary>
         public const string Images = "images";
 
+        /// <summary>
+        /// Store: <c>POST images/names</c> with an <see cref="ImageNamesRequest"/> answers an <see cref="ImageNamePage"/>: one
+        /// container's current records in blob-name order, a keyset page at a time (the sweep's reconciliation).
+        /// </summary>
+        public const string ImageNames = "images/names";
+
         /// <summary>Ingest: <c>POST reprocessing</c> starts a job (<see cref="ReprocessingRequest"/>); <c>GET reprocessing/{id}</c> answers <see cref="ReprocessingJob"/>.</summary>
         public const string Reprocessing = "reprocessing";
     }
@@ -118,5 +124,8 @@ public static class DaprTopology
 
         /// <summary>A reprocessing job: pages through the store and runs <see cref="ImageMetadata"/> for each match, at most N at once.</summary>
         public const string Reprocessing = "ReprocessingWorkflow";
+
+        /// <summary>Reprocessing step: one keyset page of the store's records that match the job's filter.</summary>
+        public const string ReadReprocessingPageActivity = "ReadReprocessingPage";
     }
 }

@@ -19,14 +19,26 @@ public sealed record ImageMetadata
     /// <summary>Stored pixel height, as encoded (before EXIF orientation).</summary>
     public required int Height { get; init; }
 
-    /// <summary>Width as shown to a viewer: equal to <see cref="Height"/> when orientation is 5–8.</summary>
+    /// <summary>
+    /// Width as shown to a viewer: equal to <see cref="Height"/> when orientation is 5–8; for HEIF and AVIF, after the
+    /// clean aperture (<c>clap</c>) crop as well.
+    /// </summary>
     public required int DisplayWidth { get; init; }
 
-    /// <summary>Height as shown to a viewer: equal to <see cref="Width"/> when orientation is 5–8.</summary>
+    /// <summary>Height as shown to a viewer: equal to <see cref="Width"/> when orientation is 5–8; for HEIF and AVIF, after the clean aperture crop.</summary>
     public required int DisplayHeight { get; init; }
 
-    /// <summary>Number of frames: 1 for still images, more for animated GIF, WebP and PNG (APNG), and the pages of a multi-page TIFF.</summary>
+    /// <summary>
+    /// Number of frames: 1 for still images, more for animated GIF, WebP and PNG (APNG), HEIF and AVIF image sequences,
+    /// and the pages of a multi-page TIFF.
+    /// </summary>
     public required int FrameCount { get; init; }
+
+    /// <summary>
+    /// True when the image is animated but its frames were not counted, so <see cref="FrameCount"/> (then 1) is not
+    /// the count: an animated JPEG XL, whose frames can only be counted by a parse close to a decode. Null otherwise.
+    /// </summary>
+    public bool? FramesNotCounted { get; init; }
 
     /// <summary>Whether the image may carry transparency (the codec's alpha type is not opaque).</summary>
     public required bool HasAlpha { get; init; }
@@ -159,5 +171,5 @@ public static class WhiteBalances
 public static class ExtractorVersions
 {
     /// <summary>The version this build's extraction writes. Raised in the same change as any change of extraction output.</summary>
-    public const int Current = 3;
+    public const int Current = 4;
 }

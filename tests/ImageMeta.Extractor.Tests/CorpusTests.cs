@@ -6,7 +6,7 @@ namespace ImageMeta.Extractor.Tests;
 /// <summary>
 /// Every file of the corpus (public sample sets and files made on this machine; corpus/SOURCES.md) against the values
 /// exiftool gives for it, stored in corpus/expected.tsv by corpus/expected.sh (with the few values checked by hand in
-/// corpus/by-hand.tsv): format, stored size, orientation, camera, date and position.
+/// corpus/by-hand.tsv): format, stored and shown size, orientation, frames, camera, date and position.
 /// </summary>
 public sealed class CorpusTests
 {
@@ -42,8 +42,8 @@ public sealed class CorpusTests
             Assert.Equal(ImageFormats.MediaType(expected[1]), m.MimeType);
             Assert.Equal((int.Parse(expected[2], CultureInfo.InvariantCulture), int.Parse(expected[3], CultureInfo.InvariantCulture)), (m.Width, m.Height));
             Assert.Equal(int.Parse(expected[4], CultureInfo.InvariantCulture), m.Orientation);
-            var turned = m.Orientation is >= 5 and <= 8;
-            Assert.Equal(turned ? (m.Height, m.Width) : (m.Width, m.Height), (m.DisplayWidth, m.DisplayHeight));
+            Assert.Equal((int.Parse(expected[10], CultureInfo.InvariantCulture), int.Parse(expected[11], CultureInfo.InvariantCulture)), (m.DisplayWidth, m.DisplayHeight));
+            Assert.Equal(int.Parse(expected[12], CultureInfo.InvariantCulture), m.FrameCount);
             Assert.Equal(Blank(expected[5]), m.Exif?.CameraMake);
             Assert.Equal(Blank(expected[6]), m.Exif?.CameraModel);
             Assert.Equal(Blank(expected[7]), m.Exif?.TakenAt?[..19]);

@@ -106,6 +106,57 @@ public sealed class FallbackThumbnailTests
         AssertRedCorner(Rendered(FallbackSamples.Avif(png, irot: 1)), 60, 80, right: false, bottom: true);
     }
 
+    /// <summary>Real phone photos in the corpus (an iPhone 11 Pro, an iPhone XR and a Samsung S10+, two of them stored turned), by name.</summary>
+    public static TheoryData<string> PhoneHeics => ["exif-at-eof", "Issue-263-dotnet", "Issue-487"];
+
+    [Theory]
+    [MemberData(nameof(PhoneHeics))]
+    public void A_phone_heic_thumbnail_is_the_right_way_up_as_libheif_shows_it(string name)
+    {
+        // The reference is libheif's own decode (heif-convert, corpus/references.sh): irot/imir applied, EXIF not.
+        var corpus = Path.Combine(AppContext.BaseDirectory, "corpus");
+        using var reference = SKBitmap.Decode(Path.Combine(corpus, "reference", name + ".png"));
+        var thumbnail = Rendered(File.ReadAllBytes(Path.Combine(corpus, "metadata-extractor-images", name + ".heic")));
+        using var shown = SKBitmap.Decode(thumbnail.Webp);
+
+        Assert.Equal(reference.Width / (double)reference.Height, shown.Width / (double)shown.Height, 1);
+        using var scaled = shown.Resize(new SKImageInfo(reference.Width, reference.Height), new SKSamplingOptions(SKFilterMode.Linear));
+        var upright = MeanDifference(scaled, reference, halfTurned: false);
+        var halfTurned = MeanDifference(scaled, reference, halfTurned: true);
+        Assert.True(upright < 16, $"{name}: differs from libheif's picture by {upright:F1} a channel on average");
+        Assert.True(upright * 2 < halfTurned, $"{name}: as close to the picture turned upside down ({halfTurned:F1}) as to it ({upright:F1})");
+    }
+
+    [Fact]
+    public void A_clean_aperture_crops_the_thumbnail_as_it_crops_the_shown_size_and_a_sequence_shows_its_first_frame()
+    {
+        var corpus = Path.Combine(AppContext.BaseDirectory, "corpus", "generated");
+
+        // 96x64 cropped to 80x40, then turned a quarter anticlockwise: what the metadata calls the shown size.
+        var cropped = Rendered(File.ReadAllBytes(Path.Combine(corpus, "clap-irot.avif")));
+        var sequence = Rendered(File.ReadAllBytes(Path.Combine(corpus, "sequence.avif")));
+
+        Assert.Equal((40, 80), (cropped.Width, cropped.Height));
+        Assert.Equal((64, 48), (sequence.Width, sequence.Height));
+    }
+
+    /// <summary>Mean absolute difference per colour channel (0–255) between two equal-sized bitmaps, the second optionally turned 180°.</summary>
+    private static double MeanDifference(SKBitmap a, SKBitmap b, bool halfTurned)
+    {
+        double sum = 0;
+        for (var y = 0; y < a.Height; y++)
+        {
+            for (var x = 0; x < a.Width; x++)
+            {
+                var p = a.GetPixel(x, y);
+                var q = halfTurned ? b.GetPixel(b.Width - 1 - x, b.Height - 1 - y) : b.GetPixel(x, y);
+                sum += Math.Abs(p.Red - q.Red) + Math.Abs(p.Green - q.Green) + Math.Abs(p.Blue - q.Blue);
+            }
+        }
+
+        return sum / (3.0 * a.Width * a.Height);
+    }
+
     [Fact]
     public void A_raw_thumbnail_is_its_largest_embedded_preview_turned_by_the_raw_orientation()
     {

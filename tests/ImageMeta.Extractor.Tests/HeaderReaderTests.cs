@@ -40,6 +40,60 @@ public sealed class HeaderReaderTests
     [InlineData("generated/tiled.tif", 1)]
     public void A_tiff_counts_its_pages(string file, int pages) => Assert.Equal(pages, _inspector.Inspect(Sample(file)).Value?.FrameCount);
 
+    [Fact]
+    public void An_animated_jpeg_xl_is_one_frame_marked_as_not_counted()
+    {
+        var animated = _inspector.Inspect(Sample("generated/animated.jxl")).Value;
+        var still = _inspector.Inspect(Sample("generated/codestream.jxl")).Value;
+
+        Assert.Equal((1, true), (animated?.FrameCount, animated?.FramesNotCounted));
+        Assert.Equal((1, null), (still?.FrameCount, still?.FramesNotCounted));
+    }
+
+    [Fact]
+    public void An_image_sequence_without_a_still_image_takes_its_size_and_frames_from_its_track()
+    {
+        // avifenc writes the first frame as a still image too; without that meta box only the moov track is left.
+        var bytes = Sample("generated/sequence.avif");
+        var meta = bytes.AsSpan().IndexOf("meta"u8);
+        "free"u8.CopyTo(bytes.AsSpan(meta));
+
+        var result = _inspector.Inspect(bytes);
+
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        Assert.Equal((ImageFormats.Avif, 64, 48, 3), (result.Value.Format, result.Value.Width, result.Value.Height, result.Value.FrameCount));
+    }
+
+    [Fact]
+    public void A_clean_aperture_listed_after_a_rotation_crops_the_turned_image()
+    {
+        // clap-irot.avif lists clap (80x40 of 96x64), then irot 1: shown 40x80. With the two associations swapped the
+        // 96x64 image is turned to 64x96 first, and the 80x40 aperture is then cut from that, within its 64 columns.
+        var bytes = Sample("generated/clap-irot.avif");
+        var span = bytes.AsSpan();
+        var ipco = span.IndexOf("ipco"u8) - 4;
+        var types = new List<string>();
+        for (var at = ipco + 8; at < ipco + BinaryPrimitives.ReadInt32BigEndian(span[ipco..]);)
+        {
+            types.Add(System.Text.Encoding.ASCII.GetString(span.Slice(at + 4, 4)));
+            at += Math.Max(8, BinaryPrimitives.ReadInt32BigEndian(span[at..]));
+        }
+
+        var clap = (byte)(types.IndexOf("clap") + 1);
+        var irot = (byte)(types.IndexOf("irot") + 1);
+        var ipma = span.IndexOf("ipma"u8);
+        var entries = span[ipma..];
+        var clapAt = entries.IndexOfAny([clap, (byte)(clap | 0x80)]);
+        Assert.True(clap > 0 && irot > 0 && clapAt > 8 && (entries[clapAt + 1] & 0x7F) == irot, "clap-irot.avif associates clap, then irot");
+        (entries[clapAt], entries[clapAt + 1]) = (entries[clapAt + 1], entries[clapAt]);
+
+        var inOrder = _inspector.Inspect(Sample("generated/clap-irot.avif")).Value;
+        var swapped = _inspector.Inspect(bytes).Value;
+
+        Assert.Equal((40, 80, 8), (inOrder?.DisplayWidth, inOrder?.DisplayHeight, inOrder?.Orientation));
+        Assert.Equal((64, 40, 8), (swapped?.DisplayWidth, swapped?.DisplayHeight, swapped?.Orientation));
+    }
+
     [Theory]
     [InlineData("generated/alpha.avif", true)]
     [InlineData("pillow/transparency.avif", true)]

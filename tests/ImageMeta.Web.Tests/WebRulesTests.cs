@@ -48,6 +48,18 @@ public sealed class WebRulesTests
         Assert.Equal(UploadStage.Extracting, waiting.Stage);
         Assert.Contains("extractor", waiting.Sentence, StringComparison.Ordinal);
         Assert.Contains("03:04:05", waiting.Sentence, StringComparison.Ordinal);
+
+        // Asked at a moment: how long the file has waited since processing began, and how soon the next try is.
+        var until = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var began = until.AddSeconds(-77);
+        ImageStatusView Retried(DateTimeOffset created) => new(id, new WorkflowStatusView(WorkflowRunStatus.Running, created, created, WaitingFor: new WaitingFor("extractor", until, 3)));
+        Assert.Equal(
+            "Waiting for the extractor service, which did not answer: this file has waited 1 min 5 s since processing began, and attempt 3 starts in 12 s (at 03:04:05 UTC).",
+            UploadStage.From(Retried(began), null, until.AddSeconds(-12)).Sentence);
+        Assert.Equal(
+            "Waiting for the extractor service, which did not answer: this file has waited 1 min 17 s since processing began, and attempt 3 starts now (it was due at 03:04:05 UTC).",
+            UploadStage.From(Retried(began), null, until).Sentence);
+        Assert.Equal(("45 s", "2 min", "1 h 1 min"), (HumanUnits.Duration(TimeSpan.FromSeconds(45.9)), HumanUnits.Duration(TimeSpan.FromMinutes(2)), HumanUnits.Duration(TimeSpan.FromSeconds(3661))));
     }
 
     [Fact]

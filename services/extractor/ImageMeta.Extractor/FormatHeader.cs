@@ -25,7 +25,16 @@ internal sealed record FormatHeader
     /// </summary>
     public int? Orientation { get; init; }
 
+    /// <summary>
+    /// The size shown when the container's transforms change more than the orientation does (HEIF's clean aperture
+    /// crops it); null: the stored size, turned by <see cref="Orientation"/>.
+    /// </summary>
+    public (long Width, long Height)? Shown { get; init; }
+
     public int Frames { get; init; } = 1;
+
+    /// <summary>True when the header says the image is animated but its frames were not counted (<see cref="Frames"/> is then 1).</summary>
+    public bool FramesNotCounted { get; init; }
 
     public bool HasAlpha { get; init; }
 

@@ -7,7 +7,8 @@ namespace ImageMeta.Extractor;
 /// HEIF and AVIF (ISO/IEC 23008-12 over ISO base media): the <c>meta</c> box's primary item (<c>pitm</c>), its
 /// properties through <c>ipma</c> (<c>ispe</c> size, <c>irot</c>/<c>imir</c> transforms, <c>pixi</c> depth,
 /// <c>colr</c> ICC profile), an alpha auxiliary item (<c>auxl</c> reference to an <c>auxC</c> alpha item), and the
-/// <c>Exif</c> and XMP (<c>mime</c>, <c>application/rdf+xml</c>) items located through <c>iloc</c>. Written here because
+/// <c>Exif</c> and XMP (<c>mime</c>, <c>application/rdf+xml</c>) items located through <c>iloc</c>, the clean aperture
+/// (<c>clap</c>) that crops what is shown, and an image sequence's frame count from its <c>moov</c> track. Written here because
 /// MetadataExtractor 2.4.3 reads no AVIF, and its HEIF reader neither applies the transforms nor reads <c>imir</c>.
 /// The transforms decide the displayed orientation; the EXIF Orientation tag inside is not applied on top of them.
 /// </summary>
@@ -75,6 +76,20 @@ internal static class IsoMediaHeader
     {
         var top = Boxes(bytes, 0, long.MaxValue, out var problem);
         var meta = top.Find(b => b.Type == "meta");
+        var sequence = SequenceTrack(bytes, top.Find(b => b.Type == "moov"));
+        if (meta is null && sequence is { Width: > 0, Height: > 0 } track)
+        {
+            // An image sequence with no still image (brand msf1/avis without a meta box): the track's sample entry
+            // gives the size and the codec.
+            return new FormatHeader
+            {
+                Width = track.Width,
+                Height = track.Height,
+                Format = track.Codec == "av01" ? ImageFormats.Avif : ImageFormats.Heif,
+                Frames = track.Samples,
+            };
+        }
+
         if (meta is null)
         {
             return problem is not null ? FormatHeaderRead.Corrupt(Name, problem) : bytes.Missing(Name, "meta box");
@@ -117,16 +132,30 @@ internal static class IsoMediaHeader
 
         var width = bytes.U32(ispe.Body + 4, false);
         var height = bytes.U32(ispe.Body + 8, false);
+
+        // The transformative properties apply in the order the item's ipma lists them, each to the image the ones
+        // before it made (HEIF, ISO/IEC 23008-12 6.3 and 6.5.1); MIAF (ISO/IEC 23000-22 7.3.6.7) fixes that order as
+        // clean aperture, then rotation, then mirror. So a clap crops the image as the transforms before it left it,
+        // and the shown size is followed through each step rather than derived from the orientation at the end.
         var orientation = 1;
+        (long Width, long Height) shown = (width, height);
+        var cropped = false;
         foreach (var property in primaryProperties)
         {
             if (property.Type == "irot" && bytes.Has(property.Body, 1))
             {
-                orientation = Orientations.Then(orientation, Orientations.AnticlockwiseQuarterTurns(bytes.Span[(int)property.Body] & 3));
+                var turns = bytes.Span[(int)property.Body] & 3;
+                orientation = Orientations.Then(orientation, Orientations.AnticlockwiseQuarterTurns(turns));
+                shown = (turns & 1) == 1 ? (shown.Height, shown.Width) : shown;
             }
             else if (property.Type == "imir" && bytes.Has(property.Body, 1))
             {
                 orientation = Orientations.Then(orientation, (bytes.Span[(int)property.Body] & 1) == 0 ? 4 : 2);
+            }
+            else if (property.Type == "clap" && CleanAperture(bytes, property, shown) is { } aperture)
+            {
+                shown = aperture;
+                cropped = true;
             }
         }
 
@@ -178,6 +207,8 @@ internal static class IsoMediaHeader
             Height = height,
             Format = isAv1 ? ImageFormats.Avif : primaryType is "hvc1" or "grid" ? ImageFormats.Heif : null,
             Orientation = orientation,
+            Shown = cropped ? shown : null,
+            Frames = sequence?.Samples ?? 1,
             HasAlpha = alpha,
             ColorType = FormatHeader.ColorTypeOf(channels, bits),
             Exif = exif,
@@ -186,6 +217,95 @@ internal static class IsoMediaHeader
             DeclaredLength = declared,
         };
     }
+
+    /// <summary>
+    /// The size a <c>clap</c> box crops <paramref name="image"/> to: its width and height fractions rounded to the
+    /// nearest pixel, as libheif rounds them, and kept within the image (libheif clamps the crop to the image's edges
+    /// too). Null for a box with a zero denominator or an empty aperture, which says nothing that can be shown.
+    /// </summary>
+    private static (long Width, long Height)? CleanAperture(HeaderBytes bytes, Box clap, (long Width, long Height) image)
+    {
+        if (!bytes.Has(clap.Body, 16))
+        {
+            return null;
+        }
+
+        long widthN = bytes.U32(clap.Body, false), widthD = bytes.U32(clap.Body + 4, false);
+        long heightN = bytes.U32(clap.Body + 8, false), heightD = bytes.U32(clap.Body + 12, false);
+        if (widthD == 0 || heightD == 0)
+        {
+            return null;
+        }
+
+        var width = Math.Min(image.Width, (widthN + (widthD / 2)) / widthD);
+        var height = Math.Min(image.Height, (heightN + (heightD / 2)) / heightD);
+        return width > 0 && height > 0 ? (width, height) : null;
+    }
+
+    /// <summary>The visual track of an image sequence: its codec, the size its sample entry gives, and its sample count.</summary>
+    internal sealed record Track(string Codec, long Width, long Height, int Samples);
+
+    /// <summary>
+    /// An image sequence's track (HEIF 7, brands <c>msf1</c>/<c>avis</c>): the first <c>trak</c> in <c>moov</c> whose
+    /// handler is <c>pict</c> (or <c>vide</c>), with its samples counted from <c>stsz</c> or <c>stz2</c>. An alpha or depth
+    /// sequence is a track of its own with the <c>auxv</c> handler and is not counted. Null without a readable one (a
+    /// <c>moov</c> past what a header may take included: the still image is then all that is reported).
+    /// </summary>
+    private static Track? SequenceTrack(HeaderBytes bytes, Box? moov)
+    {
+        if (moov is null || !bytes.Has(moov.Start, moov.End - moov.Start))
+        {
+            return null;
+        }
+
+        foreach (var trak in Boxes(bytes, moov.Body, moov.End, out _).Where(b => b.Type == "trak"))
+        {
+            var mdia = Child(bytes, trak, "mdia");
+            var hdlr = mdia is null ? null : Child(bytes, mdia, "hdlr");
+            if (hdlr is null || !bytes.TryGet(hdlr.Body + 8, 4, out var handler)
+                || !(handler.Span.SequenceEqual("pict"u8) || handler.Span.SequenceEqual("vide"u8)))
+            {
+                continue;
+            }
+
+            var stbl = Child(bytes, mdia!, "minf") is { } minf ? Child(bytes, minf, "stbl") : null;
+            if (stbl is null)
+            {
+                continue;
+            }
+
+            long samples = -1;
+            if (Child(bytes, stbl, "stsz") is { } stsz && bytes.Has(stsz.Body, 12))
+            {
+                samples = bytes.U32(stsz.Body + 8, false);
+            }
+            else if (Child(bytes, stbl, "stz2") is { } stz2 && bytes.Has(stz2.Body, 12))
+            {
+                samples = bytes.U32(stz2.Body + 8, false);
+            }
+
+            if (samples < 1)
+            {
+                continue;
+            }
+
+            // stsd (a full box with an entry count), its first entry a VisualSampleEntry: width and height at 24 and 26.
+            string codec = "";
+            long width = 0, height = 0;
+            if (Child(bytes, stbl, "stsd") is { } stsd && bytes.Has(stsd.Body + 8, 36))
+            {
+                codec = Encoding.ASCII.GetString(bytes.Span.Slice((int)stsd.Body + 12, 4));
+                width = bytes.U16(stsd.Body + 8 + 32, false);
+                height = bytes.U16(stsd.Body + 8 + 34, false);
+            }
+
+            return new Track(codec, width, height, (int)Math.Min(samples, int.MaxValue));
+        }
+
+        return null;
+    }
+
+    private static Box? Child(HeaderBytes bytes, Box parent, string type) => Boxes(bytes, parent.Body, parent.End, out _).Find(b => b.Type == type);
 
     private static List<(uint Id, string Type, string? ContentType)> ItemInfos(HeaderBytes bytes, Box? iinf)
     {

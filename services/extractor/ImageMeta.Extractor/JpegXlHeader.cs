@@ -122,6 +122,7 @@ internal static class JpegXlHeader
         var bitDepth = 8;
         var alpha = false;
         var colorChannels = 3;
+        var animated = false;
         if (!bits.Bool())
         {
             // Not all_default: extra_fields, then the fields in order.
@@ -138,7 +139,8 @@ internal static class JpegXlHeader
                     Preview(ref bits);
                 }
 
-                if (bits.Bool())
+                animated = bits.Bool();
+                if (animated)
                 {
                     bits.U32(100, 0, 1000, 0, 1, 10, 1, 30); // ticks per second, numerator
                     bits.U32(1, 0, 1001, 0, 1, 8, 1, 10); // denominator
@@ -187,8 +189,11 @@ internal static class JpegXlHeader
             Height = height,
             Orientation = orientation,
             HasAlpha = alpha,
-            // An animation is flagged here, but counting its frames means walking every frame header: reported as one.
+            // An animation is flagged here, but its frames are not counted: the frame headers follow an ICC profile that
+            // is entropy-coded with no length to skip it by, and each frame is passed only through its header's fields
+            // and table of contents, which is close to a decoder's own parse. Reported as one frame, marked uncounted.
             Frames = 1,
+            FramesNotCounted = animated,
             ColorType = FormatHeader.ColorTypeOf(colorChannels, bitDepth),
         };
     }

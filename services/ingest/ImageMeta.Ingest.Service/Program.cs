@@ -8,6 +8,7 @@ builder.AddIngest();
 var app = builder.Build();
 app.UseServiceDefaults();
 app.MapImagesApi();
+app.MapReprocessingApi();
 app.MapBindingsApi();
 app.Run();
 

@@ -33,6 +33,8 @@ public sealed class IngestMetrics : IDisposable
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [0, 10, 100, 1_000, 10_000, 100_000] });
         SweepDuration = _meter.CreateHistogram("imagemeta.ingest.sweep.duration", "s", "Time one sweep run took (listing and starting).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricConventions.SecondsBuckets });
+        SweepDeletions = _meter.CreateCounter<long>("imagemeta.ingest.sweep.deletions", "{image}",
+            "Stored records whose blob version the sweep found gone from the container (not listed, and absent when asked again), deleted with their thumbnails.");
         Outcomes = _meter.CreateCounter<long>("imagemeta.ingest.workflow.outcomes", "{image}", "Images finished by their workflow, by status and failure class (error.type).");
         BlobToRecord = _meter.CreateHistogram("imagemeta.ingest.blob_to_record.duration", "s",
             "Time from the blob's last change (its creation, for a new image; the workflow's start where the storage reports no time) to its record being stored.",
@@ -53,6 +55,9 @@ public sealed class IngestMetrics : IDisposable
     public Histogram<long> SweepListed { get; }
 
     public Histogram<double> SweepDuration { get; }
+
+    /// <summary>Counted by the sweep's reconciliation (<see cref="SweepReconciliation"/>), once per delete it starts.</summary>
+    public Counter<long> SweepDeletions { get; }
 
     public Counter<long> Outcomes { get; }
 

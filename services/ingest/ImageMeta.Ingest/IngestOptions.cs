@@ -54,6 +54,25 @@ public sealed class IngestOptions
     [Range(1, 1_000_000)]
     public int SweepMaxBlobsPerRun { get; set; } = 1000;
 
+    /// <summary>
+    /// Records a reprocessing job reads from the store per page: each page is one run of the job's workflow (it then
+    /// continues as new), so this bounds the job's history.
+    /// </summary>
+    [Range(1, 500)]
+    public int ReprocessingPageSize { get; set; } = 100;
+
+    /// <summary>Reprocessing jobs <c>GET /reprocessing</c> lists (newest first); older ones drop out of the list but can still be read by id.</summary>
+    [Range(1, 1000)]
+    public int ReprocessingJobsListed { get; set; } = 100;
+
+    /// <summary>
+    /// Most records one sweep run deletes because their blob is gone from the container (the reconciliation); the rest wait
+    /// for a later pass. A bound on what a wrongly configured binding (an empty folder, the wrong container) could do in
+    /// one run. 0 turns the reconciliation off: then only BlobDeleted events remove records of deleted blobs.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int SweepMaxDeletionsPerRun { get; set; } = 1000;
+
     /// <summary>Blobs examined at once during a sweep.</summary>
     [Range(1, 64)]
     public int SweepParallelism { get; set; } = 4;

@@ -42,11 +42,15 @@ public static class IngestRegistration
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<ImageWorkflowStarter>();
         services.AddSingleton<ImageDeletions>();
+        services.AddSingleton<ReprocessingJobControl>();
         services.AddSingleton<ImageEventSlots>();
         services.AddSingleton<SweepPositions>();
         services.AddSingleton<VersionReads>();
         services.AddSingleton<RepairBackoff>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IStoredNames, StoredNames>();
+        services.AddSingleton<IGoneRecords, GoneRecords>();
+        services.AddSingleton<SweepReconciliation>();
         services.AddSingleton<SweepRunner>();
         // The official SDK hosts the worker (a hosted service holding the sidecar's work-item stream) and registers
         // DaprWorkflowClient. It finds the sidecar by DAPR_GRPC_ENDPOINT / DAPR_GRPC_PORT and sends DAPR_API_TOKEN,
@@ -62,6 +66,8 @@ public static class IngestRegistration
                 o.RegisterWorkflow<DeleteImageWorkflow>(DaprTopology.Workflows.DeleteImage);
                 o.RegisterActivity<DeleteOriginalActivity>(DaprTopology.Workflows.DeleteOriginalActivity);
                 o.RegisterActivity<DeleteRecordActivity>(DaprTopology.Workflows.DeleteRecordActivity);
+                o.RegisterWorkflow<ReprocessingWorkflow>(DaprTopology.Workflows.Reprocessing);
+                o.RegisterActivity<ReadReprocessingPageActivity>(DaprTopology.Workflows.ReadReprocessingPageActivity);
             })
             .WithJsonSerializer(ContractJson.Options);
         services.TryAddSingleton<IDaprWorkflowClient>(sp => sp.GetRequiredService<DaprWorkflowClient>());

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using ImageMeta.Contracts;
@@ -84,6 +85,33 @@ public sealed class StoreCalls(IHttpClientFactory clients)
         var query = $"{DaprTopology.Methods.Images}?container={Uri.EscapeDataString(container)}&name={Uri.EscapeDataString(name)}&versions=all&limit={MaxVersionsPerName}";
         using var response = await Store.GetAsync(query, cancellationToken);
         return (await AppAnswer.ReadAsync<ImagePage>(response, cancellationToken)).Items;
+    }
+
+    /// <summary>
+    /// One keyset page of the current records that match a reprocessing filter (<c>GET images</c> with the filter's
+    /// parameters, newest insertion first), and the cursor of the next page (null after the last).
+    /// </summary>
+    /// <exception cref="AppUnavailableException">No usable answer.</exception>
+    public async Task<ImagePage> MatchingPageAsync(ReprocessingFilter filter, string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var query = new List<string> { $"limit={limit.ToString(CultureInfo.InvariantCulture)}" };
+        void Add(string name, string? value)
+        {
+            if (value is not null)
+            {
+                query.Add($"{name}={Uri.EscapeDataString(value)}");
+            }
+        }
+
+        Add("status", filter.Status);
+        Add("failureClass", filter.FailureClass);
+        Add("format", filter.Format);
+        Add("extractorVersionBelow", filter.ExtractorVersionBelow?.ToString(CultureInfo.InvariantCulture));
+        Add("processedBefore", filter.ProcessedBefore?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
+        Add("cursor", cursor);
+        using var response = await Store.GetAsync($"{DaprTopology.Methods.Images}?{string.Join('&', query)}", cancellationToken);
+        return await AppAnswer.ReadAsync<ImagePage>(response, cancellationToken);
     }
 
     /// <summary>The record of an image, or null when it has none.</summary>

@@ -4,8 +4,19 @@ using Microsoft.Extensions.Options;
 
 namespace ImageMeta.Ingest;
 
-/// <summary>Where the next sweep lists from: the listing's continuation token, or null for the start of the container.</summary>
-public sealed record SweepPosition(string? Continuation);
+/// <summary>
+/// Where the next sweep lists from: the listing's continuation token, or null for the start of the container; and how
+/// far the reconciliation of stored records got (<see cref="ReconciledRange"/>): null when unknown (a position saved
+/// before the reconciliation existed), so it waits for the listing to start over.
+/// </summary>
+public sealed record SweepPosition(string? Continuation, ReconciledRange? Reconciled = null)
+{
+    /// <summary>The start of the container: nothing listed, nothing reconciled yet, and the range known.</summary>
+    public static SweepPosition Start { get; } = new(null, new ReconciledRange(null));
+}
+
+/// <summary>The stored records reconciled so far in this pass: every name up to <paramref name="Through"/> (null: none yet).</summary>
+public sealed record ReconciledRange(string? Through);
 
 /// <summary>
 /// The sweep's position in the Dapr state store <see cref="IngestOptions.SweepStateStore"/>, one key per container.
@@ -22,7 +33,7 @@ public sealed class SweepPositions(DaprClient dapr, IBlobBinding blobs, IOptions
     public async Task<(SweepPosition Position, string ETag)> ReadAsync(CancellationToken cancellationToken)
     {
         var (position, etag) = await dapr.GetStateAndETagAsync<SweepPosition?>(options.Value.SweepStateStore, Key, cancellationToken: cancellationToken);
-        return (position ?? new SweepPosition(null), etag ?? string.Empty);
+        return (position ?? SweepPosition.Start, etag ?? string.Empty);
     }
 
     /// <summary>

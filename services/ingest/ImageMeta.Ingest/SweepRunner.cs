@@ -14,8 +14,9 @@ namespace ImageMeta.Ingest;
 /// <c>unavailable</c> outcome); <paramref name="Waiting"/>: such images still in their backoff; <paramref name="Unreadable"/>:
 /// blobs whose version could not be learned (not answering within the time limit, or failing), tried again on a later run.
 /// </summary>
+/// <paramref name="Deleted"/>: stored records whose blob version was gone from the listing, deleted by the reconciliation (<see cref="SweepReconciliation"/>).
 public sealed record SweepReport(
-    int Examined, int Started, int Known, int Vanished, bool ReachedEnd, bool Overtaken = false, int Repaired = 0, int Waiting = 0, int Unreadable = 0);
+    int Examined, int Started, int Known, int Vanished, bool ReachedEnd, bool Overtaken = false, int Repaired = 0, int Waiting = 0, int Unreadable = 0, int Deleted = 0);
 
 /// <summary>
 /// The cron sweep, which is also the repair loop, on every profile: it lists the container page by page, learns each
@@ -29,11 +30,13 @@ public sealed record SweepReport(
 /// The position is kept in a Dapr state store (<see cref="SweepPositions"/>): it survives a restart, and the cron
 /// binding, which fires in every replica, does not make N replicas list the container N times. Two replicas that read
 /// the same position both work that page (the starter and the backoff's first-write-wins make the repeat harmless);
-/// the first to record the next position wins and the other stops. Runs in one replica do not overlap.
+/// the first to record the next position wins and the other stops. Runs in one replica do not overlap. After each page,
+/// the stored records in the names that page covers are reconciled against it (<see cref="SweepReconciliation"/>): those
+/// whose blob is gone are deleted; how far that got is part of the position.
 /// </summary>
 public sealed partial class SweepRunner(
     IBlobBinding blobs, VersionReads versions, StoreCalls store, ImageWorkflowStarter starter, RepairBackoff repairs, SweepPositions positions,
-    IngestMetrics metrics, IOptions<IngestOptions> options, TimeProvider time, ILogger<SweepRunner> logger) : IDisposable
+    SweepReconciliation reconciliation, IngestMetrics metrics, IOptions<IngestOptions> options, TimeProvider time, ILogger<SweepRunner> logger) : IDisposable
 {
     /// <summary>At most this many unreadable names are remembered; past it, the oldest due ones go first.</summary>
     private const int MaxUnreadableRemembered = 10_000;
@@ -57,13 +60,22 @@ public sealed partial class SweepRunner(
         bool reachedEnd = false, overtaken = false;
         var examined = 0;
         var (position, etag) = await positions.ReadAsync(cancellationToken);
+        var reconciled = position.Continuation is null ? new ReconciledRange(null) : position.Reconciled;
+        var reconciling = reconciliation.Begin();
         while (examined < o.SweepMaxBlobsPerRun)
         {
             var page = await blobs.ListAsync(position.Continuation, Math.Min(o.SweepPageSize, o.SweepMaxBlobsPerRun - examined), cancellationToken);
             await SweepPageAsync(page.Items, tally, cancellationToken);
             examined += page.Items.Count;
+            // Only a range whose start is known is reconciled (a position saved before the reconciliation has none: the
+            // next pass from the start has).
+            if (reconciled is not null)
+            {
+                reconciled = new ReconciledRange(await reconciliation.ReconcilePageAsync(reconciling, blobs.Container, page, reconciled.Through, cancellationToken));
+            }
+
             // At the end the next sweep starts over: blobs written behind the position are found then.
-            position = new SweepPosition(page.Continuation);
+            position = new SweepPosition(page.Continuation, page.Continuation is null ? new ReconciledRange(null) : reconciled);
             if (await positions.TryMoveAsync(position, etag, cancellationToken) is not { } moved)
             {
                 overtaken = true;
@@ -78,7 +90,8 @@ public sealed partial class SweepRunner(
             }
         }
 
-        var report = new SweepReport(examined, tally.Started, tally.Known, tally.Vanished, reachedEnd, overtaken, tally.Repaired, tally.Waiting, tally.Unreadable);
+        var report = new SweepReport(examined, tally.Started, tally.Known, tally.Vanished, reachedEnd, overtaken, tally.Repaired, tally.Waiting, tally.Unreadable, reconciling.Deleted);
+        reconciliation.Log(reconciling);
         LogSweep(logger, report.Examined, report.Started, report.Known, report.Repaired, report.Waiting, report.Unreadable, report.ReachedEnd, report.Overtaken);
         return report;
     }

@@ -9,7 +9,8 @@ namespace ImageMeta.Store.Service;
 /// <summary>
 /// The <c>images</c> resource: <c>PUT /images/{id}</c> upserts a record (the workflow's SaveMetadata),
 /// <c>DELETE /images/{id}</c> removes one and keeps a tombstone, <c>GET /images/{id}</c>, <c>GET /images</c> (filters,
-/// keyset pages in either order, <c>duplicatesOf</c>), <c>POST /images/lookup</c>, and the summaries
+/// keyset pages in either order, <c>duplicatesOf</c>), <c>POST /images/lookup</c>, <c>POST /images/names</c>
+/// (ImagesApi.Names.cs), and the summaries
 /// (ImagesApi.Views.cs: stats, timeline, positions, changes); (ImagesApi.Similar.cs) thumbnails, renditions and similar
 /// images; (ImagesApi.Original.cs) <c>GET /images/{id}/original</c>.
 /// A database outage answers 503 so callers retry; bad input answers 400 and changes nothing.
@@ -36,6 +37,7 @@ public static partial class ImagesApi
         group.MapPut("/{id}", Put);
         group.MapDelete("/{id}", Delete);
         group.MapPost("/lookup", Lookup);
+        group.MapPost("/names", Names);
         group.MapGet("/stats", Stats);
         group.MapGet("/timeline", Timeline);
         group.MapGet("/positions", Positions);
@@ -71,6 +73,8 @@ public static partial class ImagesApi
         var result = await store.UpsertAsync(record!, cancellationToken);
         if (result.Outcome == UpsertOutcome.Deleted)
         {
+            // The refused run's thumbnails are orphans: queued by the store, deleted now if the binding answers.
+            await thumbnails.TryDeleteAsync(result.ReleasedThumbnails, cancellationToken);
             return FailureProblems.Problem(StatusCodes.Status409Conflict, FailureClass.Deleted,
                 $"The image '{id}' was deleted after its blob was last written; the record is not stored again.", "Image deleted");
         }

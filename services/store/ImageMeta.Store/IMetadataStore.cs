@@ -48,6 +48,12 @@ public interface IMetadataStore
     /// <summary>Summaries of the records of these ids, and which of them are deleted.</summary>
     Task<ImageLookup> LookupAsync(IReadOnlyList<ImageId> ids, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Current records of one container in blob-name order, after <paramref name="after"/> (null: from the first name)
+    /// through <paramref name="through"/> (null: to the last), at most <paramref name="limit"/>: the sweep's reconciliation.
+    /// </summary>
+    Task<ImageNamePage> NamesAsync(string container, string? after, string? through, int limit, CancellationToken cancellationToken);
+
     /// <summary>Thumbnail blobs whose deletion is due (released by writes and deletes), oldest first.</summary>
     Task<IReadOnlyList<string>> DueThumbnailDeletionsAsync(int limit, CancellationToken cancellationToken);
 

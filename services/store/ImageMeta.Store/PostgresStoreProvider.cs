@@ -78,6 +78,15 @@ public sealed class PostgresStoreProvider(string connectionString, int defaultMa
     /// <summary>Through the expression index on <c>md5(name)</c> (a 1024-character name can exceed a B-tree entry).</summary>
     public override string SameName => "md5(name) = md5(@name) AND container = @container AND name = @name";
 
+    /// <summary>
+    /// Through <c>ix_images_current_name</c> (migration 0009): the 200-character prefix bounds the range, the whole name
+    /// decides; both in <c>"C"</c>, byte order, whatever the database's locale.
+    /// </summary>
+    public override NameOrderSql NameOrder { get; } = new(
+        "left(name, 200) COLLATE \"C\" >= left(@after, 200) AND name COLLATE \"C\" > @after",
+        "left(name, 200) COLLATE \"C\" <= left(@through, 200) AND name COLLATE \"C\" <= @through",
+        "left(name, 200) COLLATE \"C\", name COLLATE \"C\"");
+
     public override string Floor(string expression) => $"floor({expression})::integer";
 
     /// <summary>

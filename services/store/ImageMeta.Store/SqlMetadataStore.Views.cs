@@ -259,6 +259,60 @@ public sealed partial class SqlMetadataStore
     /// <summary>Whether a changes token is too old to be answered completely: removals older than the retention are purged.</summary>
     public bool IsExpired(ChangeToken token) => token.IssuedAt < _time.GetUtcNow() - _options.TombstoneRetention;
 
+    public Task<ImageNamePage> NamesAsync(string container, string? after, string? through, int limit, CancellationToken cancellationToken) =>
+        Guard(async () =>
+        {
+            ArgumentException.ThrowIfNullOrEmpty(container);
+            ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, ImageNamesRequest.MaxLimit);
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var command = Command(connection, null, NamesCommandText(after is not null, through is not null));
+            Add(command, "container", container);
+            if (after is not null)
+            {
+                Add(command, "after", after);
+            }
+
+            if (through is not null)
+            {
+                Add(command, "through", through);
+            }
+
+            // One row more than asked tells whether another page follows.
+            Add(command, "limit", limit + 1);
+            var rows = new List<ImageNameRow>(Math.Min(limit + 1, 64));
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows.Add(new ImageNameRow(ImageId.Parse(reader.GetString(0)), reader.GetString(1), Text(reader, 2), Text(reader, 3)));
+                }
+            }
+
+            return rows.Count > limit ? new ImageNamePage(rows[..limit], rows[limit - 1].BlobName) : new ImageNamePage(rows, null);
+        }, "names");
+
+    /// <summary>
+    /// The SELECT of <see cref="NamesAsync"/>, with parameters <c>@container</c>, <c>@limit</c> and, when asked,
+    /// <c>@after</c> and <c>@through</c> (public so its query plan can be checked).
+    /// </summary>
+    public string NamesCommandText(bool after, bool through)
+    {
+        var order = Provider.NameOrder;
+        var where = new List<string> { "is_current = 1", "container = @container" };
+        if (after)
+        {
+            where.Add(order.After);
+        }
+
+        if (through)
+        {
+            where.Add(order.Through);
+        }
+
+        return Provider.Limit("id, name, version, failure_class", "FROM images WHERE " + string.Join(" AND ", where), order.Order);
+    }
+
     public Task<ImageLookup> LookupAsync(IReadOnlyList<ImageId> ids, CancellationToken cancellationToken) =>
         Guard(async () =>
         {

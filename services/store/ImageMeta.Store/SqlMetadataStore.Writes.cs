@@ -38,7 +38,14 @@ public sealed partial class SqlMetadataStore
         // after the delete (the same content uploaded again is the same version, so the same id).
         if (deletedTicks is { } ticks && !(record.Blob.LastModified?.UtcTicks > ticks))
         {
-            return new UpsertResult(UpsertOutcome.Deleted, record, []);
+            // The run wrote its thumbnails before this save, perhaps after the delete had deleted what was there then:
+            // they are orphans, queued again.
+            var orphans = new SqlBatch();
+            var queued = new List<string>();
+            Release(orphans, queued, record.Id, _time.GetUtcNow().UtcTicks);
+            await orphans.ExecuteAsync(connection, transaction, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return new UpsertResult(UpsertOutcome.Deleted, record, queued);
         }
 
         var versions = await VersionsAsync(connection, transaction, record.Blob.Container, record.Blob.Name, cancellationToken);

@@ -83,6 +83,12 @@ public sealed class SqlServerStoreProvider(string connectionString, int defaultM
     /// <summary>Through the persisted hash column <c>name_hash</c> (NVARCHAR(1024) exceeds an index key's 1,700 bytes).</summary>
     public override string SameName => "name_hash = CAST(HASHBYTES('SHA2_256', @container + N'|' + @name) AS BINARY(32)) AND container = @container AND name = @name";
 
+    /// <summary>Through <c>ix_images_current_name</c> on the persisted binary-collated <c>name_prefix</c> (migration 0009); the whole name decides.</summary>
+    public override NameOrderSql NameOrder { get; } = new(
+        "name_prefix >= LEFT(@after, 200) AND name COLLATE Latin1_General_100_BIN2 > @after",
+        "name_prefix <= LEFT(@through, 200) AND name COLLATE Latin1_General_100_BIN2 <= @through",
+        "name_prefix, name COLLATE Latin1_General_100_BIN2");
+
     public override string Prefix(string expression, int length) => $"LEFT({expression}, {length})";
 
     public override string Floor(string expression) => $"CAST(FLOOR({expression}) AS INT)";

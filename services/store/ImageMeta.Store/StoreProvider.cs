@@ -71,6 +71,13 @@ public abstract class StoreProvider
     /// <summary>A condition selecting the rows of one blob name: parameters <c>@container</c> and <c>@name</c>, through the provider's name index.</summary>
     public virtual string SameName => "container = @container AND name = @name";
 
+    /// <summary>
+    /// The blob-name order of <c>POST images/names</c>: the conditions that a row's name is after parameter <c>@after</c>
+    /// and at most <c>@through</c>, and the ORDER BY, all through the provider's name index. SQLite compares text as
+    /// bytes (UTF-8: Unicode code points) and indexes <c>(container, name)</c> whole; the servers override these.
+    /// </summary>
+    public virtual NameOrderSql NameOrder { get; } = new("name > @after", "name <= @through", "name");
+
     /// <summary>The first <paramref name="length"/> characters of a text expression.</summary>
     public virtual string Prefix(string expression, int length) => $"substr({expression}, 1, {length})";
 
@@ -223,3 +230,9 @@ public sealed record ChangeStampSql(
     string Visible,
     string Order,
     Func<long, (long Tx, long Seq)> Start);
+
+/// <summary>How a provider pages records by blob name (<see cref="StoreProvider.NameOrder"/>).</summary>
+/// <param name="After">The condition that a row's name comes after parameter <c>@after</c>.</param>
+/// <param name="Through">The condition that a row's name is at most parameter <c>@through</c>.</param>
+/// <param name="Order">The ORDER BY.</param>
+public sealed record NameOrderSql(string After, string Through, string Order);

@@ -48,4 +48,16 @@ public static class HumanUnits
     }
 
     public static string Instant(DateTimeOffset instant) => instant.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+
+    /// <summary>A wait in whole seconds, minutes and hours ("45 s", "1 min 5 s", "2 h 3 min"); under a second reads "0 s".</summary>
+    public static string Duration(TimeSpan span)
+    {
+        var seconds = Math.Max(0, (long)span.TotalSeconds);
+        return seconds switch
+        {
+            < 60 => $"{seconds} s",
+            < 3600 => seconds % 60 == 0 ? $"{seconds / 60} min" : $"{seconds / 60} min {seconds % 60} s",
+            _ => (seconds % 3600) / 60 == 0 ? $"{seconds / 3600} h" : $"{seconds / 3600} h {(seconds % 3600) / 60} min",
+        };
+    }
 }

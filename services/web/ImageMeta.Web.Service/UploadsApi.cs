@@ -109,7 +109,7 @@ public static class UploadsApi
         return Problem(refused.Status, refused.FailureClass ?? "refused", refused.Detail ?? $"Ingest refused the file ({refused.Status}).");
     }
 
-    private static async Task<Results<Ok<UploadStage>, ProblemHttpResult>> StageAsync(string id, IngestCalls ingest, StoreCalls store, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<UploadStage>, ProblemHttpResult>> StageAsync(string id, IngestCalls ingest, StoreCalls store, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (!ImageId.TryParse(id, out var imageId))
         {
@@ -135,7 +135,7 @@ public static class UploadsApi
 
         try
         {
-            return TypedResults.Ok(UploadStage.From(await ingest.StatusAsync(imageId, cancellationToken), null));
+            return TypedResults.Ok(UploadStage.From(await ingest.StatusAsync(imageId, cancellationToken), null, clock.GetUtcNow()));
         }
         catch (AppUnavailableException)
         {

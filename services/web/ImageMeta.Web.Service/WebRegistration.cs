@@ -8,6 +8,7 @@ using ImageMeta.Web.Service.SignIn;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace ImageMeta.Web.Service;
@@ -37,6 +38,8 @@ public static class WebRegistration
             services.AddAppCalls(app, o => o.Configure<IOptions<WebOptions>>((call, web) => call.Deadline = web.Value.InvocationTimeout));
         }
 
+        // The clock a page reads "now" from (the upload stage's waits); tests may register their own first.
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IngestCalls>();
         services.AddSingleton<StoreCalls>();
         services.AddHttpForwarder();

@@ -48,3 +48,16 @@ done
 convert "$work/base.png" -colors 16 -type Palette BMP2:"$out/os2-palette.bmp"
 convert "$work/base.png" -profile /usr/share/color/icc/sRGB.icc BMP3:"$work/v3.bmp" 2>/dev/null || true
 convert "$work/base.png" -define bmp:format=bmp4 "$out/v5-profile.bmp" 2>/dev/null || convert "$work/base.png" BMP:"$out/v5-profile.bmp"
+
+# Image sequences: an AVIF of three frames with alpha (avifenc writes the first frame as the primary item too, a
+# colour track and an alpha track, both counted in stsz), and an animated JPEG XL from a three-frame GIF.
+for i in 1 2 3; do
+  convert -size 64x48 xc:"rgb($((i * 60)),40,90)" -fill '#fff8' -draw "rectangle 0,0 15,15" "$work/frame$i.png"
+done
+avifenc -s 10 --duration 3 "$work/frame1.png" "$work/frame2.png" "$work/frame3.png" "$out/sequence.avif" >/dev/null
+convert -delay 10 "$work/frame1.png" "$work/frame2.png" "$work/frame3.png" -loop 0 "$work/animated.gif"
+cjxl "$work/animated.gif" "$out/animated.jxl" 2>/dev/null
+
+# Clean aperture: a 96x64 AVIF cropped to 80x40 (clap), then turned a quarter anticlockwise (irot 1), in that order as
+# MIAF requires: shown 40x80.
+avifenc -s 10 --crop 8,12,80,40 --irot 1 "$work/base.png" "$out/clap-irot.avif" >/dev/null

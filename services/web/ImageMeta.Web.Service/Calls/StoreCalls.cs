@@ -8,6 +8,9 @@ namespace ImageMeta.Web.Service.Calls;
 /// <summary>The similar strip's content, or why there is none (no perceptual hash for this image, a store without the search).</summary>
 public sealed record SimilarAnswer(IReadOnlyList<SimilarImage> Items, string? WhyNone);
 
+/// <summary>A record lookup: the record, or whether the image was deleted (the store's tombstone) when there is none.</summary>
+public sealed record RecordLookup(ImageRecord? Record, bool Deleted);
+
 /// <summary>The store refused a query as malformed (400); the detail is the store's sentence.</summary>
 public sealed class QueryRejectedException(string detail) : Exception(detail);
 
@@ -39,6 +42,18 @@ public sealed class StoreCalls(IHttpClientFactory clients, IOptions<WebOptions> 
     {
         using var response = await Store.GetAsync($"{DaprTopology.Methods.Images}/stats", cancellationToken);
         return await AppAnswer.ReadAsync<ImageStats>(response, cancellationToken);
+    }
+
+    /// <summary>The record, or null with <see cref="RecordLookup.Deleted"/> when the store keeps the image's tombstone (410), or null when it knows nothing.</summary>
+    public async Task<RecordLookup> LookUpAsync(ImageId id, CancellationToken cancellationToken)
+    {
+        using var response = await Store.GetAsync($"{DaprTopology.Methods.Images}/{id}", cancellationToken);
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone && await AppProblem.ReadAsync(response, cancellationToken) is { FromSidecar: false } problem)
+        {
+            return new RecordLookup(null, problem.Status == StatusCodes.Status410Gone);
+        }
+
+        return new RecordLookup(await AppAnswer.ReadAsync<ImageRecord>(response, cancellationToken), false);
     }
 
     /// <summary>The record, or null when the store has none.</summary>

@@ -16,8 +16,11 @@ public sealed record UploadStage(string Stage, string Sentence, string? FailureC
 
     public bool Done => Stage is Stored or Failed;
 
-    /// <summary>The stage from the store's record when there is one, else from ingest's word on the workflow.</summary>
-    public static UploadStage From(ImageStatusView? status, ImageRecord? record)
+    /// <summary>
+    /// The stage from the store's record when there is one, else from ingest's word on the workflow. With
+    /// <paramref name="now"/>, a step being retried also says how long the file has waited and how soon the next try is.
+    /// </summary>
+    public static UploadStage From(ImageStatusView? status, ImageRecord? record, DateTimeOffset? now = null)
     {
         if (record is not null)
         {
@@ -39,15 +42,28 @@ public sealed record UploadStage(string Stage, string Sentence, string? FailureC
                 Contracts.FailureClass.Unavailable,
                 workflow.LastUpdatedAt),
             WorkflowRunStatus.Running or WorkflowRunStatus.Completed or WorkflowRunStatus.ContinuedAsNew or WorkflowRunStatus.Suspended => workflow.WaitingFor is { } waiting
-                ? new UploadStage(Extracting, WaitingSentence(waiting), null, null)
+                ? new UploadStage(Extracting, WaitingSentence(waiting, workflow.CreatedAt, now), null, null)
                 : new UploadStage(Extracting, "Reading the image's metadata.", null, null),
             _ => new UploadStage(Queued, "Waiting for processing to start.", null, null),
         };
     }
 
-    /// <summary>A step is being retried: name the service it waits for and when the next attempt is, so a long wait reads as one.</summary>
-    private static string WaitingSentence(WaitingFor waiting) =>
-        $"Waiting for the {waiting.Service} service, which did not answer; attempt {waiting.Attempt} starts at {waiting.Until.ToUniversalTime():HH:mm:ss} UTC.";
+    /// <summary>
+    /// A step is being retried: name the service it waits for and when the next attempt is, so a long wait reads as one;
+    /// with the time of asking, also how long since processing began and how long until that attempt.
+    /// </summary>
+    private static string WaitingSentence(WaitingFor waiting, DateTimeOffset began, DateTimeOffset? now)
+    {
+        var at = $"{waiting.Until.ToUniversalTime():HH:mm:ss} UTC";
+        if (now is not { } asked)
+        {
+            return $"Waiting for the {waiting.Service} service, which did not answer; attempt {waiting.Attempt} starts at {at}.";
+        }
+
+        var waited = HumanUnits.Duration(asked - began);
+        var next = waiting.Until > asked ? $"in {HumanUnits.Duration(waiting.Until - asked)} (at {at})" : $"now (it was due at {at})";
+        return $"Waiting for the {waiting.Service} service, which did not answer: this file has waited {waited} since processing began, and attempt {waiting.Attempt} starts {next}.";
+    }
 
     private static string StoredSentence(ImageRecord record) => record.Metadata is { } m
         ? $"Stored: {m.Format.ToUpperInvariant()}, {m.Width} × {m.Height} pixels."
