@@ -4,12 +4,12 @@ using System.Security.Cryptography;
 using System.Text;
 using ImageMeta.Contracts;
 
-namespace ImageMeta.Web.Tests;
+namespace ImageMeta.Testing.Dapr.Pipeline;
 
 /// <summary>
 /// Records written straight into the store through its API (<c>PUT /images/{id}</c>), without files or the pipeline,
-/// for scenarios that need many images with known dates and positions fast. They have no thumbnail (the cards say
-/// "No preview yet").
+/// for scenarios and benchmarks that need many images with known dates and positions fast (the web app's timeline and
+/// map). They have no thumbnail (the cards say "No preview yet").
 /// </summary>
 public static class StoreSeeding
 {
@@ -43,14 +43,17 @@ public static class StoreSeeding
         };
     }
 
-    /// <summary>PUTs every record to the store, a few at a time; fails on any refusal.</summary>
-    public static async Task PutAsync(Uri store, IEnumerable<ImageRecord> records)
+    /// <summary>PUTs every record to the store's app port, <paramref name="parallel"/> at a time; throws on any refusal.</summary>
+    public static async Task PutAsync(Uri store, IEnumerable<ImageRecord> records, int parallel = 8)
     {
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(60) };
-        await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (record, ct) =>
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = parallel }) { Timeout = TimeSpan.FromSeconds(60) };
+        await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (record, ct) =>
         {
             using var put = await http.PutAsJsonAsync(new Uri(store, $"images/{record.Id}"), record, ContractJson.Options, ct);
-            Assert.True(put.IsSuccessStatusCode, $"PUT {record.Blob.Name}: {(int)put.StatusCode} {await put.Content.ReadAsStringAsync(ct)}");
+            if (!put.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"PUT {record.Blob.Name}: {(int)put.StatusCode} {await put.Content.ReadAsStringAsync(ct)}");
+            }
         });
     }
 }
