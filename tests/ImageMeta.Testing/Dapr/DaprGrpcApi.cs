@@ -127,7 +127,9 @@ public class DaprGrpcApi(SidecarDouble sidecar)
 
     /// <summary>
     /// dapr/dapr pkg/api/grpc/grpc.go SaveState: each item written in order; an ETag that is not the item's current
-    /// one fails the call with Aborted (the code Dapr.Client's TrySaveStateAsync turns into <c>false</c>).
+    /// one fails the call with Aborted (the code Dapr.Client's TrySaveStateAsync turns into <c>false</c>). An item
+    /// without an ETag but with first-write concurrency is an insert that fails the same way when the key exists
+    /// (<see cref="StateStoreDouble.Save"/> cites the components that do so).
     /// </summary>
     public virtual Task<Empty> SaveState(SaveStateRequest request, ServerCallContext context)
     {
@@ -135,7 +137,8 @@ public class DaprGrpcApi(SidecarDouble sidecar)
         RequireStateStore(request.StoreName);
         foreach (var item in request.States)
         {
-            StateCall(() => sidecar.State.Save(request.StoreName, sidecar.AppId, item.Key, item.Value.ToByteArray(), item.Etag?.Value), "ERR_STATE_SAVE", request.StoreName);
+            StateCall(() => sidecar.State.Save(request.StoreName, sidecar.AppId, item.Key, item.Value.ToByteArray(), item.Etag?.Value,
+                firstWrite: item.Options?.Concurrency == StateOptions.Types.StateConcurrency.ConcurrencyFirstWrite), "ERR_STATE_SAVE", request.StoreName);
         }
 
         return Task.FromResult(new Empty());

@@ -13,7 +13,11 @@ namespace ImageMeta.Testing.Dapr;
 /// <item>every write gives the item a new ETag; a write or delete that carries an ETag succeeds only if it is the
 /// item's current one, and an ETag given for a missing item is a mismatch (docs.dapr.io "State management overview",
 /// Concurrency: first-write-wins with ETags; components-contrib state/postgresql and state/sqlite update with
-/// <c>WHERE etag = $n</c> and report ETagMismatch when no row changed); a write without an ETag is last-write-wins.</item>
+/// <c>WHERE etag = $n</c> and report ETagMismatch when no row changed); a write without an ETag is last-write-wins,
+/// unless it asks for first-write concurrency: then it only creates the item, and an existing one is an ETag mismatch
+/// (components-contrib state/postgresql v2 upserts with <c>WHERE</c> the row has expired, state/sqlite inserts
+/// <c>WHERE NOT EXISTS</c>, state/sqlserver passes <c>FirstWrite = 1</c> to its upsert; each reports ETagMismatch when
+/// no row changed).</item>
 /// </list>
 /// Test code only.
 /// </summary>
@@ -34,13 +38,21 @@ public sealed class StateStoreDouble
         }
     }
 
-    /// <summary>Writes an item; <paramref name="etag"/> null or empty means last-write-wins.</summary>
-    public void Save(string store, string appId, string key, byte[] value, string? etag)
+    /// <summary>
+    /// Writes an item; <paramref name="etag"/> null or empty means last-write-wins, or create-only with
+    /// <paramref name="firstWrite"/>.
+    /// </summary>
+    public void Save(string store, string appId, string key, byte[] value, string? etag, bool firstWrite = false)
     {
         lock (_gate)
         {
             var scoped = (store, Scoped(appId, key));
             Check(scoped, etag);
+            if (firstWrite && string.IsNullOrEmpty(etag) && _items.ContainsKey(scoped))
+            {
+                throw new ETagMismatchException($"possible etag mismatch. error from state store: key {scoped.Item2} exists and the write has no etag under first-write concurrency");
+            }
+
             _items[scoped] = (value, (++_version).ToString(CultureInfo.InvariantCulture));
         }
     }

@@ -39,8 +39,10 @@ public sealed partial class StateStoreXmlRepository(DaprClient dapr, string stor
         {
             var (ring, etag) = Read();
             var saved = dapr.TrySaveStateAsync(storeName, Key, new KeyRingItem([.. ring.Keys, xml]), etag, FirstWrite).GetAwaiter().GetResult();
-            // Read back: a store that does not enforce first-write on an absent item (last-write-wins) may have let
-            // another replica's first key replace this one; then it is added again on top of that one.
+            // First-write on an absent item is an insert on the stores the deployment names (state.postgresql,
+            // state.sqlserver, state.sqlite), so two replicas' first keys cannot replace each other. The read back
+            // is a check that the write is what the store now holds; a store that ignored first-write there
+            // (last-write-wins) could still lose a key written at the same moment, so webstate must not be one.
             if (saved && Read().Ring.Keys.Contains(xml))
             {
                 LogStored(logger, friendlyName, storeName, ring.Keys.Count + 1);
