@@ -3,6 +3,7 @@ using System.Text.Json;
 using ImageMeta.Contracts;
 using ImageMeta.Testing.Dapr.Pipeline;
 using Xunit.Abstractions;
+using static ImageMeta.Testing.Polling;
 
 namespace ImageMeta.EndToEnd.Tests;
 
@@ -176,19 +177,6 @@ public abstract class DeletedBlobScenarios<TFixture>(TFixture fixture, ITestOutp
         });
     }
 
-    /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> or the bound; returns the last value read.</summary>
-    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan bound)
-    {
-        var deadline = DateTime.UtcNow + bound;
-        var value = await read();
-        while (!done(value) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-            value = await read();
-        }
-
-        return value;
-    }
 }
 
 [Collection(EndToEndCollection.Name)]

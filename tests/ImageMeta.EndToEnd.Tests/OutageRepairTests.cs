@@ -1,6 +1,7 @@
 using ImageMeta.Contracts;
 using ImageMeta.Testing.Dapr.Pipeline;
 using Xunit.Abstractions;
+using static ImageMeta.Testing.Polling;
 
 namespace ImageMeta.EndToEnd.Tests;
 
@@ -179,17 +180,4 @@ public sealed class OutageRepairTests(ShortRetryPipelineFixture fixture, ITestOu
         return TestEnvironment.Items(page.RootElement).Count(item => item.GetProperty("blob").GetProperty("name").GetString() == image.Name);
     }
 
-    /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> or the bound; returns the last value read.</summary>
-    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan bound)
-    {
-        var deadline = DateTime.UtcNow + bound;
-        var value = await read();
-        while (!done(value) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-            value = await read();
-        }
-
-        return value;
-    }
 }

@@ -6,6 +6,7 @@ using ImageMeta.Testing.Images;
 using Microsoft.Data.Sqlite;
 using SkiaSharp;
 using Xunit.Abstractions;
+using static ImageMeta.Testing.Polling;
 
 namespace ImageMeta.EndToEnd.Tests;
 
@@ -507,23 +508,7 @@ public abstract class PipelineScenarios<TFixture>(TFixture fixture, ITestOutputH
             instance => instance?.RuntimeStatus == "COMPLETED",
             TimeSpan.FromSeconds(30));
 
-    /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> or the bound; returns the last value read.</summary>
-    private static Task<T> WaitForAsync<T>(Func<T> read, Func<T, bool> done, TimeSpan bound) =>
-        WaitForAsync(() => Task.FromResult(read()), done, bound);
 
-    /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> or the bound; returns the last value read.</summary>
-    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan bound)
-    {
-        var deadline = DateTime.UtcNow + bound;
-        var value = await read();
-        while (!done(value) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-            value = await read();
-        }
-
-        return value;
-    }
 
     /// <summary>The store's database made unreachable for the lifetime of the returned handle.</summary>
     private sealed class DatabaseOutage : IAsyncDisposable

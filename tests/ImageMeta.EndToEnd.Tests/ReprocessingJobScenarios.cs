@@ -5,6 +5,7 @@ using ImageMeta.Testing.Dapr.Pipeline;
 using ImageMeta.Testing.Workflow;
 using ImageMeta.Testing.Workflow.Protocol;
 using Xunit.Abstractions;
+using static ImageMeta.Testing.Polling;
 
 namespace ImageMeta.EndToEnd.Tests;
 
@@ -293,18 +294,6 @@ public abstract class ReprocessingJobScenarios<TFixture>(TFixture fixture, ITest
     private int AnsweredAnalyzeCalls() =>
         Pipeline.Network.Invocations.To(DaprTopology.AppIds.Extractor, DaprTopology.Methods.Analyze).Count(r => r.StatusCode is >= 200 and < 300);
 
-    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan bound)
-    {
-        var deadline = DateTime.UtcNow + bound;
-        var value = await read();
-        while (!done(value) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-            value = await read();
-        }
-
-        return value;
-    }
 }
 
 [Collection(EndToEndCollection.Name)]
