@@ -92,4 +92,46 @@ public sealed class PagesAndProbesTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, stage.StatusCode);
         Assert.True(stage.Headers.CacheControl?.NoStore, $"stage Cache-Control: {stage.Headers.CacheControl}");
     }
+
+    [Theory]
+    [InlineData("{\"unexpected\":true}")]
+    [InlineData("not json")]
+    public async Task A_similar_answer_of_the_wrong_shape_leaves_the_record_shown_and_says_only_the_strip_is_missing(string similarBody)
+    {
+        _web.Store.Answer = context => context.Request.Path.Value!.EndsWith("/similar", StringComparison.Ordinal)
+            ? WriteRawJsonAsync(context, similarBody)
+            : context.Response.WriteAsJsonAsync(
+            new ImageRecord
+            {
+                Id = Id,
+                Blob = new BlobReference("images", "shape.png", "v1", null, 3),
+                Status = ImageStatus.Failed,
+                Failure = new ProcessingFailure(FailureClass.Corrupt, "Cut short."),
+                ProcessedAt = DateTimeOffset.UnixEpoch,
+            },
+            ContractJson.Options,
+            context.RequestAborted);
+        _web.Ingest.Answer = context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        };
+        using var client = _web.Client();
+
+        using var page = await client.GetAsync(new Uri($"/images/{Id}", UriKind.Relative));
+        var html = await page.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("shape.png", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("The image store is not answering", html, StringComparison.Ordinal);
+        Assert.True(
+            html.Contains("Similar images cannot be shown right now.", StringComparison.Ordinal) || html.Contains("No similar images", StringComparison.Ordinal),
+            "the similar strip says neither that it cannot be shown nor that there are none");
+    }
+
+    private static Task WriteRawJsonAsync(HttpContext context, string body)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(body, context.RequestAborted);
+    }
 }

@@ -81,6 +81,7 @@ public sealed class StoreCalls(IHttpClientFactory clients, IOptions<WebOptions> 
             return new SimilarAnswer([], "This store does not offer similar images.");
         }
 
-        return new SimilarAnswer((await AppAnswer.ReadAsync<SimilarImages>(response, cancellationToken)).Items, null);
+        // A body without items (a store of another version) is an empty strip, not a page that fails.
+        return new SimilarAnswer((await AppAnswer.ReadAsync<SimilarImages>(response, cancellationToken)).Items ?? [], null);
     }
 }

@@ -59,14 +59,23 @@ public sealed partial class DetailModel(StoreCalls store, IngestCalls ingest, IO
         {
             var lookup = await store.LookUpAsync(imageId, cancellationToken);
             (Record, Deleted) = (lookup.Record, lookup.Deleted);
-            if (Record is not null)
-            {
-                Similar = await store.SimilarAsync(imageId, cancellationToken);
-            }
         }
         catch (AppUnavailableException)
         {
             Problems.Add("The image store is not answering, so the stored metadata cannot be shown right now.");
+        }
+
+        if (Record is not null)
+        {
+            try
+            {
+                Similar = await store.SimilarAsync(imageId, cancellationToken);
+            }
+            catch (AppUnavailableException)
+            {
+                // The record is shown; only the strip is missing (null: the page says it cannot be shown right now).
+                Similar = null;
+            }
         }
 
         try
