@@ -64,24 +64,7 @@ public sealed class PagesAndProbesTests : IAsyncLifetime
     [Fact]
     public async Task The_detail_page_and_an_uploads_stage_are_never_cached()
     {
-        _web.Store.Answer = context => context.Request.Path.Value!.EndsWith("/similar", StringComparison.Ordinal)
-            ? context.Response.WriteAsJsonAsync(new SimilarImages([]), ContractJson.Options, context.RequestAborted)
-            : context.Response.WriteAsJsonAsync(
-            new ImageRecord
-            {
-                Id = Id,
-                Blob = new BlobReference("images", "a.png", "v1", null, 3),
-                Status = ImageStatus.Failed,
-                Failure = new ProcessingFailure(FailureClass.Corrupt, "Cut short."),
-                ProcessedAt = DateTimeOffset.UnixEpoch,
-            },
-            ContractJson.Options,
-            context.RequestAborted);
-        _web.Ingest.Answer = context =>
-        {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return Task.CompletedTask;
-        };
+        ServeFailedRecordWithoutWorkflow("a.png", context => context.Response.WriteAsJsonAsync(new SimilarImages([]), ContractJson.Options, context.RequestAborted));
         using var client = _web.Client();
 
         using var page = await client.GetAsync(new Uri($"/images/{Id}", UriKind.Relative));
@@ -98,24 +81,7 @@ public sealed class PagesAndProbesTests : IAsyncLifetime
     [InlineData("not json")]
     public async Task A_similar_answer_of_the_wrong_shape_leaves_the_record_shown_and_says_only_the_strip_is_missing(string similarBody)
     {
-        _web.Store.Answer = context => context.Request.Path.Value!.EndsWith("/similar", StringComparison.Ordinal)
-            ? WriteRawJsonAsync(context, similarBody)
-            : context.Response.WriteAsJsonAsync(
-            new ImageRecord
-            {
-                Id = Id,
-                Blob = new BlobReference("images", "shape.png", "v1", null, 3),
-                Status = ImageStatus.Failed,
-                Failure = new ProcessingFailure(FailureClass.Corrupt, "Cut short."),
-                ProcessedAt = DateTimeOffset.UnixEpoch,
-            },
-            ContractJson.Options,
-            context.RequestAborted);
-        _web.Ingest.Answer = context =>
-        {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return Task.CompletedTask;
-        };
+        ServeFailedRecordWithoutWorkflow("shape.png", context => WriteRawJsonAsync(context, similarBody));
         using var client = _web.Client();
 
         using var page = await client.GetAsync(new Uri($"/images/{Id}", UriKind.Relative));
@@ -127,6 +93,32 @@ public sealed class PagesAndProbesTests : IAsyncLifetime
         Assert.True(
             html.Contains("Similar images cannot be shown right now.", StringComparison.Ordinal) || html.Contains("No similar images", StringComparison.Ordinal),
             "the similar strip says neither that it cannot be shown nor that there are none");
+    }
+
+    /// <summary>
+    /// The store stand-in answers a failed record for <see cref="Id"/> under <paramref name="blobName"/> and its similar
+    /// strip with <paramref name="similar"/>; the ingest stand-in knows no workflow for it (404).
+    /// </summary>
+    private void ServeFailedRecordWithoutWorkflow(string blobName, Func<HttpContext, Task> similar)
+    {
+        _web.Store.Answer = context => context.Request.Path.Value!.EndsWith("/similar", StringComparison.Ordinal)
+            ? similar(context)
+            : context.Response.WriteAsJsonAsync(
+            new ImageRecord
+            {
+                Id = Id,
+                Blob = new BlobReference("images", blobName, "v1", null, 3),
+                Status = ImageStatus.Failed,
+                Failure = new ProcessingFailure(FailureClass.Corrupt, "Cut short."),
+                ProcessedAt = DateTimeOffset.UnixEpoch,
+            },
+            ContractJson.Options,
+            context.RequestAborted);
+        _web.Ingest.Answer = context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        };
     }
 
     private static Task WriteRawJsonAsync(HttpContext context, string body)
