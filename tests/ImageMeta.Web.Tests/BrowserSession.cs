@@ -67,11 +67,17 @@ public sealed class BrowserSession : IAsyncDisposable
         Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserPipelineFixture.ScreenshotFolder, name + ".png"), FullPage = true });
 
     /// <summary>
-    /// Saves <c>screenshots/readme/{name}.png</c>, one of the pictures services/web/README.md shows (kept in git, unlike
-    /// the others): the viewport only, so it reads at README width.
+    /// Takes one of the pictures services/web/README.md shows, the viewport only so it reads at README width. They are
+    /// kept in git, so a test run leaves a clone unchanged: it writes <c>screenshots/readme-{name}.png</c> (ignored), and
+    /// replaces <c>screenshots/readme/{name}.png</c> only with <c>IMAGEMETA_UPDATE_README_SCREENSHOTS=1</c>.
     /// </summary>
     public Task ReadmeScreenshotAsync(string name) =>
-        Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserPipelineFixture.ScreenshotFolder, "readme", name + ".png") });
+        Page.ScreenshotAsync(new PageScreenshotOptions
+        {
+            Path = Environment.GetEnvironmentVariable("IMAGEMETA_UPDATE_README_SCREENSHOTS") == "1"
+                ? Path.Combine(BrowserPipelineFixture.ScreenshotFolder, "readme", name + ".png")
+                : Path.Combine(BrowserPipelineFixture.ScreenshotFolder, "readme-" + name + ".png"),
+        });
 
     /// <summary>Injects axe-core and fails on any serious or critical violation of the current page.</summary>
     public async Task AssertAccessibleAsync()
