@@ -279,21 +279,17 @@ internal static class TiffHeader
         for (var at = 8; at + 8 <= end;)
         {
             var length = U32(mrw[(at + 4)..]);
-            if (mrw.Slice(at, 4).SequenceEqual("\0PRD"u8))
-            {
-                if (length < 16 || at + 8 + 16 > end)
-                {
-                    return null;
-                }
-
-                var prd = mrw[(at + 8)..];
-                long height = U16(prd[12..]), width = U16(prd[14..]);
-                return width > 0 && height > 0 ? (width, height) : null;
-            }
-
             if (length > (uint)(end - at - 8))
             {
+                // A block running past the header: the header is damaged, so none of it is trusted.
                 return null;
+            }
+
+            if (mrw.Slice(at, 4).SequenceEqual("\0PRD"u8))
+            {
+                var prd = mrw.Slice(at + 8, (int)length);
+                long height = prd.Length >= 16 ? U16(prd[12..]) : 0, width = prd.Length >= 16 ? U16(prd[14..]) : 0;
+                return width > 0 && height > 0 ? (width, height) : null;
             }
 
             at += 8 + (int)length;
