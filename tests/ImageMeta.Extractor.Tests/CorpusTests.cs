@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using ImageMeta.Contracts;
 
@@ -57,6 +58,36 @@ public sealed class CorpusTests
             {
                 Assert.Null(m.Exif?.Gps);
             }
+        }
+    }
+
+    [Fact]
+    public void An_older_sony_arw_whose_minolta_header_is_damaged_reads_with_its_raw_sensor_size_instead()
+    {
+        // The DSLR-A330's size (3872x2592) is its SR2 directory's Minolta PRD block's; the raw SubIFD says 3880x2600.
+        var original = File.ReadAllBytes(Path.Combine(Corpus, "bep-imagemeta", "Sony-DSLR-A330.arw"));
+        var mri = original.AsSpan().IndexOf("\0MRI"u8);
+        Assert.True(mri > 0, "no Minolta header in the A330 file");
+        Assert.Equal((3872, 2592), Size(original));
+
+        var overlong = (byte[])original.Clone();
+        BinaryPrimitives.WriteUInt32LittleEndian(overlong.AsSpan(mri + 12), 0xFFFF_FFF0); // the PRD block claims 4 GiB
+        var renamed = (byte[])original.Clone();
+        renamed[mri + 9] = (byte)'X'; // no PRD block at all
+        var empty = (byte[])original.Clone();
+        empty.AsSpan(mri + 8 + 8 + 12, 4).Clear(); // a PRD block with zero image height and width
+
+        foreach (var damaged in new[] { overlong, renamed, empty })
+        {
+            Assert.Equal((3880, 2600), Size(damaged));
+        }
+
+        (long, long) Size(byte[] content)
+        {
+            var result = _inspector.Inspect(content);
+            Assert.True(result.Succeeded, result.Failure?.Message);
+            Assert.Equal(ImageFormats.Arw, result.Value.Format);
+            return (result.Value.Width, result.Value.Height);
         }
     }
 

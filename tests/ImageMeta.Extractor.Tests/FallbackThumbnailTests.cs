@@ -114,17 +114,39 @@ public sealed class FallbackThumbnailTests
     public void A_phone_heic_thumbnail_is_the_right_way_up_as_libheif_shows_it(string name)
     {
         // The reference is libheif's own decode (heif-convert, corpus/references.sh): irot/imir applied, EXIF not.
+        AssertLooksLikeReference(Path.Combine("metadata-extractor-images", name + ".heic"), name);
+    }
+
+    /// <summary>
+    /// Real cameras' RAWs in the corpus that carry a whole embedded JPEG: a Sony SLT-A55V with its 1616×1080 preview, a
+    /// DSLR-A330 cut before its preview (its 160×120 thumbnail is the largest JPEG left) and a ZV-E10 held turned (IFD0
+    /// Orientation 6) cut after its thumbnail.
+    /// </summary>
+    public static TheoryData<string> CameraRaws =>
+        ["evanoberholster-imagemeta/Sony-SLT-A55V.arw", "bep-imagemeta/Sony-DSLR-A330.arw", "file-type/fixture-sony-zv-e10.arw"];
+
+    [Theory]
+    [MemberData(nameof(CameraRaws))]
+    public void A_camera_raw_thumbnail_is_its_embedded_preview_turned_as_exiftool_reads_the_raw_orientation(string file)
+    {
+        // The reference is exiftool's extract of the largest embedded JPEG, turned by the RAW's IFD0 Orientation (references.sh).
+        AssertLooksLikeReference(file, Path.GetFileNameWithoutExtension(file));
+    }
+
+    /// <summary>Asserts the corpus file's thumbnail has the reference picture's shape and looks like it, and not like it turned upside down.</summary>
+    private static void AssertLooksLikeReference(string file, string reference)
+    {
         var corpus = Path.Combine(AppContext.BaseDirectory, "corpus");
-        using var reference = SKBitmap.Decode(Path.Combine(corpus, "reference", name + ".png"));
-        var thumbnail = Rendered(File.ReadAllBytes(Path.Combine(corpus, "metadata-extractor-images", name + ".heic")));
+        using var expected = SKBitmap.Decode(Path.Combine(corpus, "reference", reference + ".png"));
+        var thumbnail = Rendered(File.ReadAllBytes(Path.Combine(corpus, file)));
         using var shown = SKBitmap.Decode(thumbnail.Webp);
 
-        Assert.Equal(reference.Width / (double)reference.Height, shown.Width / (double)shown.Height, 1);
-        using var scaled = shown.Resize(new SKImageInfo(reference.Width, reference.Height), new SKSamplingOptions(SKFilterMode.Linear));
-        var upright = MeanDifference(scaled, reference, halfTurned: false);
-        var halfTurned = MeanDifference(scaled, reference, halfTurned: true);
-        Assert.True(upright < 16, $"{name}: differs from libheif's picture by {upright:F1} a channel on average");
-        Assert.True(upright * 2 < halfTurned, $"{name}: as close to the picture turned upside down ({halfTurned:F1}) as to it ({upright:F1})");
+        Assert.Equal(expected.Width / (double)expected.Height, shown.Width / (double)shown.Height, 1);
+        using var scaled = shown.Resize(new SKImageInfo(expected.Width, expected.Height), new SKSamplingOptions(SKFilterMode.Linear));
+        var upright = MeanDifference(scaled, expected, halfTurned: false);
+        var halfTurned = MeanDifference(scaled, expected, halfTurned: true);
+        Assert.True(upright < 16, $"{file}: differs from the reference picture by {upright:F1} a channel on average");
+        Assert.True(upright * 2 < halfTurned, $"{file}: as close to the picture turned upside down ({halfTurned:F1}) as to it ({upright:F1})");
     }
 
     [Fact]

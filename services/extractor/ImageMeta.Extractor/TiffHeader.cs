@@ -19,7 +19,8 @@ internal static class TiffHeader
     private const ushort NewSubfileType = 254, ImageWidth = 256, ImageLength = 257, BitsPerSample = 258, StripOffsets = 273,
         Orientation = 274, SamplesPerPixel = 277, StripByteCounts = 279, TileOffsets = 324, TileByteCounts = 325, SubIfds = 330,
         ExtraSamples = 338, Xmp = 700, ExifIfd = 34665, Icc = 34675, PixelXDimension = 0xA002, PixelYDimension = 0xA003,
-        PanasonicTopBorder = 4, PanasonicLeftBorder = 5, PanasonicBottomBorder = 6, PanasonicRightBorder = 7, PanasonicJpegFromRaw = 0x2E;
+        PanasonicTopBorder = 4, PanasonicLeftBorder = 5, PanasonicBottomBorder = 6, PanasonicRightBorder = 7, PanasonicJpegFromRaw = 0x2E,
+        DngPrivateData = 0xC634, SonyMrwInfo = 0x7250;
 
     /// <summary>One IFD's entries: tag to (type, count, where the value lies).</summary>
     private sealed class Directory : Dictionary<ushort, (ushort Type, long Count, long ValueAt)>
@@ -103,6 +104,12 @@ internal static class TiffHeader
             };
         }
 
+        /// <summary>An offset stored as four bytes of any integer or byte type (Sony's DNGPrivateData is BYTE[4]); null when absent.</summary>
+        public long? Pointer(Directory directory, ushort tag) =>
+            directory.TryGetValue(tag, out var entry) && entry.Count * TypeSize(entry.Type) == 4 && Bytes.Has(entry.ValueAt, 4)
+                ? Bytes.U32(entry.ValueAt, little)
+                : null;
+
         public static long Count(Directory directory, ushort tag) => directory.TryGetValue(tag, out var entry) ? entry.Count : 0;
 
         public ReadOnlyMemory<byte>? Block(Directory directory, ushort tag) =>
@@ -178,6 +185,14 @@ internal static class TiffHeader
             }
         }
 
+        if (format == ImageFormats.Arw && walker.Pointer(ifd0, DngPrivateData) is { } privateAt && walker.Read(privateAt) is { } sr2
+            && walker.Block(sr2, SonyMrwInfo) is { } mrw && MinoltaImageSize(mrw.Span, little) is { } cropped)
+        {
+            // Sony's Minolta-derived DSLRs (A100 to A900) keep a Minolta MRW header in their SR2 directory whose PRD
+            // block gives the image's size inside the sensor's; exiftool reports that one, and so does the camera.
+            (width, height) = cropped;
+        }
+
         if (format == ImageFormats.Rw2)
         {
             // Panasonic's sensor borders give the image's size; its EXIF is in the JPEG it embeds.
@@ -243,5 +258,43 @@ internal static class TiffHeader
             Icc = walker.Block(ifd0, Icc),
             DeclaredLength = declared,
         };
+    }
+
+    /// <summary>
+    /// The image size in a Minolta MRW header (<c>\0MRI</c> with its length, then blocks of a four-byte name and a length,
+    /// the <c>\0PRD</c> block holding an eight-byte firmware id, the sensor's height and width, then the image's height
+    /// and width, two bytes each). Stored in the file's byte order; null when the block is not there or gives no size.
+    /// </summary>
+    private static (long Width, long Height)? MinoltaImageSize(ReadOnlySpan<byte> mrw, bool little)
+    {
+        uint U32(ReadOnlySpan<byte> s) => little ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(s) : System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(s);
+        ushort U16(ReadOnlySpan<byte> s) => little ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(s) : System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(s);
+
+        if (mrw.Length < 8 || !mrw[..4].SequenceEqual("\0MRI"u8))
+        {
+            return null;
+        }
+
+        var end = (int)Math.Min(mrw.Length, 8L + U32(mrw[4..]));
+        for (var at = 8; at + 8 <= end;)
+        {
+            var length = U32(mrw[(at + 4)..]);
+            if (length > (uint)(end - at - 8))
+            {
+                // A block running past the header: the header is damaged, so none of it is trusted.
+                return null;
+            }
+
+            if (mrw.Slice(at, 4).SequenceEqual("\0PRD"u8))
+            {
+                var prd = mrw.Slice(at + 8, (int)length);
+                long height = prd.Length >= 16 ? U16(prd[12..]) : 0, width = prd.Length >= 16 ? U16(prd[14..]) : 0;
+                return width > 0 && height > 0 ? (width, height) : null;
+            }
+
+            at += 8 + (int)length;
+        }
+
+        return null;
     }
 }

@@ -5,7 +5,7 @@
 # column and says why; this script applies it. Needs exiftool and python3.
 set -eu
 cd "$(dirname "$0")"
-find exiftool pillow libvips metadata-extractor-images generated -type f | LC_ALL=C sort > "${TMPDIR:-/tmp}/corpus-files"
+find exiftool pillow libvips metadata-extractor-images evanoberholster-imagemeta bep-imagemeta generated -type f | LC_ALL=C sort > "${TMPDIR:-/tmp}/corpus-files"
 exiftool -q -q -j -n -G1 -a -FileType -Composite:ImageSize -IFD0:Orientation -XMP-tiff:Orientation -IFD0:Make -IFD0:Model \
   -XMP-tiff:Make -XMP-tiff:Model -ExifIFD:DateTimeOriginal -IFD0:DateTimeOriginal -ExifIFD:CreateDate -XMP-exif:DateTimeOriginal \
   -XMP-photoshop:DateCreated -XMP-xmp:CreateDate -Composite:GPSLatitude -Composite:GPSLongitude -XMP-exif:GPSLatitude -XMP-exif:GPSLongitude \
