@@ -33,21 +33,11 @@ public sealed class MetricsPortTests : IAsyncLifetime
         var sidecar = await _network.StartSidecarAsync(new SidecarOptions { AppId = DaprTopology.AppIds.Web, AppPort = appPort });
         _provider = await OidcProvider.StartAsync(new Uri($"http://127.0.0.1:{appPort.ToString(CultureInfo.InvariantCulture)}/"));
         _metricsPort = LoopbackPorts.Free();
-        var env = new Dictionary<string, string>(sidecar.AppEnvironment())
+        _web = _provider.WebProcess("web", appPort, sidecar.AppEnvironment(), new Dictionary<string, string>
         {
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{appPort.ToString(CultureInfo.InvariantCulture)}",
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["Telemetry__ZipkinEndpoint"] = string.Empty,
-            ["Web__KeyRingFolder"] = _folder,
-            ["Web__MetricsPort"] = _metricsPort.ToString(CultureInfo.InvariantCulture),
-        };
-        foreach (var (key, value) in _provider.WebSettings())
-        {
-            env[key.Replace(":", "__", StringComparison.Ordinal)] = value!;
-        }
-
-        var dll = RepositoryLayout.ServiceAssembly(DaprTopology.AppIds.Web, BrowserPipelineFixture.Configuration);
-        _web = new ServiceProcess("web", "dotnet", [dll], Path.GetDirectoryName(dll)!, appPort, env);
+            ["Web:KeyRingFolder"] = _folder,
+            ["Web:MetricsPort"] = _metricsPort.ToString(CultureInfo.InvariantCulture),
+        });
         await _web.StartAsync(TimeSpan.FromSeconds(90));
     }
 

@@ -1,5 +1,7 @@
 using System.Globalization;
+using ImageMeta.Contracts;
 using ImageMeta.Testing.Dapr;
+using ImageMeta.Testing.Dapr.Pipeline;
 
 namespace ImageMeta.Web.Tests.SignIn;
 
@@ -52,6 +54,27 @@ public sealed class OidcProvider : IAsyncDisposable
         new("Auth:ClientSecret", ClientSecret),
         new("Auth:RequireHttpsMetadata", "false"),
     ];
+
+    /// <summary>
+    /// A web process (not started) that signs in against this provider: production settings, no Zipkin, the sidecar's
+    /// environment, this provider's <c>Auth:*</c>, then <paramref name="settings"/> (as environment variables).
+    /// </summary>
+    public ServiceProcess WebProcess(string name, int port, IReadOnlyDictionary<string, string> sidecarEnvironment, IReadOnlyDictionary<string, string> settings)
+    {
+        var env = new Dictionary<string, string>(sidecarEnvironment)
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Telemetry__ZipkinEndpoint"] = string.Empty,
+        };
+        foreach (var (key, value) in WebSettings().Concat(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))))
+        {
+            env[key.Replace(":", "__", StringComparison.Ordinal)] = value!;
+        }
+
+        var dll = RepositoryLayout.ServiceAssembly(DaprTopology.AppIds.Web, BrowserPipelineFixture.Configuration);
+        return new ServiceProcess(name, "dotnet", [dll], Path.GetDirectoryName(dll)!, port, env);
+    }
 
     public async ValueTask DisposeAsync() => await _node.DisposeAsync();
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -58,27 +57,16 @@ public sealed class SharedKeyRingTests : IAsyncLifetime
         _provider = await OidcProvider.StartAsync(_proxy.BaseAddress);
         _owned.Add(_provider);
 
-        var dll = RepositoryLayout.ServiceAssembly(DaprTopology.AppIds.Web, BrowserPipelineFixture.Configuration);
         foreach (var (port, index) in ports.Select((p, i) => (p, i)))
         {
-            var env = new Dictionary<string, string>(_sidecar.AppEnvironment())
+            _replicas.Add(_provider.WebProcess($"web-{index}", port, _sidecar.AppEnvironment(), new Dictionary<string, string>
             {
-                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
-                ["ASPNETCORE_ENVIRONMENT"] = "Production",
-                ["Telemetry__ZipkinEndpoint"] = string.Empty,
-                ["Web__StateStore"] = Surface.WebOnStandIns.StateStore,
-                ["Web__KeyRingCertificate"] = certificate,
-                ["Web__KeyRingCertificatePassword"] = Password,
+                ["Web:StateStore"] = Surface.WebOnStandIns.StateStore,
+                ["Web:KeyRingCertificate"] = certificate,
+                ["Web:KeyRingCertificatePassword"] = Password,
                 // Behind the proxy, as behind the ingress: redirects use the address the browser used.
-                ["Web__TrustForwardedHeaders"] = "true",
-            };
-            foreach (var (key, value) in _provider.WebSettings())
-            {
-                env[key.Replace(":", "__", StringComparison.Ordinal)] = value!;
-            }
-
-            var replica = new ServiceProcess($"web-{index}", "dotnet", [dll], Path.GetDirectoryName(dll)!, port, env);
-            _replicas.Add(replica);
+                ["Web:TrustForwardedHeaders"] = "true",
+            }));
         }
 
         await Task.WhenAll(_replicas.Select(r => r.StartAsync(TimeSpan.FromSeconds(90))));
