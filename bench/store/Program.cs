@@ -6,8 +6,10 @@ using Microsoft.Data.Sqlite;
 using Npgsql;
 
 // Usage: ImageMeta.Bench.Store --rows N [--sqlite-rows N] [--databases sqlite,postgres,sqlserver] [--postgres <connection string>]
-//        [--sqlserver <connection string>] [--samples 200] [--upserts 4000]
-// PostgreSQL and SQL Server: a database of its own is created on the server and dropped afterwards.
+//        [--sqlserver <connection string>] [--samples 200] [--upserts 4000] [--keep-postgres <database>]
+// PostgreSQL and SQL Server: a database of its own is created on the server and dropped afterwards; with
+// --keep-postgres the named database is created if missing, kept, and measured again without loading when it already
+// holds the rows (ten million take a while to load).
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var a = 0; a + 1 < args.Length; a += 2)
 {
@@ -35,11 +37,21 @@ if (databases.Contains("sqlite"))
 
 if (databases.Contains("postgres") && options.GetValueOrDefault("postgres") is { } server)
 {
-    var database = "imagemeta_bench_" + Guid.NewGuid().ToString("N")[..8];
+    var kept = options.GetValueOrDefault("keep-postgres");
+    if (kept is not null && !System.Text.RegularExpressions.Regex.IsMatch(kept, "^[a-z_][a-z0-9_]{0,62}$"))
+    {
+        throw new ArgumentException("--keep-postgres takes a lower-case database name.");
+    }
+
+    var database = kept ?? "imagemeta_bench_" + Guid.NewGuid().ToString("N")[..8];
     await using (var admin = new NpgsqlConnection(server))
     {
         await admin.OpenAsync();
-        await new NpgsqlCommand($"CREATE DATABASE {database}", admin).ExecuteNonQueryAsync();
+        var exists = await new NpgsqlCommand($"SELECT 1 FROM pg_database WHERE datname = '{database}'", admin).ExecuteScalarAsync() is not null;
+        if (!exists)
+        {
+            await new NpgsqlCommand($"CREATE DATABASE {database}", admin).ExecuteNonQueryAsync();
+        }
     }
 
     var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = database, MaxPoolSize = 32, CommandTimeout = 0 }.ToString();
@@ -49,11 +61,14 @@ if (databases.Contains("postgres") && options.GetValueOrDefault("postgres") is {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         return (long)(await new NpgsqlCommand("SELECT pg_database_size(current_database())", connection).ExecuteScalarAsync())!;
-    }).RunAsync(rows, samples, upserts, default));
+    }).RunAsync(rows, samples, upserts, default, keep: kept is not null));
     NpgsqlConnection.ClearAllPools();
-    await using var cleanup = new NpgsqlConnection(server);
-    await cleanup.OpenAsync();
-    await new NpgsqlCommand($"DROP DATABASE {database} WITH (FORCE)", cleanup).ExecuteNonQueryAsync();
+    if (kept is null)
+    {
+        await using var cleanup = new NpgsqlConnection(server);
+        await cleanup.OpenAsync();
+        await new NpgsqlCommand($"DROP DATABASE {database} WITH (FORCE)", cleanup).ExecuteNonQueryAsync();
+    }
 }
 
 if (databases.Contains("sqlserver") && options.GetValueOrDefault("sqlserver") is { } sqlServer)
@@ -78,16 +93,17 @@ if (databases.Contains("sqlserver") && options.GetValueOrDefault("sqlserver") is
     await new SqlCommand($"ALTER DATABASE {database} SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE {database}", cleanup).ExecuteNonQueryAsync();
 }
 
-Console.WriteLine("| database | rows | seed (s) | keyset page | filtered page | /similar | duplicatesOf | stats | counts by month | bbox, 500 positions | upserts/s (maintained stats) | upserts/s (without) | database on disk | bench RSS |");
-Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+Console.WriteLine("| database | rows | seed (s) | keyset page | filtered page | /similar | duplicatesOf | stats | counts by month | bbox, 500 positions | upserts/s (maintained stats) | upserts/s (without) | database on disk | bench RSS | managed heap |");
+Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 foreach (var r in results)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {r.Database} | {r.Rows:N0} | {r.SeedSeconds:F0} | {r.KeysetPageP95:F2} | {r.FilteredPageP95:F2} | {r.SimilarP95:F2} | {r.DuplicatesOfP95:F2} | {r.StatsP95:F2} | {r.MonthsP95:F2} | {r.PositionsP95:F2} | {r.UpsertsPerSecond:F0} | {r.UpsertsPerSecondWithoutSummaries:F0} | {r.DatabaseBytes / 1048576.0:F0} MiB | {r.ProcessBytes / 1048576.0:F0} MiB |"));
+        $"| {r.Database} | {r.Rows:N0} | {(r.Reused ? "reused" : r.SeedSeconds.ToString("F0", CultureInfo.InvariantCulture))} | {r.KeysetPageP95:F2} | {r.FilteredPageP95:F2} | {r.SimilarP95:F2} | {r.DuplicatesOfP95:F2} | {r.StatsP95:F2} | {r.MonthsP95:F2} | {r.PositionsP95:F2} | {r.UpsertsPerSecond:F0} | {r.UpsertsPerSecondWithoutSummaries:F0} | {r.DatabaseBytes / 1048576.0:F0} MiB | {r.ProcessBytes / 1048576.0:F0} MiB | {r.ManagedHeapBytes / 1048576.0:F0} MiB |"));
 }
 
 Console.WriteLine();
-Console.WriteLine("Query columns: p95 in ms on a warm cache after ANALYZE (PostgreSQL: VACUUM ANALYZE).");
+Console.WriteLine("Query columns: p95 in ms on a warm cache after ANALYZE (PostgreSQL: VACUUM ANALYZE). Bench RSS is the process's working set");
+Console.WriteLine("after a full collection (the store library runs in it); managed heap is what the collection left live.");
 var failures = results.SelectMany(r => r.Failures.Select(f => $"{r.Database}: {f}")).ToList();
 foreach (var failure in failures)
 {

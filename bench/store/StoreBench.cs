@@ -22,24 +22,43 @@ public sealed record StoreBenchResult(
     double UpsertsPerSecondWithoutSummaries,
     long DatabaseBytes,
     long ProcessBytes,
-    IReadOnlyList<string> Failures);
+    long ManagedHeapBytes,
+    IReadOnlyList<string> Failures)
+{
+    /// <summary>Whether the rows were already there (<c>--keep-postgres</c>): no load was timed.</summary>
+    public bool Reused => double.IsNaN(SeedSeconds);
+}
 
 /// <summary>
 /// The store bench for one database: bulk-loads <c>rows</c> rows (<see cref="BulkSeeder"/>), analyzes, checks that the
 /// answers are right (against what <see cref="BenchRecords"/> says the rows are), then times each query on a warm cache,
-/// and the upsert rate of 8 writers with and without the maintained summary rows, in the same run.
+/// and the upsert rate of 8 writers with and without the maintained summary rows, in the same run. With
+/// <c>keep</c>, a database that already holds exactly the <c>rows</c> bench rows is measured again without loading
+/// (the rows are a function of their number), and the upserts' rows are deleted afterwards so it can be used again.
 /// </summary>
 public sealed class StoreBench(string database, StoreProvider provider, Func<Task<long>> databaseBytes)
 {
     private const int Writers = 8;
 
-    public async Task<StoreBenchResult> RunAsync(long rows, int samples, int upserts, CancellationToken cancellationToken)
+    public async Task<StoreBenchResult> RunAsync(long rows, int samples, int upserts, CancellationToken cancellationToken, bool keep = false)
     {
         var store = new SqlMetadataStore(provider, options: new StoreOptions { NearDuplicateGroupsRefresh = TimeSpan.FromHours(1) });
         await store.MigrateAsync(cancellationToken);
-        var clock = Stopwatch.StartNew();
-        await BulkSeeder.SeedAsync(store, 0, rows, cancellationToken);
-        var seedSeconds = clock.Elapsed.TotalSeconds;
+        var seedSeconds = double.NaN;
+        var present = await ScalarAsync("SELECT COUNT(*) FROM images", cancellationToken);
+        if (!keep || present != rows)
+        {
+            if (present != 0)
+            {
+                throw new InvalidOperationException($"The database holds {present:N0} rows, not 0 or the {rows:N0} asked for: use another one.");
+            }
+
+            var clock = Stopwatch.StartNew();
+            await BulkSeeder.SeedAsync(store, 0, rows, cancellationToken);
+            seedSeconds = clock.Elapsed.TotalSeconds;
+        }
+
+        var seeded = await ScalarAsync("SELECT MAX(seq) FROM images", cancellationToken);
         await AnalyzeAsync(cancellationToken);
 
         var failures = new List<string>();
@@ -76,12 +95,28 @@ public sealed class StoreBench(string database, StoreProvider provider, Func<Tas
         // each on rows of its own; the summaries are counted again afterwards.
         var without = await UpsertRateAsync(new SqlMetadataStore(provider) { MaintainsSummaries = false }, rows, upserts, cancellationToken);
         var with = await UpsertRateAsync(store, rows + upserts, upserts, cancellationToken);
+        var databaseSize = await databaseBytes();
+        if (keep)
+        {
+            await ScalarAsync($"DELETE FROM images WHERE seq > {seeded}", cancellationToken);
+        }
+
         await store.RecountSummariesAsync(cancellationToken);
 
-        GC.Collect();
+        var heap = GC.GetTotalMemory(forceFullCollection: true);
         using var self = Process.GetCurrentProcess();
         return new StoreBenchResult(database, rows, seedSeconds, keyset, filtered, similar, duplicatesOf, stats, months, positions, answered,
-            with, without, await databaseBytes(), self.WorkingSet64, failures);
+            with, without, databaseSize, self.WorkingSet64, heap, failures);
+    }
+
+    private async Task<long> ScalarAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = provider.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.CommandTimeout = 0;
+        return await command.ExecuteScalarAsync(cancellationToken) is { } value and not DBNull ? Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) : 0;
     }
 
     /// <summary>A box over the positions' area that holds about <paramref name="points"/> of them (three rows in five have one).</summary>
@@ -201,9 +236,18 @@ public sealed class StoreBench(string database, StoreProvider provider, Func<Tas
         await analyze.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The p95 of <paramref name="count"/> calls on a warm cache: every call is made once untimed first, because each
+    /// sample may read other pages (another probe's band values, another box), and one warm-up call would leave the
+    /// others to be timed cold at ten million rows.
+    /// </summary>
     private static async Task<double> P95(int count, Func<int, Task> call, Func<int, int>? perCall = null)
     {
-        await call(0);
+        for (var i = 0; i < count; i++)
+        {
+            await call(i);
+        }
+
         var samples = new List<double>(count);
         for (var i = 0; i < count; i++)
         {

@@ -5,6 +5,7 @@
 # IMAGEMETA_TEST_SQLSERVER is set. Uses IMAGEMETA_TEST_POSTGRES when set; else starts a private PostgreSQL 15 on
 # loopback for the run.
 # Usage: bench/store/run.sh [--rows N] [--sqlite-rows N] [--samples 200] [--upserts 4000] [--databases sqlite,postgres]
+#        [--keep-postgres NAME] (with IMAGEMETA_TEST_POSTGRES: keep that database, and measure it again without loading)
 # (a bare number is --rows N, as before). The suite runs the same seeding and checks at 2,000 rows (StoreBenchTests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,7 +16,10 @@ if [ -z "$pg" ]; then
   [ -x $pgbin/pg_ctl ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
   dir=$(mktemp -d /tmp/imagemeta-bench-pg.XXXXXX); chmod 755 "$dir"; chown postgres "$dir"
   runuser -u postgres -- $pgbin/initdb -D "$dir" -U postgres -A trust >/dev/null
-  runuser -u postgres -- $pgbin/pg_ctl -D "$dir" -l "$dir/log" -w -o "-p 55433 -k $dir -c listen_addresses=127.0.0.1 -c max_connections=100" start >/dev/null
+  # Memory settings of a server sized for a ten-million-row library (the defaults are for a 128 MB machine); durability
+  # (fsync, synchronous_commit) stays at the defaults.
+  runuser -u postgres -- $pgbin/pg_ctl -D "$dir" -l "$dir/log" -w -o "-p 55433 -k $dir -c listen_addresses=127.0.0.1 -c max_connections=100 \
+    -c shared_buffers=2GB -c effective_cache_size=8GB -c work_mem=64MB -c maintenance_work_mem=1GB -c max_wal_size=8GB -c checkpoint_timeout=30min" start >/dev/null
   trap 'runuser -u postgres -- $pgbin/pg_ctl -D "$dir" -m fast stop >/dev/null; rm -rf "$dir"' EXIT
   pg="Host=127.0.0.1;Port=55433;Username=postgres;Database=postgres"
 fi

@@ -15,16 +15,20 @@ public sealed record SimilarImages(IReadOnlyList<SimilarImage> Items);
 /// <summary>
 /// <c>GET /images/stats</c>: counts by format and by status, the bytes of all images (exact, whatever the rows hold:
 /// it may exceed 64 bits), and the near-duplicate groups at <see cref="PerceptualHash.NearDuplicateDistance"/> (single
-/// linkage; services/store/README.md) with the number of records in them.
+/// linkage; services/store/README.md) with the number of records in them. Both figures are null when the library holds
+/// more hashed images than the store counts groups over (<see cref="NearDuplicateGroupsNotCounted"/> says so).
 /// </summary>
 public sealed record ImageStats(
     long Total,
     IReadOnlyDictionary<string, long> ByFormat,
     IReadOnlyDictionary<string, long> ByStatus,
     decimal TotalBytes,
-    long NearDuplicateGroups = 0,
-    long NearDuplicateImages = 0)
+    long? NearDuplicateGroups = 0,
+    long? NearDuplicateImages = 0)
 {
+    /// <summary>Why the near-duplicate figures are null (too many hashed images to count groups over); null when they are counted.</summary>
+    public string? NearDuplicateGroupsNotCounted { get; init; }
+
     /// <summary>When the near-duplicate figures were computed, where they are refreshed in the background; null when computed for this answer.</summary>
     public DateTimeOffset? NearDuplicateGroupsAsOf { get; init; }
 }

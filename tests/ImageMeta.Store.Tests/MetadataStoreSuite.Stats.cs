@@ -97,4 +97,25 @@ public abstract partial class MetadataStoreSuite
 
         Assert.Equal((2L, 4L, (DateTimeOffset?)start.AddMinutes(6)), (refreshed.NearDuplicateGroups, refreshed.NearDuplicateImages, refreshed.NearDuplicateGroupsAsOf));
     }
+
+    [SkippableFact]
+    public async Task Near_duplicate_figures_above_the_image_limit_are_null_with_the_reason_and_the_counts_stay_exact()
+    {
+        var store = await Store(new StoreOptions { NearDuplicateGroupsRefresh = TimeSpan.Zero, NearDuplicateGroupsMaxImages = 3 });
+        await PutAsync(store, "limit/a.jpg", Probe);
+        await PutAsync(store, "limit/b.jpg", Flip(1));
+        await PutAsync(store, "limit/c.jpg", ~Probe);
+
+        // At the limit: counted.
+        var atLimit = await store.StatsAsync(default);
+        Assert.Equal((1L, 2L, (string?)null), (atLimit.NearDuplicateGroups, atLimit.NearDuplicateImages, atLimit.NearDuplicateGroupsNotCounted));
+
+        // One over: no figures rather than figures over part of the library, and a sentence that names the setting.
+        await PutAsync(store, "limit/d.jpg", ~Probe ^ 1);
+        var over = await store.StatsAsync(default);
+        Assert.Null(over.NearDuplicateGroups);
+        Assert.Null(over.NearDuplicateImages);
+        Assert.Contains("Store:NearDuplicateGroupsMaxImages", over.NearDuplicateGroupsNotCounted, StringComparison.Ordinal);
+        Assert.Equal(4, over.Total);
+    }
 }

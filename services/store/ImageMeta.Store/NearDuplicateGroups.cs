@@ -8,32 +8,55 @@ namespace ImageMeta.Store;
 /// B and C in one group even when A and C are further apart). Exact, not sampled.
 /// </summary>
 /// <remarks>
-/// Identical hashes are merged first. The 64 bits are then cut into four 16-bit blocks: two hashes within
-/// <c>maxDistance</c> bits differ in at most <c>maxDistance / 4</c> bits in at least one block (pigeonhole). So
-/// for each block the distinct hashes are bucketed by that block's value (a counting sort into 65,536 buckets),
-/// and each hash looks only into the buckets of the values within <c>maxDistance / 4</c> bits of its own (137
-/// values at the default distance of 10), checking the full distance of the few hashes found there. For n
-/// spread-out hashes that is about 4 × 137 bucket probes and 4 × 137 × n / 65,536 candidate checks per hash.
+/// <para>
+/// The hashes are sorted in place and identical ones merged. The 64 bits are then cut into four 16-bit blocks, each
+/// searched with a radius from <see cref="HashBands.Radii"/> (2, 2, 2 and 1 at the default distance of 10): two hashes
+/// within the distance agree within its radius on some block (pigeonhole). So for each block the distinct hashes are
+/// bucketed by that block's value (a counting sort into 65,536 buckets), and each hash looks only into the buckets of
+/// the values within the block's radius of its own, checking the full distance of the hashes found there.
+/// </para>
+/// <para>
+/// In memory, 16-bit blocks beat the store's three wide bands: a bucket probe here is an array read in a 256 KiB table,
+/// and a candidate check a popcount, where in the database each looked-up value is an index descent. Memory is about
+/// 20 bytes per hash (the hash, its count, its parent and its bucket slot); the store caps the hashes it counts
+/// (<see cref="StoreOptions.NearDuplicateGroupsMaxImages"/>), because the work grows with the square of the hashes
+/// over 65,536.
+/// </para>
 /// </remarks>
 public static class NearDuplicateGroups
 {
     private const int Blocks = 4, BlockBits = 16;
 
-    /// <summary>Number of groups and number of records in them.</summary>
-    public static (long Groups, long Images) Count(IEnumerable<ulong> hashes, int maxDistance)
+    /// <summary>Number of groups and number of records in them. Sorts <paramref name="hashes"/> in place.</summary>
+    public static (long Groups, long Images) Count(Span<ulong> hashes, int maxDistance)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxDistance);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxDistance, 63);
 
-        // Identical hashes: one node, weighted by how many records carry it.
-        var weights = new Dictionary<ulong, long>();
-        foreach (var hash in hashes)
+        // Identical hashes: one node, weighted by how many records carry it (the distinct ones moved to the front).
+        hashes.Sort();
+        var weights = new List<int>();
+        var n = 0;
+        for (var i = 0; i < hashes.Length; i++)
         {
-            weights[hash] = weights.GetValueOrDefault(hash) + 1;
+            if (n > 0 && hashes[n - 1] == hashes[i])
+            {
+                weights[n - 1]++;
+            }
+            else
+            {
+                hashes[n++] = hashes[i];
+                weights.Add(1);
+            }
         }
 
-        var distinct = weights.Keys.ToArray();
-        var parent = Enumerable.Range(0, distinct.Length).ToArray();
+        var distinct = hashes[..n];
+        var parent = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            parent[i] = i;
+        }
+
         int Find(int i)
         {
             while (parent[i] != i)
@@ -45,19 +68,25 @@ public static class NearDuplicateGroups
             return i;
         }
 
-        var flips = FlipsWithin(maxDistance / Blocks);
+        var radii = HashBands.Radii(maxDistance, Blocks);
         var start = new int[(1 << BlockBits) + 1];
-        var members = new int[distinct.Length];
+        var fill = new int[1 << BlockBits];
+        var members = new int[n];
         for (var block = 0; block < Blocks; block++)
         {
+            if (radii[block] < 0)
+            {
+                continue;
+            }
+
+            var flips = FlipsWithin(radii[block]);
             var shift = block * BlockBits;
-            int Key(int i) => (int)((distinct[i] >> shift) & 0xFFFF);
 
             // Counting sort of the distinct hashes by this block's value: bucket v is members[start[v]..start[v+1]).
             Array.Clear(start);
-            for (var i = 0; i < distinct.Length; i++)
+            for (var i = 0; i < n; i++)
             {
-                start[Key(i) + 1]++;
+                start[Key(distinct[i], shift) + 1]++;
             }
 
             for (var v = 0; v < 1 << BlockBits; v++)
@@ -65,15 +94,15 @@ public static class NearDuplicateGroups
                 start[v + 1] += start[v];
             }
 
-            var fill = (int[])start.Clone();
-            for (var i = 0; i < distinct.Length; i++)
+            Array.Copy(start, fill, fill.Length);
+            for (var i = 0; i < n; i++)
             {
-                members[fill[Key(i)]++] = i;
+                members[fill[Key(distinct[i], shift)]++] = i;
             }
 
-            for (var i = 0; i < distinct.Length; i++)
+            for (var i = 0; i < n; i++)
             {
-                var key = Key(i);
+                var key = Key(distinct[i], shift);
                 foreach (var flip in flips)
                 {
                     var value = key ^ flip;
@@ -90,16 +119,27 @@ public static class NearDuplicateGroups
             }
         }
 
-        var sizes = new Dictionary<int, long>();
-        for (var i = 0; i < distinct.Length; i++)
+        // Group sizes, accumulated at each root (members is free again).
+        Array.Clear(members);
+        for (var i = 0; i < n; i++)
         {
-            var root = Find(i);
-            sizes[root] = sizes.GetValueOrDefault(root) + weights[distinct[i]];
+            members[Find(i)] += weights[i];
         }
 
-        var groups = sizes.Values.Where(n => n >= 2).ToList();
-        return (groups.Count, groups.Sum());
+        long groups = 0, images = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (members[i] >= 2)
+            {
+                groups++;
+                images += members[i];
+            }
+        }
+
+        return (groups, images);
     }
+
+    private static int Key(ulong hash, int shift) => (int)((hash >> shift) & 0xFFFF);
 
     /// <summary>Every 16-bit value with at most <paramref name="radius"/> bits set: the XOR masks to a block value's neighbours.</summary>
     private static int[] FlipsWithin(int radius) =>

@@ -67,9 +67,6 @@ public sealed class PostgresStoreProvider(string connectionString, int defaultMa
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public override string Limit(string selectColumns, string fromAndWhere, string orderBy) =>
-        $"SELECT {selectColumns} {fromAndWhere} ORDER BY {orderBy} LIMIT @limit";
-
     /// <summary>An array parameter: <c>= ANY</c> is an index scan per element.</summary>
     public override string InList(string column, string parameter, ListType type) => $"{column} = ANY({parameter})";
 

@@ -144,24 +144,29 @@ public sealed partial class SqlMetadataStore
 
     /// <summary>
     /// A SELECT of <c>(seq, perceptual_hash)</c> that holds every current hashed row within the distance (and others, to
-    /// be checked): through the band indexes (<see cref="HashBands"/>, one index lookup per band value within the radius,
-    /// duplicates merged by UNION) while the radius is at most <see cref="HashBands.MaxIndexedRadius"/>; beyond, every
-    /// hashed row (a scan of the hash index), which is then cheaper. Adds its list parameters to the command.
+    /// be checked): through the band indexes (<see cref="HashBands"/>, one index lookup per band value within each band's
+    /// radius, duplicates merged by UNION) while that is at most <see cref="HashBands.MaxLookups"/> values; beyond, every
+    /// hashed row (a scan of the hash index), which is then about as cheap. Adds its list parameters to the command.
     /// </summary>
     private string HashCandidates(System.Data.Common.DbCommand command, HashNeighbourhood near)
     {
         const string Hashed = "FROM images WHERE is_current = 1 AND perceptual_hash IS NOT NULL";
-        var radius = HashBands.Radius(near.MaxDistance);
-        if (radius > HashBands.MaxIndexedRadius)
+        if (HashBands.Lookups(near.MaxDistance) is null)
         {
             return $"SELECT seq, perceptual_hash {Hashed}";
         }
 
+        var radii = HashBands.Radii(near.MaxDistance);
         var lookups = new List<string>(HashBands.Count);
         for (var band = 0; band < HashBands.Count; band++)
         {
+            if (radii[band] < 0)
+            {
+                continue;
+            }
+
             lookups.Add($"SELECT seq, perceptual_hash {Hashed} AND {Provider.InList(HashBands.Columns[band], $"@band{band}", ListType.Number)}");
-            Add(command, $"band{band}", Provider.ListValue(HashBands.Within(HashBands.Band(near.Hash, band), radius)));
+            Add(command, $"band{band}", Provider.ListValue(HashBands.Within(HashBands.Band(near.Hash, band), radii[band], HashBands.Bits[band])));
         }
 
         return string.Join(" UNION ", lookups);

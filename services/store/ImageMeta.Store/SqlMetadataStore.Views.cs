@@ -38,16 +38,15 @@ public sealed partial class SqlMetadataStore
             if (_options.NearDuplicateGroupsRefresh <= TimeSpan.Zero)
             {
                 // Computed for every answer: no age to report.
-                var (groups, grouped) = await CountGroupsAsync(connection, cancellationToken);
-                return stats with { NearDuplicateGroups = groups, NearDuplicateImages = grouped };
+                var counted = await CountGroupsAsync(connection, cancellationToken);
+                return stats with { NearDuplicateGroups = counted.Groups, NearDuplicateImages = counted.Images, NearDuplicateGroupsNotCounted = counted.NotCounted };
             }
 
             if (_groups is not { } figures)
             {
                 // Nothing computed yet: this answer waits for the figures, then keeps them (labelled like later answers,
                 // so the next answer's ETag matches while nothing changed).
-                var (groups, grouped) = await CountGroupsAsync(connection, cancellationToken);
-                figures = _groups = new GroupFigures(groups, grouped, _time.GetUtcNow());
+                figures = _groups = await CountGroupsAsync(connection, cancellationToken);
             }
 
             if (_time.GetUtcNow() - figures.AsOf >= _options.NearDuplicateGroupsRefresh && Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0)
@@ -56,11 +55,17 @@ public sealed partial class SqlMetadataStore
                 _ = Task.Run(RefreshGroupsAsync, CancellationToken.None);
             }
 
-            return stats with { NearDuplicateGroups = figures.Groups, NearDuplicateImages = figures.Images, NearDuplicateGroupsAsOf = figures.AsOf };
+            return stats with
+            {
+                NearDuplicateGroups = figures.Groups,
+                NearDuplicateImages = figures.Images,
+                NearDuplicateGroupsAsOf = figures.AsOf,
+                NearDuplicateGroupsNotCounted = figures.NotCounted,
+            };
         });
 
-    /// <summary>The near-duplicate figures and when they were computed.</summary>
-    private sealed record GroupFigures(long Groups, long Images, DateTimeOffset AsOf);
+    /// <summary>The near-duplicate figures and when they were computed; null figures with the reason when not counted.</summary>
+    private sealed record GroupFigures(long? Groups, long? Images, DateTimeOffset AsOf, string? NotCounted = null);
 
     private volatile GroupFigures? _groups;
     private int _refreshing;
@@ -72,8 +77,7 @@ public sealed partial class SqlMetadataStore
             await Guard(async () =>
             {
                 await using var connection = await OpenAsync(CancellationToken.None);
-                var (groups, grouped) = await CountGroupsAsync(connection, CancellationToken.None);
-                _groups = new GroupFigures(groups, grouped, _time.GetUtcNow());
+                _groups = await CountGroupsAsync(connection, CancellationToken.None);
                 return 0;
             }, "stats");
         }
@@ -87,20 +91,39 @@ public sealed partial class SqlMetadataStore
         }
     }
 
-    /// <summary>Groups need every hash (one narrow scan of the partial index); the pairs are compared in memory.</summary>
-    private static async Task<(long Groups, long Images)> CountGroupsAsync(System.Data.Common.DbConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Groups need every hash (one narrow scan of the partial index), compared in memory: at most
+    /// <see cref="StoreOptions.NearDuplicateGroupsMaxImages"/> of them, read into one array that grows as they come, so
+    /// a library above the limit costs the read up to the limit and no more.
+    /// </summary>
+    private async Task<GroupFigures> CountGroupsAsync(System.Data.Common.DbConnection connection, CancellationToken cancellationToken)
     {
-        await using var hashes = Command(connection, null, "SELECT perceptual_hash FROM images WHERE perceptual_hash IS NOT NULL AND is_current = 1");
-        var all = new List<ulong>();
+        var max = _options.NearDuplicateGroupsMaxImages;
+        await using var hashes = Command(connection, null, Provider.Limit("perceptual_hash", "FROM images WHERE perceptual_hash IS NOT NULL AND is_current = 1", null));
+        Add(hashes, "limit", max + 1);
+        var all = new ulong[Math.Min(max + 1, 4096)];
+        var count = 0;
         await using (var hashReader = await hashes.ExecuteReaderAsync(cancellationToken))
         {
             while (await hashReader.ReadAsync(cancellationToken))
             {
-                all.Add(unchecked((ulong)hashReader.GetInt64(0)));
+                if (count == max)
+                {
+                    return new GroupFigures(null, null, _time.GetUtcNow(),
+                        $"More than {max.ToString("N0", CultureInfo.InvariantCulture)} hashed images: near-duplicate groups are counted up to Store:NearDuplicateGroupsMaxImages.");
+                }
+
+                if (count == all.Length)
+                {
+                    Array.Resize(ref all, (int)Math.Min(max, 2L * all.Length));
+                }
+
+                all[count++] = unchecked((ulong)hashReader.GetInt64(0));
             }
         }
 
-        return NearDuplicateGroups.Count(all, PerceptualHash.NearDuplicateDistance);
+        var (groups, images) = NearDuplicateGroups.Count(all.AsSpan(0, count), PerceptualHash.NearDuplicateDistance);
+        return new GroupFigures(groups, images, _time.GetUtcNow());
     }
 
     public Task<ImageTimeline> TimelineAsync(string? status, string? format, CancellationToken cancellationToken) =>

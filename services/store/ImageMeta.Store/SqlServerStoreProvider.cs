@@ -73,8 +73,8 @@ public sealed class SqlServerStoreProvider(string connectionString, int defaultM
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public override string Limit(string selectColumns, string fromAndWhere, string orderBy) =>
-        $"SELECT TOP (@limit) {selectColumns} {fromAndWhere} ORDER BY {orderBy}";
+    public override string Limit(string selectColumns, string fromAndWhere, string? orderBy) =>
+        $"SELECT TOP (@limit) {selectColumns} {fromAndWhere}{OrderBy(orderBy)}";
 
     /// <summary>OPENJSON with a typed column (compatibility level 130, SQL Server 2016), so the key compares in the column's own type and collation.</summary>
     public override string InList(string column, string parameter, ListType type) =>

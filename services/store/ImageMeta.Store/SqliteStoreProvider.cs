@@ -81,9 +81,6 @@ public sealed class SqliteStoreProvider(string connectionString) : StoreProvider
     public override Task LockAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<long> keys, CancellationToken cancellationToken) =>
         Task.CompletedTask;
 
-    public override string Limit(string selectColumns, string fromAndWhere, string orderBy) =>
-        $"SELECT {selectColumns} {fromAndWhere} ORDER BY {orderBy} LIMIT @limit";
-
     /// <summary>json_each is built into the SQLite that Microsoft.Data.Sqlite bundles.</summary>
     public override string InList(string column, string parameter, ListType type) => $"{column} IN (SELECT value FROM json_each({parameter}))";
 

@@ -56,6 +56,14 @@ public sealed class StoreOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan NearDuplicateGroupsRefresh { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The most hashed images the near-duplicate groups are counted over (about 20 bytes of memory each while counting,
+    /// and work that grows with their square). Above it, <c>GET /images/stats</c> leaves both figures null and says why
+    /// (<c>nearDuplicateGroupsNotCounted</c>); similar images and <c>duplicatesOf</c> use the indexes and have no limit.
+    /// </summary>
+    [Range(0, 50_000_000)]
+    public int NearDuplicateGroupsMaxImages { get; set; } = 1_000_000;
 }
 
 /// <summary>The provider names <see cref="StoreOptions.Provider"/> accepts.</summary>

@@ -25,7 +25,7 @@ public abstract class StoreProvider
         "lens_model", "iso", "focal_length", "focal_length_35mm", "flash_fired", "exposure_program", "white_balance",
         "artist", "copyright", "software", "color_profile", "extractor_version", "extractor_build",
         "camera_key", "lens_key", "is_current", "sort_time",
-        "hash_band0", "hash_band1", "hash_band2", "hash_band3",
+        "hash_band0", "hash_band1", "hash_band2",
     ];
 
     public abstract string Name { get; }
@@ -49,8 +49,12 @@ public abstract class StoreProvider
     /// </summary>
     public abstract Task LockAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<long> keys, CancellationToken cancellationToken);
 
-    /// <summary>Wraps a SELECT so it returns at most the row count in parameter <c>@limit</c>.</summary>
-    public abstract string Limit(string selectColumns, string fromAndWhere, string orderBy);
+    /// <summary>Wraps a SELECT so it returns at most the row count in parameter <c>@limit</c> (in no particular order when <paramref name="orderBy"/> is null).</summary>
+    public virtual string Limit(string selectColumns, string fromAndWhere, string? orderBy) =>
+        $"SELECT {selectColumns} {fromAndWhere}{OrderBy(orderBy)} LIMIT @limit";
+
+    /// <summary>The ORDER BY clause of <see cref="Limit"/>, with its leading space; nothing when there is no order.</summary>
+    protected static string OrderBy(string? orderBy) => orderBy is null ? string.Empty : " ORDER BY " + orderBy;
 
     /// <summary>
     /// SQL for the number of bits in which two signed 64-bit perceptual hashes (<paramref name="left"/> and
