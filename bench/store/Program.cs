@@ -6,7 +6,7 @@ using Microsoft.Data.Sqlite;
 using Npgsql;
 
 // Usage: ImageMeta.Bench.Store --rows N [--sqlite-rows N] [--databases sqlite,postgres,sqlserver] [--postgres <connection string>]
-//        [--sqlserver <connection string>] [--samples 200] [--upserts 4000] [--keep-postgres <database>]
+//        [--sqlserver <connection string>] [--samples 200] [--upserts 4000] [--keep-postgres <database>] [--keep-sqlite <folder>]
 // PostgreSQL and SQL Server: a database of its own is created on the server and dropped afterwards; with
 // --keep-postgres the named database is created if missing, kept, and measured again without loading when it already
 // holds the rows (ten million take a while to load).
@@ -26,13 +26,18 @@ var results = new List<StoreBenchResult>();
 
 if (databases.Contains("sqlite"))
 {
-    var folder = Directory.CreateTempSubdirectory("imagemeta-bench-store-").FullName;
+    // --keep-sqlite FOLDER: the database file in that folder is kept, and measured again without loading when it holds the rows.
+    var kept = options.GetValueOrDefault("keep-sqlite");
+    var folder = kept is null ? Directory.CreateTempSubdirectory("imagemeta-bench-store-").FullName : Directory.CreateDirectory(kept).FullName;
     var file = Path.Combine(folder, "metadata.db");
     var provider = new SqliteStoreProvider(new SqliteConnectionStringBuilder { DataSource = file, DefaultTimeout = 120 }.ToString());
     results.Add(await new StoreBench("SQLite (file, WAL)", provider, () => Task.FromResult(Directory.EnumerateFiles(folder).Sum(f => new FileInfo(f).Length)))
-        .RunAsync(sqliteRows, samples, upserts, default));
+        .RunAsync(sqliteRows, samples, upserts, default, keep: kept is not null));
     SqliteConnection.ClearAllPools();
-    Directory.Delete(folder, recursive: true);
+    if (kept is null)
+    {
+        Directory.Delete(folder, recursive: true);
+    }
 }
 
 if (databases.Contains("postgres") && options.GetValueOrDefault("postgres") is { } server)

@@ -6,6 +6,7 @@
 # loopback for the run.
 # Usage: bench/store/run.sh [--rows N] [--sqlite-rows N] [--samples 200] [--upserts 4000] [--databases sqlite,postgres]
 #        [--keep-postgres NAME] (with IMAGEMETA_TEST_POSTGRES: keep that database, and measure it again without loading)
+#        [--keep-sqlite FOLDER] (the same for the SQLite file in FOLDER)
 # (a bare number is --rows N, as before). The suite runs the same seeding and checks at 2,000 rows (StoreBenchTests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
