@@ -158,6 +158,34 @@ public sealed class BadInputTests
     }
 
     [Theory]
+    [InlineData("olympus.orf", "header")]
+    [InlineData("olympus.orf", "ifd0")]
+    [InlineData("olympus.orf", "entries")]
+    [InlineData("pentax.pef", "header")]
+    [InlineData("pentax.pef", "ifd0")]
+    [InlineData("pentax.pef", "entries")]
+    [InlineData("samsung.srw", "ifd0")]
+    [InlineData("samsung.srw", "entries")]
+    [InlineData("samsung.srw", "raw-subifd")]
+    public void A_synthetic_orf_pef_or_srw_cut_in_its_directories_or_declaring_too_many_entries_is_corrupt(string file, string damage)
+    {
+        var whole = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "corpus", "generated", file));
+        var big = whole[0] == (byte)'M';
+        var damaged = damage switch
+        {
+            "header" => whole[..12],
+            "ifd0" => whole[..(8 + 2 + (12 * 3))],
+            // IFD0's entry count made 65,535: more than a directory may have.
+            "entries" => [.. whole[..8], .. (big ? new byte[] { 0xFF, 0xFF } : [0xFF, 0xFF]), .. whole[10..]],
+            // The SRW's raw SubIFD (the one with NewSubfileType 0) cut after its first entry.
+            _ => whole[..(whole.AsSpan().IndexOf((ReadOnlySpan<byte>)[0xFE, 0, 4, 0, 1, 0, 0, 0, 0, 0, 0, 0]) + 12)],
+        };
+        Assert.True(_inspector.Inspect(whole).Succeeded);
+
+        Assert.Equal(FailureClass.Corrupt, ClassOf(damaged));
+    }
+
+    [Theory]
     [InlineData(10000, 10000, 0.0)]
     [InlineData(200, 150, 0.5)]
     [InlineData(200, 150, 0.99)]
