@@ -204,7 +204,9 @@ internal static class TiffHeader
             // the first in its walk with SubfileType 0 or OldSubfileType 1 (SetPriorityDir in ExifTool.pm). No Olympus,
             // Pentax or Samsung maker note tag is named ImageWidth or ImageHeight (Olympus ImageProcessing's crop is
             // CropWidth/CropHeight), so the maker note never decides: the raw IFD does (IFD0 of an ORF or PEF, the
-            // SubIFD of an SRW, whose IFD0 is a reduced-resolution thumbnail).
+            // SubIFD of an SRW, whose IFD0 is a reduced-resolution thumbnail). Not followed: exiftool promotes by the
+            // directory's name, so a later directory of the same name with a size (a SubIFD of IFD1) would replace the
+            // priority directory's; that one is not the main image.
             var priority = walked.Find(d => walker.Number(d, NewSubfileType) == 0 || walker.Number(d, OldSubfileType) == 1);
             image = priority is not null && Area(priority) > 0 ? priority : walked.Find(d => Area(d) > 0) ?? ifd0;
         }
