@@ -186,6 +186,37 @@ public sealed class BadInputTests
     }
 
     [Theory]
+    [InlineData("olympus.orf")]
+    [InlineData("samsung.srw")]
+    public void A_synthetic_raw_whose_maker_note_points_into_itself_or_past_the_end_still_reads_quickly(string file)
+    {
+        // The maker note is EXIF, an annotation: damaged, it may lose camera facts, never the image or the time bound.
+        var damaged = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "corpus", "generated", file));
+        var olympus = file.EndsWith(".orf", StringComparison.Ordinal);
+        var note = olympus ? damaged.AsSpan().IndexOf("OLYMPUS\0II"u8) : -1;
+        if (olympus)
+        {
+            // Equipment points back at the maker note's own IFD (offsets count from the maker note), CameraSettings past the end.
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(damaged.AsSpan(note + 12 + 2 + (12 * 1) + 8), 12);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(damaged.AsSpan(note + 12 + 2 + (12 * 2) + 8), 0xFFFF_FF00);
+        }
+        else
+        {
+            // The Samsung PreviewIFD (0x0035, LONG) points at the maker note's IFD itself.
+            var entry = damaged.AsSpan().IndexOf((ReadOnlySpan<byte>)[0x35, 0, 4, 0, 1, 0, 0, 0]);
+            Assert.True(entry > 0, "no PreviewIFD entry");
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(damaged.AsSpan(entry + 8), (uint)(entry - 2 - (12 * 3)));
+        }
+
+        var clock = Stopwatch.StartNew();
+        var result = _inspector.Inspect(damaged);
+
+        Assert.True(clock.Elapsed < Bound, $"took {clock.Elapsed}");
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        Assert.Equal(olympus ? (4640, 3472) : (5536, 3688), (result.Value.Width, result.Value.Height));
+    }
+
+    [Theory]
     [InlineData(10000, 10000, 0.0)]
     [InlineData(200, 150, 0.5)]
     [InlineData(200, 150, 0.99)]
