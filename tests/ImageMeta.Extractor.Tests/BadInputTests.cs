@@ -158,6 +158,65 @@ public sealed class BadInputTests
     }
 
     [Theory]
+    [InlineData("olympus.orf", "header")]
+    [InlineData("olympus.orf", "ifd0")]
+    [InlineData("olympus.orf", "entries")]
+    [InlineData("pentax.pef", "header")]
+    [InlineData("pentax.pef", "ifd0")]
+    [InlineData("pentax.pef", "entries")]
+    [InlineData("samsung.srw", "ifd0")]
+    [InlineData("samsung.srw", "entries")]
+    [InlineData("samsung.srw", "raw-subifd")]
+    public void A_synthetic_orf_pef_or_srw_cut_in_its_directories_or_declaring_too_many_entries_is_corrupt(string file, string damage)
+    {
+        var whole = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "corpus", "generated", file));
+        var big = whole[0] == (byte)'M';
+        var damaged = damage switch
+        {
+            "header" => whole[..12],
+            "ifd0" => whole[..(8 + 2 + (12 * 3))],
+            // IFD0's entry count made 65,535: more than a directory may have.
+            "entries" => [.. whole[..8], .. (big ? new byte[] { 0xFF, 0xFF } : [0xFF, 0xFF]), .. whole[10..]],
+            // The SRW's raw SubIFD (the one with NewSubfileType 0) cut after its first entry.
+            _ => whole[..(whole.AsSpan().IndexOf((ReadOnlySpan<byte>)[0xFE, 0, 4, 0, 1, 0, 0, 0, 0, 0, 0, 0]) + 12)],
+        };
+        Assert.True(_inspector.Inspect(whole).Succeeded);
+
+        Assert.Equal(FailureClass.Corrupt, ClassOf(damaged));
+    }
+
+    [Theory]
+    [InlineData("olympus.orf")]
+    [InlineData("samsung.srw")]
+    public void A_synthetic_raw_whose_maker_note_points_into_itself_or_past_the_end_still_reads_quickly(string file)
+    {
+        // The maker note is EXIF, an annotation: damaged, it may lose camera facts, never the image or the time bound.
+        var damaged = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "corpus", "generated", file));
+        var olympus = file.EndsWith(".orf", StringComparison.Ordinal);
+        var note = olympus ? damaged.AsSpan().IndexOf("OLYMPUS\0II"u8) : -1;
+        if (olympus)
+        {
+            // Equipment points back at the maker note's own IFD (offsets count from the maker note), CameraSettings past the end.
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(damaged.AsSpan(note + 12 + 2 + (12 * 1) + 8), 12);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(damaged.AsSpan(note + 12 + 2 + (12 * 2) + 8), 0xFFFF_FF00);
+        }
+        else
+        {
+            // The Samsung PreviewIFD (0x0035, LONG) points at the maker note's IFD itself.
+            var entry = damaged.AsSpan().IndexOf((ReadOnlySpan<byte>)[0x35, 0, 4, 0, 1, 0, 0, 0]);
+            Assert.True(entry > 0, "no PreviewIFD entry");
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(damaged.AsSpan(entry + 8), (uint)(entry - 2 - (12 * 3)));
+        }
+
+        var clock = Stopwatch.StartNew();
+        var result = _inspector.Inspect(damaged);
+
+        Assert.True(clock.Elapsed < Bound, $"took {clock.Elapsed}");
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        Assert.Equal(olympus ? (4640, 3472) : (5536, 3688), (result.Value.Width, result.Value.Height));
+    }
+
+    [Theory]
     [InlineData(10000, 10000, 0.0)]
     [InlineData(200, 150, 0.5)]
     [InlineData(200, 150, 0.99)]

@@ -91,5 +91,55 @@ public sealed class CorpusTests
         }
     }
 
+    [Fact]
+    public void An_orf_pef_or_srw_has_the_size_of_the_directory_exiftool_gives_priority_not_of_the_largest()
+    {
+        // Each variant's expected size is what exiftool 12.57 reports for the same bytes.
+        var pef = File.ReadAllBytes(Path.Combine(Corpus, "generated", "pentax.pef"));
+        var ifd2 = (int)Next(pef, (int)Next(pef, (int)BinaryPrimitives.ReadUInt32BigEndian(pef.AsSpan(4))));
+        // IFD2 (the JpgFromRaw) made to declare 6000x4000, more than IFD0's raw image: with no SubfileType 0 anywhere,
+        // the first size found (IFD0's) stands.
+        for (var i = 0; i < BinaryPrimitives.ReadUInt16BigEndian(pef.AsSpan(ifd2)); i++)
+        {
+            var entry = pef.AsSpan(ifd2 + 2 + (i * 12));
+            var tag = BinaryPrimitives.ReadUInt16BigEndian(entry);
+            if (tag is 0x103 or 0x11A)
+            {
+                BinaryPrimitives.WriteUInt16BigEndian(entry, tag == 0x103 ? (ushort)0x100 : (ushort)0x101);
+                BinaryPrimitives.WriteUInt16BigEndian(entry[2..], 4);
+                BinaryPrimitives.WriteUInt32BigEndian(entry[4..], 1);
+                BinaryPrimitives.WriteUInt32BigEndian(entry[8..], tag == 0x103 ? 6000u : 4000u);
+            }
+        }
+
+        Assert.Equal((4928, 3264), Size(pef, ImageFormats.Pef));
+
+        var srw = File.ReadAllBytes(Path.Combine(Corpus, "generated", "samsung.srw"));
+        var rawSubfile = srw.AsSpan().IndexOf((ReadOnlySpan<byte>)[0xFE, 0, 4, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+        Assert.True(rawSubfile > 0, "no NewSubfileType 0 in the SRW's raw SubIFD");
+        var old = (byte[])srw.Clone();
+        old.AsSpan(rawSubfile, 12).Clear();
+        old[rawSubfile] = 0xFF; // OldSubfileType 1 (full resolution): still the priority directory
+        old[rawSubfile + 2] = 3;
+        old[rawSubfile + 4] = 1;
+        old[rawSubfile + 8] = 1;
+        var none = (byte[])srw.Clone();
+        none[rawSubfile] = 0xFD; // an unknown tag: no priority directory, so IFD0's reduced-resolution 40x30 stands
+
+        Assert.Equal((5536, 3688), Size(srw, ImageFormats.Srw));
+        Assert.Equal((5536, 3688), Size(old, ImageFormats.Srw));
+        Assert.Equal((40, 30), Size(none, ImageFormats.Srw));
+
+        static long Next(byte[] tiff, int at) => BinaryPrimitives.ReadUInt32BigEndian(tiff.AsSpan(at + 2 + (12 * BinaryPrimitives.ReadUInt16BigEndian(tiff.AsSpan(at)))));
+
+        (long, long) Size(byte[] content, string format)
+        {
+            var result = _inspector.Inspect(content);
+            Assert.True(result.Succeeded, result.Failure?.Message);
+            Assert.Equal(format, result.Value.Format);
+            return (result.Value.Width, result.Value.Height);
+        }
+    }
+
     private static string? Blank(string value) => value.Length == 0 ? null : value;
 }

@@ -120,10 +120,12 @@ public sealed class FallbackThumbnailTests
     /// <summary>
     /// Real cameras' RAWs in the corpus that carry a whole embedded JPEG: a Sony SLT-A55V with its 1616×1080 preview, a
     /// DSLR-A330 cut before its preview (its 160×120 thumbnail is the largest JPEG left) and a ZV-E10 held turned (IFD0
-    /// Orientation 6) cut after its thumbnail.
+    /// Orientation 6) cut after its thumbnail; and the synthetic ORF, PEF and SRW (generated/, make-raws.py), turned 270°,
+    /// 90° and 180°, whose previews are in their maker notes (the PEF's largest is its IFD2 JpgFromRaw).
     /// </summary>
     public static TheoryData<string> CameraRaws =>
-        ["evanoberholster-imagemeta/Sony-SLT-A55V.arw", "bep-imagemeta/Sony-DSLR-A330.arw", "file-type/fixture-sony-zv-e10.arw"];
+        ["evanoberholster-imagemeta/Sony-SLT-A55V.arw", "bep-imagemeta/Sony-DSLR-A330.arw", "file-type/fixture-sony-zv-e10.arw",
+            "generated/olympus.orf", "generated/pentax.pef", "generated/samsung.srw"];
 
     [Theory]
     [MemberData(nameof(CameraRaws))]

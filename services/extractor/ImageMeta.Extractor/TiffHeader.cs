@@ -16,7 +16,7 @@ internal static class TiffHeader
     private const int MaxEntries = 4096;
     private const int MaxMetadataBytes = 4 * 1024 * 1024;
 
-    private const ushort NewSubfileType = 254, ImageWidth = 256, ImageLength = 257, BitsPerSample = 258, StripOffsets = 273,
+    private const ushort NewSubfileType = 254, OldSubfileType = 255, ImageWidth = 256, ImageLength = 257, BitsPerSample = 258, StripOffsets = 273,
         Orientation = 274, SamplesPerPixel = 277, StripByteCounts = 279, TileOffsets = 324, TileByteCounts = 325, SubIfds = 330,
         ExtraSamples = 338, Xmp = 700, ExifIfd = 34665, Icc = 34675, PixelXDimension = 0xA002, PixelYDimension = 0xA003,
         PanasonicTopBorder = 4, PanasonicLeftBorder = 5, PanasonicBottomBorder = 6, PanasonicRightBorder = 7, PanasonicJpegFromRaw = 0x2E,
@@ -75,6 +75,19 @@ internal static class TiffHeader
 
             directory.Next = (long)Offset(at + countSize + (count * entrySize));
             return directory;
+        }
+
+        /// <summary>Whether the content ends inside the directory at <paramref name="at"/> (its count or its entries).</summary>
+        public bool EndsInside(long at)
+        {
+            var countSize = big ? 8 : 2;
+            if (!Bytes.Has(at, countSize))
+            {
+                return true;
+            }
+
+            var count = big ? (long)Math.Min(Bytes.U64(at, little), MaxEntries + 1) : Bytes.U16(at, little);
+            return !Bytes.Has(at + countSize, (count * (big ? 20 : 12)) + (big ? 8 : 4));
         }
 
         public ulong Offset(long at) => big ? Bytes.U64(at, little) : Bytes.U32(at, little);
@@ -151,14 +164,25 @@ internal static class TiffHeader
             chain.Add(page);
         }
 
+        // All directories, and the same in exiftool's order (each page followed by its SubIFDs, which it reads where
+        // IFD0 points to them, before the next page).
         var all = new List<Directory>(chain);
-        foreach (var directory in chain.ToList())
+        var walked = new List<Directory>();
+        foreach (var directory in chain)
         {
+            walked.Add(directory);
             for (var i = 0L; i < Math.Min(Walker.Count(directory, SubIfds), MaxDirectories); i++)
             {
                 if (walker.Number(directory, SubIfds, i) is { } at && walker.Read(at) is { } sub)
                 {
                     all.Add(sub);
+                    walked.Add(sub);
+                }
+                else if (format is ImageFormats.Orf or ImageFormats.Pef or ImageFormats.Srw && walker.Number(directory, SubIfds, i) is { } lost
+                    && walker.EndsInside(lost))
+                {
+                    // A SubIFD cut off (an SRW's raw image): without it the size rule below would fall back to IFD0's thumbnail.
+                    return bytes.Missing(name, "SubIFD");
                 }
             }
         }
@@ -173,6 +197,20 @@ internal static class TiffHeader
 
         var raw = ImageFormats.Raw.Contains(format);
         var image = raw ? all.Where(FullResolution).MaxBy(Area) ?? ifd0 : ifd0;
+        if (format is ImageFormats.Orf or ImageFormats.Pef or ImageFormats.Srw)
+        {
+            // No real file of these to check against, so exiftool's rule exactly: ImageWidth and ImageHeight have priority
+            // 0 (Exif.pm), so the first directory that has them gives the size, unless a directory is the priority one,
+            // the first in its walk with SubfileType 0 or OldSubfileType 1 (SetPriorityDir in ExifTool.pm). No Olympus,
+            // Pentax or Samsung maker note tag is named ImageWidth or ImageHeight (Olympus ImageProcessing's crop is
+            // CropWidth/CropHeight), so the maker note never decides: the raw IFD does (IFD0 of an ORF or PEF, the
+            // SubIFD of an SRW, whose IFD0 is a reduced-resolution thumbnail). Not followed: exiftool promotes by the
+            // directory's name, so a later directory of the same name with a size (a SubIFD of IFD1) would replace the
+            // priority directory's; that one is not the main image.
+            var priority = walked.Find(d => walker.Number(d, NewSubfileType) == 0 || walker.Number(d, OldSubfileType) == 1);
+            image = priority is not null && Area(priority) > 0 ? priority : walked.Find(d => Area(d) > 0) ?? ifd0;
+        }
+
         long width = walker.Number(image, ImageWidth) ?? 0, height = walker.Number(image, ImageLength) ?? 0;
         ExifReader.ExifFacts? embedded = null;
         if (format == ImageFormats.Cr2 || (raw && width * height == 0))

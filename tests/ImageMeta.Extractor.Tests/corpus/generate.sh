@@ -61,3 +61,14 @@ cjxl "$work/animated.gif" "$out/animated.jxl" 2>/dev/null
 # Clean aperture: a 96x64 AVIF cropped to 80x40 (clap), then turned a quarter anticlockwise (irot 1), in that order as
 # MIAF requires: shown 40x80.
 avifenc -s 10 --crop 8,12,80,40 --irot 1 "$work/base.png" "$out/clap-irot.avif" >/dev/null
+
+# Camera RAWs no real file could be had for (SOURCES.md): ORF, PEF and SRW written byte by byte by make-raws.py, laid
+# out as those cameras do, with the maker note structures exiftool reads, EXIF turned 270°, 90° and 180°, and embedded
+# JPEG previews of one picture (a red block in its stored top-left corner): 160x120 in each maker note, and for the PEF
+# a 64x48 IFD1 thumbnail and a 320x240 IFD2 JpgFromRaw, the largest.
+convert -size 320x240 gradient:'#2050c0'-'#e0d040' -fill '#e02020' -draw 'rectangle 0,0 79,59' \
+  -fill white -draw 'circle 240,170 240,200' "$work/raw-picture.png"
+convert "$work/raw-picture.png" -resize 160x120 -strip -quality 85 "$work/raw-preview.jpg"
+convert "$work/raw-picture.png" -resize 64x48 -strip -quality 85 "$work/raw-thumb.jpg"
+convert "$work/raw-picture.png" -strip -quality 85 "$work/raw-large.jpg"
+python3 make-raws.py "$out" "$work/raw-preview.jpg" "$work/raw-thumb.jpg" "$work/raw-large.jpg"
