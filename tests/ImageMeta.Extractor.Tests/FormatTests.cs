@@ -22,6 +22,17 @@ public sealed class FormatTests
         { "wbmp", ImageFormats.Wbmp, 19, 9, 1 },
     };
 
+    [Theory]
+    [InlineData("IIRO")]
+    [InlineData("IIRS")]
+    [InlineData("MMOR")]
+    [InlineData("MMSR")]
+    public void Every_olympus_byte_order_and_identifier_is_an_orf(string magic)
+    {
+        byte[] head = [.. System.Text.Encoding.ASCII.GetBytes(magic), 0, 0, 0, 8];
+        Assert.Equal(ImageFormats.Orf, ContainerSignature.Detect(head).ImageFormat);
+    }
+
     private static byte[] Make(string kind, int width, int height, int frames) => kind switch
     {
         "jpeg" => ImageWriters.Jpeg(width, height),

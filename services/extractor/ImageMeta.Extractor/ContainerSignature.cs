@@ -81,7 +81,8 @@ public static class ContainerSignature
             return new("Fujifilm RAF (camera RAW)", ImageFormats.Raf);
         }
 
-        if (head.StartsWith("IIRO"u8) || head.StartsWith("IIRS"u8) || head.StartsWith("MMOR"u8))
+        // Olympus replaces TIFF's 42 with 0x4F52 ("OR") or 0x5352 ("SR"), in either byte order (exiftool's TIFF identifiers).
+        if (head.StartsWith("IIRO"u8) || head.StartsWith("IIRS"u8) || head.StartsWith("MMOR"u8) || head.StartsWith("MMSR"u8))
         {
             return new("Olympus ORF (camera RAW)", ImageFormats.Orf);
         }
