@@ -23,7 +23,6 @@ internal static class IsoMediaHeader
 
     public sealed record Box(string Type, long Start, long Body, long End);
 
-    /// <summary>The boxes between <paramref name="start"/> and <paramref name="end"/>; stops at one that is not in the head yet.</summary>
     /// <summary>
     /// The boxes between <paramref name="start"/> and <paramref name="end"/>; stops at one that is not in the head yet,
     /// which it asks the head to grow to unless <paramref name="inHeadOnly"/>.
@@ -83,29 +82,27 @@ internal static class IsoMediaHeader
         // read the whole file to find where its last box starts. An image sequence's moov may come after the media
         // data, so a file branded as one has every top-level box looked at.
         var top = Boxes(bytes, 0, long.MaxValue, out var problem, inHeadOnly: true);
-        if (top.Find(b => b.Type == "meta") is null || IsSequence(bytes, top.Find(b => b.Type == "ftyp")))
+        var ftyp = top.Find(b => b.Type == "ftyp");
+        var sequenceBrand = ftyp is not null && bytes.TryGet(ftyp.Body, ftyp.End - ftyp.Body, out var brands) && IsSequence(brands.Span);
+        if (top.Find(b => b.Type == "meta") is null || sequenceBrand)
         {
             top = Boxes(bytes, 0, long.MaxValue, out problem);
         }
 
         var meta = top.Find(b => b.Type == "meta");
-        var sequence = SequenceTrack(bytes, top.Find(b => b.Type == "moov"));
-        if (meta is null && sequence is { Width: > 0, Height: > 0 } track)
-        {
-            // An image sequence with no still image (brand msf1/avis without a meta box): the track's sample entry
-            // gives the size and the codec.
-            return new FormatHeader
-            {
-                Width = track.Width,
-                Height = track.Height,
-                Format = track.Codec == "av01" ? ImageFormats.Avif : ImageFormats.Heif,
-                Frames = track.Samples,
-            };
-        }
-
+        var moov = top.Find(b => b.Type == "moov");
+        var sequence = UsesTrack(sequenceBrand, meta, moov) && bytes.Has(moov!.Start, moov.End - moov.Start) ? SequenceTrack(bytes, moov) : null;
         if (meta is null)
         {
-            return problem is not null ? FormatHeaderRead.Corrupt(Name, problem) : bytes.Missing(Name, "meta box");
+            return sequence is { Width: > 0, Height: > 0 } track ? FromTrack(track)
+                : problem is not null ? FormatHeaderRead.Corrupt(Name, problem)
+                : top.Count > 0 && top[^1].End > ContentPass.HeadLimit - 8 ? BeyondLimit("meta box")
+                : bytes.Missing(Name, "meta box");
+        }
+
+        if (meta.End > ContentPass.HeadLimit)
+        {
+            return BeyondLimit("meta box");
         }
 
         if (!bytes.Has(meta.Start, meta.End - meta.Start))
@@ -113,7 +110,158 @@ internal static class IsoMediaHeader
             return bytes.Missing(Name, "meta box");
         }
 
-        var children = Boxes(bytes, meta.Body + 4, meta.End, out problem); // meta is a full box
+        return Describe(bytes, meta, sequence, origin: -1);
+    }
+
+    /// <summary>
+    /// A box the answer needs ends, or a box header lies, past <see cref="ContentPass.HeadLimit"/>: more than a header may
+    /// take, whether or not the content really reaches that far (the hashed pass cannot know before reading it all).
+    /// </summary>
+    private static FormatHeaderRead BeyondLimit(string what) =>
+        new(null, new ProcessingFailure(FailureClass.TooLarge, $"The {Name} header puts its {what} beyond the first {ContentPass.HeadLimit} bytes, which is more than a header may take."));
+
+    /// <summary>
+    /// Whether the frame count comes from a moov track: the file is branded as a sequence, has no still image, or puts
+    /// its moov first (it is then within any head that holds the meta box).
+    /// </summary>
+    private static bool UsesTrack(bool sequenceBrand, Box? meta, Box? moov) =>
+        moov is not null && (sequenceBrand || meta is null || moov.Start < meta.Start);
+
+    /// <summary>An image sequence with no still image (brand msf1/avis without a meta box): the track's sample entry gives the size and the codec.</summary>
+    private static FormatHeader FromTrack(Track track) => new()
+    {
+        Width = track.Width,
+        Height = track.Height,
+        Format = track.Codec == "av01" ? ImageFormats.Avif : ImageFormats.Heif,
+        Frames = track.Samples,
+    };
+
+    /// <summary>
+    /// A header-facts scan of a seekable source (<see cref="ContentPass.CanSkip"/>): the top-level boxes are walked by
+    /// their headers through the pass's window, seeking over the media data, so a meta box after megabytes of tiles (a
+    /// Samsung phone's) costs a read of its own, not of everything before it. Then the ftyp, the moov when it counts the
+    /// frames, and the meta box are read, and the EXIF and XMP items through the window wherever they lie. The limits are
+    /// the head's: no box is read that ends past <see cref="ContentPass.HeadLimit"/> (the hashed pass, which keeps the
+    /// boxes in its head, could not hold it either), so both modes give the same answer, a too-large one included.
+    /// </summary>
+    public static FormatHeaderRead Scan(ContentPass pass)
+    {
+        var top = new List<Box>();
+        string? problem = null;
+        var limited = false;
+        Span<byte> header = stackalloc byte[16];
+        for (long at = 0; ;)
+        {
+            if (top.Count >= MaxEntries || at + 8 > ContentPass.HeadLimit)
+            {
+                limited = at + 8 > ContentPass.HeadLimit;
+                break;
+            }
+
+            if (top.Count % 4096 == 4095)
+            {
+                pass.Clock.Check();
+            }
+
+            var got = pass.ReadAt(at, header);
+            if (got < 8)
+            {
+                break;
+            }
+
+            long size = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header);
+            var type = Encoding.ASCII.GetString(header.Slice(4, 4));
+            var body = at + 8;
+            if (size == 1)
+            {
+                if (got < 16 || at + 16 > ContentPass.HeadLimit)
+                {
+                    limited = got == 16;
+                    break;
+                }
+
+                var large = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(header[8..]);
+                size = large > long.MaxValue / 2 ? -1 : (long)large;
+                body += 8;
+            }
+            else if (size == 0)
+            {
+                size = long.MaxValue / 2 - at;
+            }
+
+            if (size < body - at)
+            {
+                problem = $"the '{type}' box at {at} has an impossible length";
+                break;
+            }
+
+            top.Add(new Box(type, at, type == "uuid" ? body + 16 : body, at + size));
+            at += size;
+        }
+
+        // The boxes needed, each on its own: its bytes as a header of their own, with positions from its start.
+        HeaderBytes? Load(Box? box, out Box rebased)
+        {
+            rebased = box is null ? new Box("", 0, 0, 0) : new Box(box.Type, 0, box.Body - box.Start, box.End - box.Start);
+            if (box is null || box.End > ContentPass.HeadLimit)
+            {
+                return null;
+            }
+
+            var data = new byte[box.End - box.Start];
+            pass.HeldAside += data.Length;
+            return pass.ReadAt(box.Start, data) == data.Length ? new HeaderBytes(data, whole: true) : null;
+        }
+
+        // Why the meta box is not there: it lies past what a header may take, or the content ends first.
+        FormatHeaderRead Missing(Box? box) =>
+            (box is null ? limited : box.End > ContentPass.HeadLimit) ? BeyondLimit("meta box") : FormatHeaderRead.Corrupt(Name, "the content ends before its meta box");
+
+        var ftyp = Load(top.Find(b => b.Type == "ftyp"), out var ftypBox);
+        var sequenceBrand = ftyp is not null && IsSequence(ftyp.Span[(int)ftypBox.Body..]);
+        var meta = top.Find(b => b.Type == "meta");
+        var moov = top.Find(b => b.Type == "moov");
+        var sequence = UsesTrack(sequenceBrand, meta, moov) && Load(moov, out var moovBox) is { } moovBytes ? SequenceTrack(moovBytes, moovBox) : null;
+        if (meta is null)
+        {
+            return sequence is { Width: > 0, Height: > 0 } track ? FromTrack(track)
+                : problem is not null ? FormatHeaderRead.Corrupt(Name, problem) : Missing(null);
+        }
+
+        if (Load(meta, out var metaBox) is not { } metaBytes)
+        {
+            return Missing(meta);
+        }
+
+        var read = Describe(metaBytes, metaBox, sequence, origin: meta.Start);
+        if (read.Header is not { } found)
+        {
+            return read;
+        }
+
+        // The items beyond the meta box, in file order (the pass seeks back to one that lies before it).
+        ReadOnlyMemory<byte>? exif = found.Exif, xmp = found.Xmp;
+        foreach (var (isExif, range) in new[] { (true, found.ExifBeyondHead), (false, found.XmpBeyondHead) }.Where(r => r.Item2 is not null).OrderBy(r => r.Item2!.Value.Offset))
+        {
+            var data = new byte[range!.Value.Length];
+            pass.HeldAside += data.Length;
+            if (pass.ReadAt(range.Value.Offset, data) == data.Length)
+            {
+                _ = isExif ? exif = ExifItem(data) : xmp = data;
+            }
+        }
+
+        return found with { Exif = exif, Xmp = xmp, ExifBeyondHead = null, XmpBeyondHead = null };
+    }
+
+    /// <summary>
+    /// The facts of the meta box <paramref name="meta"/> in <paramref name="bytes"/>. With <paramref name="origin"/> -1 the
+    /// bytes are the head (file positions); otherwise they are the meta box alone, read from file position
+    /// <paramref name="origin"/>, and an item's data outside them is named as beyond the head for the scan to read.
+    /// </summary>
+    private static FormatHeaderRead Describe(HeaderBytes bytes, Box meta, Track? sequence, long origin)
+    {
+        var children = Boxes(bytes, meta.Body + 4, meta.End, out var problem); // meta is a full box
         if (problem is not null)
         {
             return FormatHeaderRead.Corrupt(Name, problem);
@@ -204,12 +352,12 @@ internal static class IsoMediaHeader
             if (type == "Exif" && !exifSeen)
             {
                 exifSeen = true;
-                exif = Data(bytes, locations, id, out exifBeyond) is { } block ? ExifItem(block) : null;
+                exif = Data(bytes, locations, id, origin, out exifBeyond) is { } block ? ExifItem(block) : null;
             }
             else if (type == "mime" && !xmpSeen && contentType == "application/rdf+xml")
             {
                 xmpSeen = true;
-                xmp = Data(bytes, locations, id, out xmpBeyond);
+                xmp = Data(bytes, locations, id, origin, out xmpBeyond);
             }
         }
 
@@ -236,17 +384,12 @@ internal static class IsoMediaHeader
         };
     }
 
-    /// <summary>Whether the file type box names an image sequence brand (<c>msf1</c>, HEVC's <c>hevc</c>/<c>hevx</c>/<c>hevs</c>, AV1's <c>avis</c>).</summary>
-    private static bool IsSequence(HeaderBytes bytes, Box? ftyp)
+    /// <summary>Whether the file type box's body names an image sequence brand (<c>msf1</c>, HEVC's <c>hevc</c>/<c>hevx</c>/<c>hevs</c>, AV1's <c>avis</c>).</summary>
+    private static bool IsSequence(ReadOnlySpan<byte> body)
     {
-        if (ftyp is null || !bytes.TryGet(ftyp.Body, ftyp.End - ftyp.Body, out var body))
-        {
-            return false;
-        }
-
         for (var at = 0; at + 4 <= body.Length; at += at == 0 ? 8 : 4) // the major brand, its version, then the compatible brands
         {
-            var brand = body.Span.Slice(at, 4);
+            var brand = body.Slice(at, 4);
             if (brand.SequenceEqual("msf1"u8) || brand.SequenceEqual("hevc"u8) || brand.SequenceEqual("hevx"u8)
                 || brand.SequenceEqual("hevs"u8) || brand.SequenceEqual("avis"u8))
             {
@@ -290,13 +433,8 @@ internal static class IsoMediaHeader
     /// sequence is a track of its own with the <c>auxv</c> handler and is not counted. Null without a readable one (a
     /// <c>moov</c> past what a header may take included: the still image is then all that is reported).
     /// </summary>
-    private static Track? SequenceTrack(HeaderBytes bytes, Box? moov)
+    private static Track? SequenceTrack(HeaderBytes bytes, Box moov)
     {
-        if (moov is null || !bytes.Has(moov.Start, moov.End - moov.Start))
-        {
-            return null;
-        }
-
         foreach (var trak in Boxes(bytes, moov.Body, moov.End, out _).Where(b => b.Type == "trak"))
         {
             var mdia = Child(bytes, trak, "mdia");
@@ -557,9 +695,11 @@ internal static class IsoMediaHeader
     /// <summary>
     /// An item's bytes when it is one extent in the head. One in the file beyond the head, of at most a read's size
     /// (phones put the EXIF item after megabytes of tiles), is named in <paramref name="beyond"/> for the scan to read on
-    /// its own; a larger one is asked of the head as before. Null otherwise.
+    /// its own; a larger one is asked of the head as before. Null otherwise. With an <paramref name="origin"/> of 0 or
+    /// more, <paramref name="bytes"/> are the meta box alone, from that file position: an item outside it is named in
+    /// <paramref name="beyond"/> when the head could have held it (at most a read's size, or ending within the head's limit).
     /// </summary>
-    private static ReadOnlyMemory<byte>? Data(HeaderBytes bytes, Dictionary<uint, List<Extent>> locations, uint id, out ItemRange? beyond)
+    private static ReadOnlyMemory<byte>? Data(HeaderBytes bytes, Dictionary<uint, List<Extent>> locations, uint id, long origin, out ItemRange? beyond)
     {
         beyond = null;
         if (!locations.TryGetValue(id, out var extents) || extents.Count != 1 || extents[0].Length is <= 0 or > MaxMetadataBytes)
@@ -568,6 +708,21 @@ internal static class IsoMediaHeader
         }
 
         var (offset, length) = (extents[0].Offset, extents[0].Length);
+        if (origin >= 0 && extents[0].InFile)
+        {
+            if (offset >= origin && bytes.Holds(offset - origin, length))
+            {
+                return bytes.Memory.Slice((int)(offset - origin), (int)length);
+            }
+
+            if (length <= ContentPass.ChunkSize || offset <= ContentPass.HeadLimit - length)
+            {
+                beyond = new ItemRange(offset, length);
+            }
+
+            return null;
+        }
+
         if (!bytes.Holds(offset, length) && extents[0].InFile && length <= ContentPass.ChunkSize && offset >= bytes.Length)
         {
             beyond = new ItemRange(offset, length);
