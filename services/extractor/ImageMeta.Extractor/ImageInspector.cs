@@ -252,20 +252,23 @@ public sealed class ImageInspector(ExtractionOptions options)
 
             return new Header(pass.Head, sniffed, new ContainerLayout.Walk(null, null), pass.Clock, pass.Ended, read);
         }
+        FormatHeaderRead? sized = null;
         while (!pass.Ended && pass.Head.Length < ContentPass.HeadLimit)
         {
             var extent = FormatHeaders.Reads(sniffed.ImageFormat)
-                ? FormatHeaders.Extent(sniffed.ImageFormat!, pass.Head)
+                ? FormatHeaders.Extent(sniffed.ImageFormat!, pass.Head, out sized)
                 : ContainerLayout.HeaderExtent(sniffed.ImageFormat, pass.Head.Span);
             if (extent <= pass.Head.Length)
             {
                 break;
             }
 
+            sized = null;
             pass.FillHead((int)Math.Min(extent, ContentPass.HeadLimit));
         }
 
         var whole = pass.Ended;
+        var sizedFormat = sniffed.ImageFormat;
         if (sniffed.ImageFormat == ImageFormats.Tiff)
         {
             // Which TIFF-shaped file this is (DNG, or a camera's RAW by IFD0's Make) can need more than the sniffed bytes.
@@ -275,7 +278,8 @@ public sealed class ImageInspector(ExtractionOptions options)
         var walk = sniffed.ImageFormat is ImageFormats.Heif or ImageFormats.Avif
             ? IsoMediaItemsBeyondHead(pass, whole)
             : ContainerLayout.WalkBeyondHeader(sniffed.ImageFormat, pass);
-        return new Header(pass.Head, sniffed, walk, pass.Clock, whole);
+        // The facts the sizing read found on this head are kept, unless the format was named again since (a TIFF's kind).
+        return new Header(pass.Head, sniffed, walk, pass.Clock, whole, sniffed.ImageFormat == sizedFormat ? sized : null);
     }
 
     /// <summary>

@@ -23,6 +23,53 @@ internal static class IsoMediaHeader
 
     public sealed record Box(string Type, long Start, long Body, long End);
 
+    /// <summary>A box or item type as a string: the types read here as constants, any other one made once per box.</summary>
+    private static string FourCc(ReadOnlySpan<byte> type) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(type) switch
+    {
+        0x66747970 => "ftyp",
+        0x6D657461 => "meta",
+        0x6D6F6F76 => "moov",
+        0x6D646174 => "mdat",
+        0x68646C72 => "hdlr",
+        0x7069746D => "pitm",
+        0x69696E66 => "iinf",
+        0x696E6665 => "infe",
+        0x69707270 => "iprp",
+        0x6970636F => "ipco",
+        0x69706D61 => "ipma",
+        0x69726566 => "iref",
+        0x696C6F63 => "iloc",
+        0x69646174 => "idat",
+        0x69737065 => "ispe",
+        0x69726F74 => "irot",
+        0x696D6972 => "imir",
+        0x70697869 => "pixi",
+        0x636F6C72 => "colr",
+        0x636C6170 => "clap",
+        0x61757843 => "auxC",
+        0x6175786C => "auxl",
+        0x7472616B => "trak",
+        0x6D646961 => "mdia",
+        0x6D696E66 => "minf",
+        0x7374626C => "stbl",
+        0x7374737A => "stsz",
+        0x73747A32 => "stz2",
+        0x73747364 => "stsd",
+        0x68766331 => "hvc1",
+        0x61763031 => "av01",
+        0x67726964 => "grid",
+        0x45786966 => "Exif",
+        0x6D696D65 => "mime",
+        0x75756964 => "uuid",
+        0x64696D67 => "dimg",
+        0x74686D62 => "thmb",
+        0x63647363 => "cdsc",
+        0x68766343 => "hvcC",
+        0x61763143 => "av1C",
+        0x66726565 => "free",
+        _ => Encoding.ASCII.GetString(type),
+    };
+
     /// <summary>
     /// The boxes between <paramref name="start"/> and <paramref name="end"/>; stops at one that is not in the head yet,
     /// which it asks the head to grow to unless <paramref name="inHeadOnly"/>.
@@ -39,7 +86,7 @@ internal static class IsoMediaHeader
             }
 
             long size = bytes.U32(at, false);
-            var type = Encoding.ASCII.GetString(bytes.Span.Slice((int)at + 4, 4));
+            var type = FourCc(bytes.Span.Slice((int)at + 4, 4));
             var body = at + 8;
             if (size == 1)
             {
@@ -170,7 +217,7 @@ internal static class IsoMediaHeader
             }
 
             long size = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header);
-            var type = Encoding.ASCII.GetString(header.Slice(4, 4));
+            var type = FourCc(header.Slice(4, 4));
             var body = at + 8;
             if (size == 1)
             {
@@ -208,7 +255,7 @@ internal static class IsoMediaHeader
                 return null;
             }
 
-            var data = new byte[box.End - box.Start];
+            var data = GC.AllocateUninitializedArray<byte>((int)(box.End - box.Start));
             pass.HeldAside += data.Length;
             return pass.ReadAt(box.Start, data) == data.Length ? new HeaderBytes(data, whole: true) : null;
         }
@@ -243,7 +290,7 @@ internal static class IsoMediaHeader
         ReadOnlyMemory<byte>? exif = found.Exif, xmp = found.Xmp;
         foreach (var (isExif, range) in new[] { (true, found.ExifBeyondHead), (false, found.XmpBeyondHead) }.Where(r => r.Item2 is not null).OrderBy(r => r.Item2!.Value.Offset))
         {
-            var data = new byte[range!.Value.Length];
+            var data = GC.AllocateUninitializedArray<byte>((int)range!.Value.Length);
             pass.HeldAside += data.Length;
             if (pass.ReadAt(range.Value.Offset, data) == data.Length)
             {
@@ -471,7 +518,7 @@ internal static class IsoMediaHeader
             long width = 0, height = 0;
             if (Child(bytes, stbl, "stsd") is { } stsd && bytes.Has(stsd.Body + 8, 36))
             {
-                codec = Encoding.ASCII.GetString(bytes.Span.Slice((int)stsd.Body + 12, 4));
+                codec = FourCc(bytes.Span.Slice((int)stsd.Body + 12, 4));
                 width = bytes.U16(stsd.Body + 8 + 32, false);
                 height = bytes.U16(stsd.Body + 8 + 34, false);
             }
@@ -509,7 +556,7 @@ internal static class IsoMediaHeader
                 continue;
             }
 
-            var type = Encoding.ASCII.GetString(span.Slice(typeAt, 4));
+            var type = FourCc(span.Slice(typeAt, 4));
             string? contentType = null;
             if (type == "mime")
             {
