@@ -178,6 +178,33 @@ public sealed class JpegXlFrameTests
         Assert.True(stream.BytesRead < 64 * 1024, $"{stream.BytesRead} of {file.Length} bytes read");
     }
 
+    [Fact]
+    public async Task A_compressed_metadata_box_that_expands_past_its_cap_or_is_cut_short_is_left_out()
+    {
+        // brob boxes (Brotli): 64 MB of zeros in a few hundred bytes, and container-exif.jxl's own EXIF box cut short.
+        var bomb = new byte[64 << 20];
+        var compressed = new byte[1 << 20];
+        Assert.True(System.IO.Compression.BrotliEncoder.TryCompress(bomb, compressed, out var length, quality: 5, window: 22));
+        var original = Sample("generated/container-exif.jxl");
+        var exifBox = original.AsSpan(135, 230).ToArray(); // the brob box holding its EXIF (see container-exif.jxl's boxes)
+        Assert.Equal("brobExif", System.Text.Encoding.ASCII.GetString(exifBox, 4, 8));
+        byte[] codestream = [.. original.AsSpan(32, 18)[12..], .. original.AsSpan(365, 342)[12..]];
+
+        foreach (var box in new[] { Box("brob", [.. "Exif"u8, .. compressed[..length]]), Box("brob", exifBox[8..^40]) })
+        {
+            byte[] file = [.. Container(), .. box, .. Box("jxlc", codestream)];
+            var clock = Stopwatch.StartNew();
+
+            var metadata = await AllModes(file);
+
+            Assert.Equal((96, 64, (string?)null), (metadata.Width, metadata.Height, metadata.Exif?.CameraMake));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"{clock.Elapsed}");
+        }
+
+        byte[] whole = [.. Container(), .. exifBox, .. Box("jxlc", codestream)];
+        Assert.Equal("GenCam", (await AllModes(whole)).Exif?.CameraMake);
+    }
+
     /// <summary>Counts the bytes read through it.</summary>
     private sealed class CountingStream(byte[] bytes) : MemoryStream(bytes, writable: false)
     {

@@ -19,7 +19,7 @@ internal static class JpegXlHeader
     private static FormatHeaderRead Container(HeaderBytes bytes)
     {
         long at = 0, codestream = -1;
-        ReadOnlyMemory<byte>? exif = null, xmp = null;
+        var boxes = new List<(long TypeAt, ReadOnlyMemory<byte> Content)>();
         // Boxes after the codestream's first box are read here only when the head holds them already: the head is not
         // grown over the codestream (megabytes of frames) to reach them. The walk beyond the head (JpegXlFrames) reads
         // the metadata boxes that lie further on.
@@ -53,7 +53,7 @@ internal static class JpegXlHeader
             else if (!toEnd && IsMetadata(type) && size - (body - at) <= MaxBoxBytes && Reach(body, size - (body - at))
                 && bytes.TryGet(body, size - (body - at), out var content))
             {
-                Metadata(type, content, ref exif, ref xmp);
+                boxes.Add((at + 4, content));
             }
 
             if (toEnd)
@@ -69,8 +69,21 @@ internal static class JpegXlHeader
             return bytes.Missing(Name, "codestream box");
         }
 
+        // The metadata boxes are expanded only once the codestream's header is there (not while the head is still
+        // being sized for it).
         var read = Codestream(bytes, codestream);
-        return read.Header is { } header ? header with { Exif = exif, Xmp = xmp } : read;
+        if (read.Header is not { } header || bytes.WantsMore)
+        {
+            return read;
+        }
+
+        ReadOnlyMemory<byte>? exif = null, xmp = null;
+        foreach (var (typeAt, content) in boxes)
+        {
+            Metadata(bytes.Span.Slice((int)typeAt, 4), content, ref exif, ref xmp);
+        }
+
+        return header with { Exif = exif, Xmp = xmp };
     }
 
     /// <summary>
