@@ -328,8 +328,19 @@ internal static class IsoMediaHeader
         var references = References(bytes, children.Find(b => b.Type == "iref"));
         var locations = Locations(bytes, children.Find(b => b.Type == "iloc"), children.Find(b => b.Type == "idat"));
 
-        List<Box> PropertiesOf(uint item) =>
-            associations.TryGetValue(item, out var indices) ? indices.Where(i => i >= 1 && i <= ipco.Count).Select(i => ipco[i - 1]).ToList() : [];
+        List<Box> PropertiesOf(uint item)
+        {
+            var found = new List<Box>();
+            foreach (var index in associations.TryGetValue(item, out var indices) ? indices : [])
+            {
+                if (index >= 1 && index <= ipco.Count)
+                {
+                    found.Add(ipco[index - 1]);
+                }
+            }
+
+            return found;
+        }
 
         var primaryProperties = PropertiesOf(primary);
         var ispe = primaryProperties.Find(b => b.Type == "ispe");
@@ -411,7 +422,15 @@ internal static class IsoMediaHeader
         var primaryType = items.Find(i => i.Id == primary).Type;
         var isAv1 = primaryType == "av01" || (primaryType == "grid" && items.Exists(i => i.Type == "av01"));
         // Every item's data (a grid's tiles are items of their own) must be in the file.
-        var declared = locations.Values.SelectMany(e => e).Where(e => e.InFile).Select(e => e.Offset + e.Length).DefaultIfEmpty(0).Max();
+        long declared = 0;
+        foreach (var extents in locations.Values)
+        {
+            foreach (var extent in extents)
+            {
+                declared = extent.InFile ? Math.Max(declared, extent.Offset + extent.Length) : declared;
+            }
+        }
+
         return new FormatHeader
         {
             Width = width,
@@ -590,6 +609,7 @@ internal static class IsoMediaHeader
             var version = span[0];
             var large = (span[3] & 1) != 0;
             var count = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(span[4..]);
+            map.EnsureCapacity(map.Count + (int)Math.Min(count, Math.Min(MaxEntries, span.Length / 3)));
             var at = 8;
             for (var i = 0; i < count && i < MaxEntries; i++)
             {
@@ -602,7 +622,7 @@ internal static class IsoMediaHeader
                 uint id = idSize == 2 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(span[at..]) : System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(span[at..]);
                 at += idSize;
                 int n = span[at++];
-                var list = map.TryGetValue(id, out var found) ? found : map[id] = [];
+                var list = map.TryGetValue(id, out var found) ? found : map[id] = new List<int>(n);
                 for (var j = 0; j < n; j++)
                 {
                     if (at + (large ? 2 : 1) > span.Length)
@@ -690,6 +710,7 @@ internal static class IsoMediaHeader
         }
 
         var count = Number(version < 2 ? 2 : 4);
+        map.EnsureCapacity((int)Math.Min(count, Math.Min(MaxEntries, data.Length / 6)));
         for (var i = 0; i < count && i < MaxEntries; i++)
         {
             if (!Fits((version < 2 ? 2 : 4) + (version is 1 or 2 ? 2 : 0) + 2 + baseSize + 2))
@@ -702,7 +723,7 @@ internal static class IsoMediaHeader
             Number(2); // data reference index
             var baseOffset = Number(baseSize);
             var extentCount = Number(2);
-            var extents = new List<Extent>();
+            var extents = new List<Extent>((int)Math.Min(extentCount, 16));
             for (var j = 0; j < extentCount; j++)
             {
                 if (!Fits(indexSize + offsetSize + lengthSize))
