@@ -85,18 +85,39 @@ public sealed class ScanModeTests
     [InlineData("metadata-extractor-images/exif-at-eof.heic")]
     [InlineData("metadata-extractor-images/Issue-263-dotnet.heic")]
     [InlineData("metadata-extractor-images/Issue-649.avif")]
+    [InlineData("metadata-extractor-images/Issue-487.heic")]
     public async Task A_header_facts_scan_of_a_heif_seeks_to_its_exif_item_instead_of_reading_the_tiles_before_it(string file)
     {
-        // iPhones put the meta box first and the EXIF item's data after megabytes of image tiles.
+        // iPhones put the meta box first and the EXIF item's data after megabytes of image tiles; Samsung's S10+ puts its
+        // meta box after the 1.6 MB of tiles, and the EXIF item just before that meta box.
         var bytes = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "corpus", file));
         var expected = _inspector.Inspect(bytes).Value! with { Sha256 = null };
         var stream = new CountingStream(bytes);
 
         var headerOnly = await _inspector.ScanAsync(stream, hash: false);
+        var hashed = await _inspector.ScanAsync(new CountingStream(bytes));
 
         Assert.Equal(expected, headerOnly.Value);
+        Assert.Equal(expected, hashed.Value! with { Sha256 = null });
         Assert.NotNull(headerOnly.Value!.Exif?.CameraModel);
         Assert.True(stream.BytesRead <= 96 * 1024, $"{stream.BytesRead} of {bytes.Length} bytes read");
+    }
+
+    [Fact]
+    public async Task A_heif_whose_meta_box_follows_its_media_data_is_read_by_box_headers_even_with_its_tiles_unreadable()
+    {
+        // The Samsung file with the bytes of its mdat made unreadable: a header-facts scan that only seeks over them
+        // still answers, with the EXIF item read from just before the meta box.
+        var bytes = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "corpus", "metadata-extractor-images/Issue-487.heic"));
+        var expected = _inspector.Inspect(bytes).Value! with { Sha256 = null };
+        var stream = new HoleStream(bytes, holeStart: 64, holeEnd: 1_500_000);
+
+        var headerOnly = await _inspector.ScanAsync(stream, hash: false);
+
+        Assert.True(headerOnly.Succeeded, headerOnly.Failure?.Message);
+        Assert.Equal(expected, headerOnly.Value);
+        Assert.Equal(("samsung", "SM-G975F"), (headerOnly.Value.Exif?.CameraMake, headerOnly.Value.Exif?.CameraModel));
+        await Assert.ThrowsAsync<IOException>(() => _inspector.ScanAsync(new HoleStream(bytes, holeStart: 64, holeEnd: 1_500_000)));
     }
 
     [Fact]
@@ -152,6 +173,26 @@ public sealed class ScanModeTests
             }
 
             return base.Read(buffer, offset, (int)Math.Min(count, readable - Position));
+        }
+    }
+
+    /// <summary>A seekable stream with a range that cannot be read (like a bad sector): a read that touches it throws.</summary>
+    private sealed class HoleStream(byte[] bytes, long holeStart, long holeEnd) : MemoryStream(bytes, writable: false)
+    {
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var end = Math.Min(Position + count, Length);
+            if (Position < holeEnd && end > holeStart)
+            {
+                if (Position >= holeStart)
+                {
+                    throw new IOException($"Input/output error reading at {Position} (the test's unreadable range)");
+                }
+
+                count = (int)(holeStart - Position);
+            }
+
+            return base.Read(buffer, offset, count);
         }
     }
 

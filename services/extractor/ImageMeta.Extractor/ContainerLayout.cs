@@ -80,13 +80,17 @@ internal static class ContainerLayout
         return rows == 0 ? null : offset + rows;
     }
 
-    /// <summary>Walks what the header does not hold: every GIF frame, an animated WebP's frames and a WebP's EXIF chunk.</summary>
+    /// <summary>
+    /// Walks what the header does not hold: every GIF frame, an animated WebP's frames and a WebP's EXIF chunk, an animated
+    /// JPEG XL's frame headers (null frames for a still one, or one whose frames cannot be counted).
+    /// </summary>
     public static Walk WalkBeyondHeader(string? format, ContentPass pass) => format switch
     {
         ImageFormats.Gif => new Walk(GifFrames(pass), null),
         ImageFormats.Webp => WebpChunks(pass),
         ImageFormats.Png => PngChunks(pass.Head),
         ImageFormats.Jpeg => JpegSegments(pass.Head),
+        ImageFormats.JpegXl => JpegXlFrames.Walk(pass),
         _ => new Walk(null, null),
     };
 

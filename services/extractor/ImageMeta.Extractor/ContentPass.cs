@@ -36,6 +36,8 @@ internal sealed class ContentPass : IDisposable
     private long _windowStart;
     private int _windowLength;
     private long _streamPosition;
+    private readonly long _origin;
+    private long _furthest;
     private long _tailEnd;
     private bool _ended;
     private bool _skipped;
@@ -44,6 +46,7 @@ internal sealed class ContentPass : IDisposable
     {
         Clock = new DecodeClock(decodeTime);
         _stream = stream;
+        _origin = stream.CanSeek ? stream.Position : 0;
         _maxBytes = maxBytes;
         _sha256 = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         _head = new NativeContentBuffer(hash ? ChunkSize : HeaderChunkSize);
@@ -150,10 +153,12 @@ internal sealed class ContentPass : IDisposable
             return (length, Convert.ToHexStringLower(_sha256.GetHashAndReset()), tail);
         }
 
-        // A stream that has ended gives its exact length; the reported one can be wrong (0 for Linux's /proc files).
-        if (_stream.CanSeek && !_ended)
+        // A stream that has ended gives its exact length; the reported one can be wrong (0 for Linux's /proc files). After
+        // a seek the position where a read ended may lie past the end (a seek beyond it), so the reported length decides,
+        // or the furthest byte read when that is longer.
+        if (_stream.CanSeek && (!_ended || _skipped))
         {
-            return (Math.Max(_stream.Length, _streamPosition), null, []);
+            return (Math.Max(_stream.Length - _origin, _furthest), null, []);
         }
 
         // A stream without a length: count the rest, reading it in the window (never keeping it).
@@ -172,16 +177,20 @@ internal sealed class ContentPass : IDisposable
             return true;
         }
 
-        if (position < _windowStart)
+        if (position < _windowStart && !CanSkip)
         {
             throw new InvalidOperationException("The content is read once, front to back: parsers cannot step back.");
         }
 
-        if (_sha256 is null && _stream.CanSeek && position > _streamPosition)
+        if (CanSkip && (position > _streamPosition || position < _windowStart))
         {
-            // Header facts only: what lies between is never read.
+            // Header facts only: what lies between is never read, and a reader that needs bytes it has passed (a HEIF's
+            // EXIF item before its meta box) seeks back to them.
             _stream.Seek(position - _streamPosition, SeekOrigin.Current);
             _streamPosition = position;
+            _windowStart = position;
+            _windowLength = 0;
+            _ended = false;
             _skipped = true;
         }
 
@@ -216,6 +225,7 @@ internal sealed class ContentPass : IDisposable
 
         var bytes = into[..read];
         _streamPosition += read;
+        _furthest = Math.Max(_furthest, _streamPosition);
         BytesRead += read;
         if (_streamPosition > _maxBytes)
         {
@@ -234,6 +244,18 @@ internal sealed class ContentPass : IDisposable
 
         return read;
     }
+
+    /// <summary>
+    /// True when this pass may seek instead of reading (header facts only, over a seekable stream): bytes between the
+    /// ranges asked for are not read, and a range before the window is read again rather than refused.
+    /// </summary>
+    public bool CanSkip => _sha256 is null && _stream.CanSeek;
+
+    /// <summary>
+    /// Bytes a reader holds outside the head and the window on this pass's behalf (a HEIF's meta box read from beyond
+    /// the head), counted with the head in the in-flight budget.
+    /// </summary>
+    public long HeldAside { get; set; }
 
     /// <summary>True when some bytes were seeked over rather than read.</summary>
     public bool Skipped => _skipped;

@@ -168,12 +168,21 @@ internal static class FormatHeaders
     };
 
     /// <summary>How far the head must reach for the reader of <paramref name="format"/> (0: it has what it needs).</summary>
-    public static long Extent(string format, ReadOnlyMemory<byte> head)
+    public static long Extent(string format, ReadOnlyMemory<byte> head) => Extent(format, head, out _);
+
+    /// <summary>
+    /// How far the head must reach (0: it has what it needs), and the reader's facts when it found them wanting nothing
+    /// more (<paramref name="read"/>): the same facts a second read of this head would give, so the scan need not read
+    /// it twice. Null when the reader failed, threw, or wanted more.
+    /// </summary>
+    public static long Extent(string format, ReadOnlyMemory<byte> head, out FormatHeaderRead? read)
     {
+        read = null;
         var bytes = new HeaderBytes(head, whole: false);
+        FormatHeaderRead found;
         try
         {
-            Read(format, bytes);
+            found = Read(format, bytes);
         }
 #pragma warning disable CA1031 // Sizing the head must not fail; the real read below reports what is wrong.
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -182,6 +191,12 @@ internal static class FormatHeaders
             return 0;
         }
 
-        return bytes.WantsMore ? bytes.Wanted : 0;
+        if (bytes.Wanted > bytes.Length)
+        {
+            return bytes.WantsMore ? bytes.Wanted : 0;
+        }
+
+        read = found.Header is not null ? found : null;
+        return 0;
     }
 }

@@ -131,9 +131,10 @@ public sealed class ImageInspector(ExtractionOptions options)
             {
                 using var pass = new ContentPass(stream, hash, Options.MaxBytes, Options.MaxDecodeTime);
                 var header = ReadHeader(pass);
-                if (pass.Head.Length > ContentPass.ChunkSize && !hold.TryGrow(pass.Head.Length - ContentPass.ChunkSize, Waits))
+                var held = pass.Head.Length + pass.HeldAside;
+                if (held > ContentPass.ChunkSize && !hold.TryGrow(held - ContentPass.ChunkSize, Waits))
                 {
-                    return Busy(pass.Head.Length);
+                    return Busy(held);
                 }
 
                 var (length, sha256, tail) = pass.Finish();
@@ -227,27 +228,47 @@ public sealed class ImageInspector(ExtractionOptions options)
     /// <summary>
     /// What the first bytes and the walk beyond them say, before any codec has looked; <c>HeadIsWhole</c> says whether the
     /// head holds the whole content (the content ended while the head was read).
+    /// <c>Read</c> is the format reader's answer when it read through the pass itself (a header-facts scan of a HEIF).
     /// </summary>
-    private sealed record Header(ReadOnlyMemory<byte> Head, ContainerSignature.Sniffed Sniffed, ContainerLayout.Walk Walk, DecodeClock Clock, bool HeadIsWhole);
+    private sealed record Header(ReadOnlyMemory<byte> Head, ContainerSignature.Sniffed Sniffed, ContainerLayout.Walk Walk, DecodeClock Clock, bool HeadIsWhole, FormatHeaderRead? Read = null);
 
     private static Header ReadHeader(ContentPass pass)
     {
         pass.FillHead(1);
         var sniffed = ContainerSignature.Detect(pass.Head.Span[..Math.Min(pass.Head.Length, SniffLength)]);
+        if (sniffed.ImageFormat is ImageFormats.Heif or ImageFormats.Avif && pass.CanSkip)
+        {
+            // Header facts from a seekable source: the boxes are found by their headers and read on their own, the media
+            // data between never (a Samsung phone's meta box follows its tiles); the head is not grown.
+            FormatHeaderRead read;
+            try
+            {
+                read = IsoMediaHeader.Scan(pass);
+            }
+            catch (Exception e) when (e is IndexOutOfRangeException or ArgumentOutOfRangeException or ArgumentException or OverflowException or InvalidOperationException)
+            {
+                read = FormatHeaderRead.Corrupt(sniffed.Name, e.Message);
+            }
+
+            return new Header(pass.Head, sniffed, new ContainerLayout.Walk(null, null), pass.Clock, pass.Ended, read);
+        }
+        FormatHeaderRead? sized = null;
         while (!pass.Ended && pass.Head.Length < ContentPass.HeadLimit)
         {
             var extent = FormatHeaders.Reads(sniffed.ImageFormat)
-                ? FormatHeaders.Extent(sniffed.ImageFormat!, pass.Head)
+                ? FormatHeaders.Extent(sniffed.ImageFormat!, pass.Head, out sized)
                 : ContainerLayout.HeaderExtent(sniffed.ImageFormat, pass.Head.Span);
             if (extent <= pass.Head.Length)
             {
                 break;
             }
 
+            sized = null;
             pass.FillHead((int)Math.Min(extent, ContentPass.HeadLimit));
         }
 
         var whole = pass.Ended;
+        var sizedFormat = sniffed.ImageFormat;
         if (sniffed.ImageFormat == ImageFormats.Tiff)
         {
             // Which TIFF-shaped file this is (DNG, or a camera's RAW by IFD0's Make) can need more than the sniffed bytes.
@@ -257,7 +278,8 @@ public sealed class ImageInspector(ExtractionOptions options)
         var walk = sniffed.ImageFormat is ImageFormats.Heif or ImageFormats.Avif
             ? IsoMediaItemsBeyondHead(pass, whole)
             : ContainerLayout.WalkBeyondHeader(sniffed.ImageFormat, pass);
-        return new Header(pass.Head, sniffed, walk, pass.Clock, whole);
+        // The facts the sizing read found on this head are kept, unless the format was named again since (a TIFF's kind).
+        return new Header(pass.Head, sniffed, walk, pass.Clock, whole, sniffed.ImageFormat == sizedFormat ? sized : null);
     }
 
     /// <summary>
@@ -425,7 +447,7 @@ public sealed class ImageInspector(ExtractionOptions options)
         FormatHeaderRead read;
         try
         {
-            read = FormatHeaders.Read(sniffed.ImageFormat!, new HeaderBytes(header.Head, header.HeadIsWhole));
+            read = header.Read ?? FormatHeaders.Read(sniffed.ImageFormat!, new HeaderBytes(header.Head, header.HeadIsWhole));
         }
         catch (Exception e) when (e is IndexOutOfRangeException or ArgumentOutOfRangeException or ArgumentException or OverflowException or InvalidOperationException)
         {
@@ -469,8 +491,8 @@ public sealed class ImageInspector(ExtractionOptions options)
             Height = height,
             DisplayWidth = found.Shown is { } shown ? (int)shown.Width : rotated ? height : width,
             DisplayHeight = found.Shown is { } shownToo ? (int)shownToo.Height : rotated ? width : height,
-            FrameCount = found.Frames,
-            FramesNotCounted = found.FramesNotCounted ? true : null,
+            FrameCount = found.FramesNotCounted && header.Walk.Frames is { } walked ? walked : found.Frames,
+            FramesNotCounted = found.FramesNotCounted && header.Walk.Frames is null ? true : null,
             HasAlpha = found.HasAlpha,
             ColorProfile = IccProfile.Description(found.Icc),
             ColorType = found.ColorType,

@@ -23,7 +23,53 @@ internal static class IsoMediaHeader
 
     public sealed record Box(string Type, long Start, long Body, long End);
 
-    /// <summary>The boxes between <paramref name="start"/> and <paramref name="end"/>; stops at one that is not in the head yet.</summary>
+    /// <summary>A box or item type as a string: the types read here as constants, any other one made once per box.</summary>
+    private static string FourCc(ReadOnlySpan<byte> type) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(type) switch
+    {
+        0x66747970 => "ftyp",
+        0x6D657461 => "meta",
+        0x6D6F6F76 => "moov",
+        0x6D646174 => "mdat",
+        0x68646C72 => "hdlr",
+        0x7069746D => "pitm",
+        0x69696E66 => "iinf",
+        0x696E6665 => "infe",
+        0x69707270 => "iprp",
+        0x6970636F => "ipco",
+        0x69706D61 => "ipma",
+        0x69726566 => "iref",
+        0x696C6F63 => "iloc",
+        0x69646174 => "idat",
+        0x69737065 => "ispe",
+        0x69726F74 => "irot",
+        0x696D6972 => "imir",
+        0x70697869 => "pixi",
+        0x636F6C72 => "colr",
+        0x636C6170 => "clap",
+        0x61757843 => "auxC",
+        0x6175786C => "auxl",
+        0x7472616B => "trak",
+        0x6D646961 => "mdia",
+        0x6D696E66 => "minf",
+        0x7374626C => "stbl",
+        0x7374737A => "stsz",
+        0x73747A32 => "stz2",
+        0x73747364 => "stsd",
+        0x68766331 => "hvc1",
+        0x61763031 => "av01",
+        0x67726964 => "grid",
+        0x45786966 => "Exif",
+        0x6D696D65 => "mime",
+        0x75756964 => "uuid",
+        0x64696D67 => "dimg",
+        0x74686D62 => "thmb",
+        0x63647363 => "cdsc",
+        0x68766343 => "hvcC",
+        0x61763143 => "av1C",
+        0x66726565 => "free",
+        _ => Encoding.ASCII.GetString(type),
+    };
+
     /// <summary>
     /// The boxes between <paramref name="start"/> and <paramref name="end"/>; stops at one that is not in the head yet,
     /// which it asks the head to grow to unless <paramref name="inHeadOnly"/>.
@@ -40,7 +86,7 @@ internal static class IsoMediaHeader
             }
 
             long size = bytes.U32(at, false);
-            var type = Encoding.ASCII.GetString(bytes.Span.Slice((int)at + 4, 4));
+            var type = FourCc(bytes.Span.Slice((int)at + 4, 4));
             var body = at + 8;
             if (size == 1)
             {
@@ -83,29 +129,27 @@ internal static class IsoMediaHeader
         // read the whole file to find where its last box starts. An image sequence's moov may come after the media
         // data, so a file branded as one has every top-level box looked at.
         var top = Boxes(bytes, 0, long.MaxValue, out var problem, inHeadOnly: true);
-        if (top.Find(b => b.Type == "meta") is null || IsSequence(bytes, top.Find(b => b.Type == "ftyp")))
+        var ftyp = top.Find(b => b.Type == "ftyp");
+        var sequenceBrand = ftyp is not null && bytes.TryGet(ftyp.Body, ftyp.End - ftyp.Body, out var brands) && IsSequence(brands.Span);
+        if (top.Find(b => b.Type == "meta") is null || sequenceBrand)
         {
             top = Boxes(bytes, 0, long.MaxValue, out problem);
         }
 
         var meta = top.Find(b => b.Type == "meta");
-        var sequence = SequenceTrack(bytes, top.Find(b => b.Type == "moov"));
-        if (meta is null && sequence is { Width: > 0, Height: > 0 } track)
-        {
-            // An image sequence with no still image (brand msf1/avis without a meta box): the track's sample entry
-            // gives the size and the codec.
-            return new FormatHeader
-            {
-                Width = track.Width,
-                Height = track.Height,
-                Format = track.Codec == "av01" ? ImageFormats.Avif : ImageFormats.Heif,
-                Frames = track.Samples,
-            };
-        }
-
+        var moov = top.Find(b => b.Type == "moov");
+        var sequence = UsesTrack(sequenceBrand, meta, moov) && bytes.Has(moov!.Start, moov.End - moov.Start) ? SequenceTrack(bytes, moov) : null;
         if (meta is null)
         {
-            return problem is not null ? FormatHeaderRead.Corrupt(Name, problem) : bytes.Missing(Name, "meta box");
+            return sequence is { Width: > 0, Height: > 0 } track ? FromTrack(track)
+                : problem is not null ? FormatHeaderRead.Corrupt(Name, problem)
+                : top.Count > 0 && top[^1].End > ContentPass.HeadLimit - 8 ? BeyondLimit("meta box")
+                : bytes.Missing(Name, "meta box");
+        }
+
+        if (meta.End > ContentPass.HeadLimit)
+        {
+            return BeyondLimit("meta box");
         }
 
         if (!bytes.Has(meta.Start, meta.End - meta.Start))
@@ -113,7 +157,158 @@ internal static class IsoMediaHeader
             return bytes.Missing(Name, "meta box");
         }
 
-        var children = Boxes(bytes, meta.Body + 4, meta.End, out problem); // meta is a full box
+        return Describe(bytes, meta, sequence, origin: -1);
+    }
+
+    /// <summary>
+    /// A box the answer needs ends, or a box header lies, past <see cref="ContentPass.HeadLimit"/>: more than a header may
+    /// take, whether or not the content really reaches that far (the hashed pass cannot know before reading it all).
+    /// </summary>
+    private static FormatHeaderRead BeyondLimit(string what) =>
+        new(null, new ProcessingFailure(FailureClass.TooLarge, $"The {Name} header puts its {what} beyond the first {ContentPass.HeadLimit} bytes, which is more than a header may take."));
+
+    /// <summary>
+    /// Whether the frame count comes from a moov track: the file is branded as a sequence, has no still image, or puts
+    /// its moov first (it is then within any head that holds the meta box).
+    /// </summary>
+    private static bool UsesTrack(bool sequenceBrand, Box? meta, Box? moov) =>
+        moov is not null && (sequenceBrand || meta is null || moov.Start < meta.Start);
+
+    /// <summary>An image sequence with no still image (brand msf1/avis without a meta box): the track's sample entry gives the size and the codec.</summary>
+    private static FormatHeader FromTrack(Track track) => new()
+    {
+        Width = track.Width,
+        Height = track.Height,
+        Format = track.Codec == "av01" ? ImageFormats.Avif : ImageFormats.Heif,
+        Frames = track.Samples,
+    };
+
+    /// <summary>
+    /// A header-facts scan of a seekable source (<see cref="ContentPass.CanSkip"/>): the top-level boxes are walked by
+    /// their headers through the pass's window, seeking over the media data, so a meta box after megabytes of tiles (a
+    /// Samsung phone's) costs a read of its own, not of everything before it. Then the ftyp, the moov when it counts the
+    /// frames, and the meta box are read, and the EXIF and XMP items through the window wherever they lie. The limits are
+    /// the head's: no box is read that ends past <see cref="ContentPass.HeadLimit"/> (the hashed pass, which keeps the
+    /// boxes in its head, could not hold it either), so both modes give the same answer, a too-large one included.
+    /// </summary>
+    public static FormatHeaderRead Scan(ContentPass pass)
+    {
+        var top = new List<Box>();
+        string? problem = null;
+        var limited = false;
+        Span<byte> header = stackalloc byte[16];
+        for (long at = 0; ;)
+        {
+            if (top.Count >= MaxEntries || at + 8 > ContentPass.HeadLimit)
+            {
+                limited = at + 8 > ContentPass.HeadLimit;
+                break;
+            }
+
+            if (top.Count % 4096 == 4095)
+            {
+                pass.Clock.Check();
+            }
+
+            var got = pass.ReadAt(at, header);
+            if (got < 8)
+            {
+                break;
+            }
+
+            long size = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header);
+            var type = FourCc(header.Slice(4, 4));
+            var body = at + 8;
+            if (size == 1)
+            {
+                if (got < 16 || at + 16 > ContentPass.HeadLimit)
+                {
+                    limited = got == 16;
+                    break;
+                }
+
+                var large = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(header[8..]);
+                size = large > long.MaxValue / 2 ? -1 : (long)large;
+                body += 8;
+            }
+            else if (size == 0)
+            {
+                size = long.MaxValue / 2 - at;
+            }
+
+            if (size < body - at)
+            {
+                problem = $"the '{type}' box at {at} has an impossible length";
+                break;
+            }
+
+            top.Add(new Box(type, at, type == "uuid" ? body + 16 : body, at + size));
+            at += size;
+        }
+
+        // The boxes needed, each on its own: its bytes as a header of their own, with positions from its start.
+        HeaderBytes? Load(Box? box, out Box rebased)
+        {
+            rebased = box is null ? new Box("", 0, 0, 0) : new Box(box.Type, 0, box.Body - box.Start, box.End - box.Start);
+            if (box is null || box.End > ContentPass.HeadLimit)
+            {
+                return null;
+            }
+
+            var data = GC.AllocateUninitializedArray<byte>((int)(box.End - box.Start));
+            pass.HeldAside += data.Length;
+            return pass.ReadAt(box.Start, data) == data.Length ? new HeaderBytes(data, whole: true) : null;
+        }
+
+        // Why the meta box is not there: it lies past what a header may take, or the content ends first.
+        FormatHeaderRead Missing(Box? box) =>
+            (box is null ? limited : box.End > ContentPass.HeadLimit) ? BeyondLimit("meta box") : FormatHeaderRead.Corrupt(Name, "the content ends before its meta box");
+
+        var ftyp = Load(top.Find(b => b.Type == "ftyp"), out var ftypBox);
+        var sequenceBrand = ftyp is not null && IsSequence(ftyp.Span[(int)ftypBox.Body..]);
+        var meta = top.Find(b => b.Type == "meta");
+        var moov = top.Find(b => b.Type == "moov");
+        var sequence = UsesTrack(sequenceBrand, meta, moov) && Load(moov, out var moovBox) is { } moovBytes ? SequenceTrack(moovBytes, moovBox) : null;
+        if (meta is null)
+        {
+            return sequence is { Width: > 0, Height: > 0 } track ? FromTrack(track)
+                : problem is not null ? FormatHeaderRead.Corrupt(Name, problem) : Missing(null);
+        }
+
+        if (Load(meta, out var metaBox) is not { } metaBytes)
+        {
+            return Missing(meta);
+        }
+
+        var read = Describe(metaBytes, metaBox, sequence, origin: meta.Start);
+        if (read.Header is not { } found)
+        {
+            return read;
+        }
+
+        // The items beyond the meta box, in file order (the pass seeks back to one that lies before it).
+        ReadOnlyMemory<byte>? exif = found.Exif, xmp = found.Xmp;
+        foreach (var (isExif, range) in new[] { (true, found.ExifBeyondHead), (false, found.XmpBeyondHead) }.Where(r => r.Item2 is not null).OrderBy(r => r.Item2!.Value.Offset))
+        {
+            var data = GC.AllocateUninitializedArray<byte>((int)range!.Value.Length);
+            pass.HeldAside += data.Length;
+            if (pass.ReadAt(range.Value.Offset, data) == data.Length)
+            {
+                _ = isExif ? exif = ExifItem(data) : xmp = data;
+            }
+        }
+
+        return found with { Exif = exif, Xmp = xmp, ExifBeyondHead = null, XmpBeyondHead = null };
+    }
+
+    /// <summary>
+    /// The facts of the meta box <paramref name="meta"/> in <paramref name="bytes"/>. With <paramref name="origin"/> -1 the
+    /// bytes are the head (file positions); otherwise they are the meta box alone, read from file position
+    /// <paramref name="origin"/>, and an item's data outside them is named as beyond the head for the scan to read.
+    /// </summary>
+    private static FormatHeaderRead Describe(HeaderBytes bytes, Box meta, Track? sequence, long origin)
+    {
+        var children = Boxes(bytes, meta.Body + 4, meta.End, out var problem); // meta is a full box
         if (problem is not null)
         {
             return FormatHeaderRead.Corrupt(Name, problem);
@@ -133,8 +328,19 @@ internal static class IsoMediaHeader
         var references = References(bytes, children.Find(b => b.Type == "iref"));
         var locations = Locations(bytes, children.Find(b => b.Type == "iloc"), children.Find(b => b.Type == "idat"));
 
-        List<Box> PropertiesOf(uint item) =>
-            associations.TryGetValue(item, out var indices) ? indices.Where(i => i >= 1 && i <= ipco.Count).Select(i => ipco[i - 1]).ToList() : [];
+        List<Box> PropertiesOf(uint item)
+        {
+            var found = new List<Box>();
+            foreach (var index in associations.TryGetValue(item, out var indices) ? indices : [])
+            {
+                if (index >= 1 && index <= ipco.Count)
+                {
+                    found.Add(ipco[index - 1]);
+                }
+            }
+
+            return found;
+        }
 
         var primaryProperties = PropertiesOf(primary);
         var ispe = primaryProperties.Find(b => b.Type == "ispe");
@@ -204,19 +410,27 @@ internal static class IsoMediaHeader
             if (type == "Exif" && !exifSeen)
             {
                 exifSeen = true;
-                exif = Data(bytes, locations, id, out exifBeyond) is { } block ? ExifItem(block) : null;
+                exif = Data(bytes, locations, id, origin, out exifBeyond) is { } block ? ExifItem(block) : null;
             }
             else if (type == "mime" && !xmpSeen && contentType == "application/rdf+xml")
             {
                 xmpSeen = true;
-                xmp = Data(bytes, locations, id, out xmpBeyond);
+                xmp = Data(bytes, locations, id, origin, out xmpBeyond);
             }
         }
 
         var primaryType = items.Find(i => i.Id == primary).Type;
         var isAv1 = primaryType == "av01" || (primaryType == "grid" && items.Exists(i => i.Type == "av01"));
         // Every item's data (a grid's tiles are items of their own) must be in the file.
-        var declared = locations.Values.SelectMany(e => e).Where(e => e.InFile).Select(e => e.Offset + e.Length).DefaultIfEmpty(0).Max();
+        long declared = 0;
+        foreach (var extents in locations.Values)
+        {
+            foreach (var extent in extents)
+            {
+                declared = extent.InFile ? Math.Max(declared, extent.Offset + extent.Length) : declared;
+            }
+        }
+
         return new FormatHeader
         {
             Width = width,
@@ -236,17 +450,12 @@ internal static class IsoMediaHeader
         };
     }
 
-    /// <summary>Whether the file type box names an image sequence brand (<c>msf1</c>, HEVC's <c>hevc</c>/<c>hevx</c>/<c>hevs</c>, AV1's <c>avis</c>).</summary>
-    private static bool IsSequence(HeaderBytes bytes, Box? ftyp)
+    /// <summary>Whether the file type box's body names an image sequence brand (<c>msf1</c>, HEVC's <c>hevc</c>/<c>hevx</c>/<c>hevs</c>, AV1's <c>avis</c>).</summary>
+    private static bool IsSequence(ReadOnlySpan<byte> body)
     {
-        if (ftyp is null || !bytes.TryGet(ftyp.Body, ftyp.End - ftyp.Body, out var body))
-        {
-            return false;
-        }
-
         for (var at = 0; at + 4 <= body.Length; at += at == 0 ? 8 : 4) // the major brand, its version, then the compatible brands
         {
-            var brand = body.Span.Slice(at, 4);
+            var brand = body.Slice(at, 4);
             if (brand.SequenceEqual("msf1"u8) || brand.SequenceEqual("hevc"u8) || brand.SequenceEqual("hevx"u8)
                 || brand.SequenceEqual("hevs"u8) || brand.SequenceEqual("avis"u8))
             {
@@ -290,13 +499,8 @@ internal static class IsoMediaHeader
     /// sequence is a track of its own with the <c>auxv</c> handler and is not counted. Null without a readable one (a
     /// <c>moov</c> past what a header may take included: the still image is then all that is reported).
     /// </summary>
-    private static Track? SequenceTrack(HeaderBytes bytes, Box? moov)
+    private static Track? SequenceTrack(HeaderBytes bytes, Box moov)
     {
-        if (moov is null || !bytes.Has(moov.Start, moov.End - moov.Start))
-        {
-            return null;
-        }
-
         foreach (var trak in Boxes(bytes, moov.Body, moov.End, out _).Where(b => b.Type == "trak"))
         {
             var mdia = Child(bytes, trak, "mdia");
@@ -333,7 +537,7 @@ internal static class IsoMediaHeader
             long width = 0, height = 0;
             if (Child(bytes, stbl, "stsd") is { } stsd && bytes.Has(stsd.Body + 8, 36))
             {
-                codec = Encoding.ASCII.GetString(bytes.Span.Slice((int)stsd.Body + 12, 4));
+                codec = FourCc(bytes.Span.Slice((int)stsd.Body + 12, 4));
                 width = bytes.U16(stsd.Body + 8 + 32, false);
                 height = bytes.U16(stsd.Body + 8 + 34, false);
             }
@@ -371,7 +575,7 @@ internal static class IsoMediaHeader
                 continue;
             }
 
-            var type = Encoding.ASCII.GetString(span.Slice(typeAt, 4));
+            var type = FourCc(span.Slice(typeAt, 4));
             string? contentType = null;
             if (type == "mime")
             {
@@ -405,6 +609,7 @@ internal static class IsoMediaHeader
             var version = span[0];
             var large = (span[3] & 1) != 0;
             var count = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(span[4..]);
+            map.EnsureCapacity(map.Count + (int)Math.Min(count, Math.Min(MaxEntries, span.Length / 3)));
             var at = 8;
             for (var i = 0; i < count && i < MaxEntries; i++)
             {
@@ -417,7 +622,7 @@ internal static class IsoMediaHeader
                 uint id = idSize == 2 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(span[at..]) : System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(span[at..]);
                 at += idSize;
                 int n = span[at++];
-                var list = map.TryGetValue(id, out var found) ? found : map[id] = [];
+                var list = map.TryGetValue(id, out var found) ? found : map[id] = new List<int>(n);
                 for (var j = 0; j < n; j++)
                 {
                     if (at + (large ? 2 : 1) > span.Length)
@@ -505,6 +710,7 @@ internal static class IsoMediaHeader
         }
 
         var count = Number(version < 2 ? 2 : 4);
+        map.EnsureCapacity((int)Math.Min(count, Math.Min(MaxEntries, data.Length / 6)));
         for (var i = 0; i < count && i < MaxEntries; i++)
         {
             if (!Fits((version < 2 ? 2 : 4) + (version is 1 or 2 ? 2 : 0) + 2 + baseSize + 2))
@@ -517,7 +723,7 @@ internal static class IsoMediaHeader
             Number(2); // data reference index
             var baseOffset = Number(baseSize);
             var extentCount = Number(2);
-            var extents = new List<Extent>();
+            var extents = new List<Extent>((int)Math.Min(extentCount, 16));
             for (var j = 0; j < extentCount; j++)
             {
                 if (!Fits(indexSize + offsetSize + lengthSize))
@@ -557,9 +763,11 @@ internal static class IsoMediaHeader
     /// <summary>
     /// An item's bytes when it is one extent in the head. One in the file beyond the head, of at most a read's size
     /// (phones put the EXIF item after megabytes of tiles), is named in <paramref name="beyond"/> for the scan to read on
-    /// its own; a larger one is asked of the head as before. Null otherwise.
+    /// its own; a larger one is asked of the head as before. Null otherwise. With an <paramref name="origin"/> of 0 or
+    /// more, <paramref name="bytes"/> are the meta box alone, from that file position: an item outside it is named in
+    /// <paramref name="beyond"/> when the head could have held it (at most a read's size, or ending within the head's limit).
     /// </summary>
-    private static ReadOnlyMemory<byte>? Data(HeaderBytes bytes, Dictionary<uint, List<Extent>> locations, uint id, out ItemRange? beyond)
+    private static ReadOnlyMemory<byte>? Data(HeaderBytes bytes, Dictionary<uint, List<Extent>> locations, uint id, long origin, out ItemRange? beyond)
     {
         beyond = null;
         if (!locations.TryGetValue(id, out var extents) || extents.Count != 1 || extents[0].Length is <= 0 or > MaxMetadataBytes)
@@ -568,6 +776,21 @@ internal static class IsoMediaHeader
         }
 
         var (offset, length) = (extents[0].Offset, extents[0].Length);
+        if (origin >= 0 && extents[0].InFile)
+        {
+            if (offset >= origin && bytes.Holds(offset - origin, length))
+            {
+                return bytes.Memory.Slice((int)(offset - origin), (int)length);
+            }
+
+            if (length <= ContentPass.ChunkSize || offset <= ContentPass.HeadLimit - length)
+            {
+                beyond = new ItemRange(offset, length);
+            }
+
+            return null;
+        }
+
         if (!bytes.Holds(offset, length) && extents[0].InFile && length <= ContentPass.ChunkSize && offset >= bytes.Length)
         {
             beyond = new ItemRange(offset, length);

@@ -19,13 +19,17 @@ internal static class JpegXlHeader
     private static FormatHeaderRead Container(HeaderBytes bytes)
     {
         long at = 0, codestream = -1;
-        ReadOnlyMemory<byte>? exif = null, xmp = null;
-        while (bytes.Has(at, 8))
+        var boxes = new List<(long TypeAt, ReadOnlyMemory<byte> Content)>();
+        // Boxes after the codestream's first box are read here only when the head holds them already: the head is not
+        // grown over the codestream (megabytes of frames) to reach them. The walk beyond the head (JpegXlFrames) reads
+        // the metadata boxes that lie further on.
+        bool Reach(long offset, long length) => codestream < 0 ? bytes.Has(offset, length) : bytes.Holds(offset, length);
+        while (Reach(at, 8))
         {
             long size = bytes.U32(at, false);
             var type = bytes.Span.Slice((int)at + 4, 4);
             var body = at + 8;
-            if (size == 1 && bytes.Has(at + 8, 8))
+            if (size == 1 && Reach(at + 8, 8))
             {
                 var large = bytes.U64(at + 8, false);
                 size = large > long.MaxValue / 2 ? -1 : (long)large;
@@ -46,34 +50,10 @@ internal static class JpegXlHeader
             {
                 codestream = body + 4; // a partial codestream box starts with its index
             }
-            else if (type.SequenceEqual("Exif"u8) && !toEnd && bytes.TryGet(body, size - (body - at), out var block) && block.Length > 4)
+            else if (!toEnd && IsMetadata(type) && size - (body - at) <= MaxBoxBytes && Reach(body, size - (body - at))
+                && bytes.TryGet(body, size - (body - at), out var content))
             {
-                // A 4-byte offset to the TIFF header, then the TIFF bytes.
-                var offset = BinaryPrimitives.ReadUInt32BigEndian(block.Span);
-                exif = offset < block.Length - 4 ? block[(4 + (int)offset)..] : (ReadOnlyMemory<byte>?)null;
-            }
-            else if (type.SequenceEqual("xml "u8) && !toEnd && bytes.TryGet(body, size - (body - at), out var packet))
-            {
-                xmp = packet;
-            }
-            else if (type.SequenceEqual("brob"u8) && !toEnd && size - (body - at) is > 4 and <= MaxCompressedBytes
-                && bytes.TryGet(body, size - (body - at), out var compressed))
-            {
-                // A Brotli-compressed box (cjxl writes Exif and xml this way): its real type, then the compressed body.
-                var inner = compressed.Span[..4];
-                if ((inner.SequenceEqual("Exif"u8) && exif is null) || (inner.SequenceEqual("xml "u8) && xmp is null))
-                {
-                    var expanded = Expand(compressed[4..]);
-                    if (inner.SequenceEqual("xml "u8))
-                    {
-                        xmp = expanded;
-                    }
-                    else if (expanded is { Length: > 4 } expandedExif
-                        && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(expandedExif.Span) is var tiffAt && tiffAt < expandedExif.Length - 4)
-                    {
-                        exif = expandedExif[(4 + (int)tiffAt)..];
-                    }
-                }
+                boxes.Add((at + 4, content));
             }
 
             if (toEnd)
@@ -89,11 +69,64 @@ internal static class JpegXlHeader
             return bytes.Missing(Name, "codestream box");
         }
 
+        // The metadata boxes are expanded only once the codestream's header is there (not while the head is still
+        // being sized for it).
         var read = Codestream(bytes, codestream);
-        return read.Header is { } header ? header with { Exif = exif, Xmp = xmp } : read;
+        if (read.Header is not { } header || bytes.WantsMore)
+        {
+            return read;
+        }
+
+        ReadOnlyMemory<byte>? exif = null, xmp = null;
+        foreach (var (typeAt, content) in boxes)
+        {
+            Metadata(bytes.Span.Slice((int)typeAt, 4), content, ref exif, ref xmp);
+        }
+
+        return header with { Exif = exif, Xmp = xmp };
     }
 
-    private const int MaxCompressedBytes = 1024 * 1024;
+    /// <summary>
+    /// An <c>Exif</c> or <c>xml </c> box, or a Brotli-compressed one (<c>brob</c>, as cjxl writes them), taken where
+    /// <paramref name="exif"/> or <paramref name="xmp"/> is still unset.
+    /// </summary>
+    internal static void Metadata(ReadOnlySpan<byte> type, ReadOnlyMemory<byte> body, ref ReadOnlyMemory<byte>? exif, ref ReadOnlyMemory<byte>? xmp)
+    {
+        if (type.SequenceEqual("Exif"u8) && exif is null && body.Length > 4)
+        {
+            // A 4-byte offset to the TIFF header, then the TIFF bytes.
+            var offset = BinaryPrimitives.ReadUInt32BigEndian(body.Span);
+            exif = offset < body.Length - 4 ? body[(4 + (int)offset)..] : (ReadOnlyMemory<byte>?)null;
+        }
+        else if (type.SequenceEqual("xml "u8) && xmp is null)
+        {
+            xmp = body;
+        }
+        else if (type.SequenceEqual("brob"u8) && body.Length > 4)
+        {
+            // A Brotli-compressed box: its real type, then the compressed body.
+            var inner = body.Span[..4];
+            if ((inner.SequenceEqual("Exif"u8) && exif is null) || (inner.SequenceEqual("xml "u8) && xmp is null))
+            {
+                var expanded = Expand(body[4..]);
+                if (inner.SequenceEqual("xml "u8))
+                {
+                    xmp = expanded;
+                }
+                else if (expanded is { Length: > 4 } expandedExif
+                    && BinaryPrimitives.ReadUInt32BigEndian(expandedExif.Span) is var tiffAt && tiffAt < expandedExif.Length - 4)
+                {
+                    exif = expandedExif[(4 + (int)tiffAt)..];
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether a box is one <see cref="Metadata"/> takes: <c>Exif</c>, <c>xml </c> or <c>brob</c>.</summary>
+    internal static bool IsMetadata(ReadOnlySpan<byte> type) => type.SequenceEqual("Exif"u8) || type.SequenceEqual("xml "u8) || type.SequenceEqual("brob"u8);
+
+    /// <summary>Largest metadata box read (compressed or not): EXIF and XMP are kilobytes.</summary>
+    internal const int MaxBoxBytes = 4 * 1024 * 1024;
 
     /// <summary>Largest expanded metadata box: EXIF and XMP are kilobytes; a box that expands past this is skipped.</summary>
     private const int MaxExpandedBytes = 4 * 1024 * 1024;
@@ -189,9 +222,8 @@ internal static class JpegXlHeader
             Height = height,
             Orientation = orientation,
             HasAlpha = alpha,
-            // An animation is flagged here, but its frames are not counted: the frame headers follow an ICC profile that
-            // is entropy-coded with no length to skip it by, and each frame is passed only through its header's fields
-            // and table of contents, which is close to a decoder's own parse. Reported as one frame, marked uncounted.
+            // An animation is flagged here; its frames are counted by walking the frame headers beyond the head
+            // (JpegXlFrames), and stay one frame marked uncounted where that walk cannot count them.
             Frames = 1,
             FramesNotCounted = animated,
             ColorType = FormatHeader.ColorTypeOf(colorChannels, bitDepth),
