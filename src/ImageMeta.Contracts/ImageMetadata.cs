@@ -171,5 +171,5 @@ public static class WhiteBalances
 public static class ExtractorVersions
 {
     /// <summary>The version this build's extraction writes. Raised in the same change as any change of extraction output.</summary>
-    public const int Current = 4;
+    public const int Current = 5;
 }
