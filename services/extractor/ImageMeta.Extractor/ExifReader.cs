@@ -130,36 +130,44 @@ public static class ExifReader
         }
 
         var little = tiff[0] == (byte)'I';
-        uint U32(ReadOnlySpan<byte> at) => little ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(at) : System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(at);
-        ushort U16(ReadOnlySpan<byte> at) => little ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(at) : System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(at);
+        var exifIfd = EmptyUnreadEntries(tiff, little, U32(tiff[4..], little));
+        EmptyUnreadEntries(tiff, little, exifIfd);
+    }
+
+    /// <summary>Empties the unread entries of the directory at <paramref name="at"/>; returns the Exif IFD it points to (0: none).</summary>
+    private static uint EmptyUnreadEntries(Span<byte> tiff, bool little, uint at)
+    {
+        if (at == 0 || at > tiff.Length - 2L)
+        {
+            return 0;
+        }
 
         var exifIfd = 0u;
-        foreach (var (ifd, outer) in new[] { (U32(tiff[4..]), true), (0u, false) })
+        var entries = U16(tiff[(int)at..], little);
+        for (var i = 0; i < entries && at + 2L + ((i + 1) * 12L) <= tiff.Length; i++)
         {
-            var at = outer ? ifd : exifIfd;
-            if (at == 0 || at > tiff.Length - 2L)
+            var entry = tiff.Slice((int)at + 2 + (i * 12), 12);
+            var tag = U16(entry, little);
+            if (tag == TagExifIfd)
             {
-                continue;
+                exifIfd = U32(entry[8..], little);
             }
-
-            var entries = U16(tiff[(int)at..]);
-            for (var i = 0; i < entries && at + 2L + ((i + 1) * 12L) <= tiff.Length; i++)
+            else if (tag is TagXmp or TagMakerNote or TagIcc or TagIptc)
             {
-                var entry = tiff.Slice((int)at + 2 + (i * 12), 12);
-                var tag = U16(entry);
-                if (outer && tag == TagExifIfd)
-                {
-                    exifIfd = U32(entry[8..]);
-                }
-                else if (tag is TagXmp or TagMakerNote or TagIcc or TagIptc)
-                {
-                    // Tag 0xFFFF (private, unknown to every reader), count 0: no value to read.
-                    entry[0] = entry[1] = 0xFF;
-                    entry[4..8].Clear();
-                }
+                // Tag 0xFFFF (private, unknown to every reader), count 0: no value to read.
+                entry[0] = entry[1] = 0xFF;
+                entry[4..8].Clear();
             }
         }
+
+        return exifIfd;
     }
+
+    private static uint U32(ReadOnlySpan<byte> at, bool little) =>
+        little ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(at) : System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(at);
+
+    private static ushort U16(ReadOnlySpan<byte> at, bool little) =>
+        little ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(at) : System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(at);
 
     /// <summary>Where the first APP1 segment with the EXIF preamble lies in a JPEG's head (its payload), or null.</summary>
     private static (int At, int Length)? JpegExifSegment(ReadOnlySpan<byte> jpeg)

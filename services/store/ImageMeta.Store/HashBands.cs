@@ -29,7 +29,7 @@ public static class HashBands
     /// <summary>Bits per band, and where each starts: band 0 is bits 0–21, band 1 bits 22–42, band 2 bits 43–63.</summary>
     public static readonly IReadOnlyList<int> Bits = [22, 21, 21];
 
-    private static readonly int[] Shifts = [0, 22, 43];
+    private static readonly int[] Shifts = [0, Bits[0], Bits[0] + Bits[1]];
 
     /// <summary>The column names of the bands.</summary>
     public static readonly IReadOnlyList<string> Columns = ["hash_band0", "hash_band1", "hash_band2"];
